@@ -25,15 +25,66 @@ export interface BenchSuite {
   run(): Promise<BenchFigure[]>;
 }
 
+/** Run-wide scale of a benchmark run, set by `bench/run.ts` from its command line. */
+export interface BenchScale {
+  /** `--quick`: a smoke test of the harness; figures are not meant to be compared. */
+  quick: boolean;
+  /** Timed rounds per figure (`--rounds N`). @defaultValue 5, or 1 with `--quick` */
+  rounds: number;
+  /** Scales a full-run operation count: unchanged, or a tenth (at least 1) with `--quick`. */
+  ops(full: number): number;
+}
+
+/** Environment variables through which `bench/run.ts` passes its flags to the suites. */
+export const BENCH_ENV = {
+  quick: 'PROSA_BENCH_QUICK',
+  rounds: 'PROSA_BENCH_ROUNDS',
+} as const;
+
+/** Fraction of the full operation count a `--quick` run performs. */
+const QUICK_OPS_FACTOR = 0.1;
+
 /**
- * Runs `round` `rounds` times and returns the median operations per second, where one
- * round performs `ops` operations and resolves when they are done.
+ * Reads the run-wide scale from the environment ({@link BENCH_ENV}); outside `bench/run.ts`
+ * it is a full run of 5 rounds. Throws if `PROSA_BENCH_ROUNDS` is not a positive integer.
  */
-export async function medianOpsPerSec(
+export function benchScale(): BenchScale {
+  const quick = process.env[BENCH_ENV.quick] === '1';
+  const roundsText = process.env[BENCH_ENV.rounds];
+  let rounds = quick ? 1 : 5;
+  if (roundsText !== undefined && roundsText !== '') {
+    rounds = Number(roundsText);
+    if (!Number.isInteger(rounds) || rounds < 1) {
+      throw new Error(`${BENCH_ENV.rounds} must be a positive integer, got '${roundsText}'`);
+    }
+  }
+  return {
+    quick,
+    rounds,
+    ops: (full) => (quick ? Math.max(1, Math.round(full * QUICK_OPS_FACTOR)) : full),
+  };
+}
+
+/** Operations per second of each timed round, and their median. */
+export interface RoundRates {
+  /** Median of `rates` (the upper middle one for an even count). */
+  median: number;
+  /** Every round's rate, sorted ascending: the spread shows how noisy the figure is. */
+  rates: number[];
+}
+
+/**
+ * Runs `round` once untimed (warm-up), then `rounds` times timed, where one round performs
+ * `ops` operations and resolves when they are done. Rounds run one after another.
+ */
+export async function measureRounds(
   ops: number,
   round: () => Promise<void> | void,
-  rounds = 5,
-): Promise<number> {
+  rounds = benchScale().rounds,
+): Promise<RoundRates> {
+  if (!Number.isInteger(rounds) || rounds < 1) {
+    throw new RangeError(`rounds must be a positive integer, got ${rounds}`);
+  }
   await round(); // warm-up: lets the JIT settle before anything is timed
   const rates: number[] = [];
   for (let i = 0; i < rounds; i++) {
@@ -43,5 +94,18 @@ export async function medianOpsPerSec(
     rates.push((ops * 1e9) / ns);
   }
   rates.sort((a, b) => a - b);
-  return rates[Math.floor(rates.length / 2)]!;
+  return { median: rates[Math.floor(rates.length / 2)]!, rates };
+}
+
+/**
+ * Runs `round` `rounds` times and returns the median operations per second, where one
+ * round performs `ops` operations and resolves when they are done.
+ * `rounds` defaults to the run's `--rounds` (see {@link benchScale}), 5 when not given.
+ */
+export async function medianOpsPerSec(
+  ops: number,
+  round: () => Promise<void> | void,
+  rounds = benchScale().rounds,
+): Promise<number> {
+  return (await measureRounds(ops, round, rounds)).median;
 }
