@@ -98,6 +98,20 @@ export async function measureRounds(
 }
 
 /**
+ * The standard `extra` of a figure measured by {@link measureRounds}: the slowest and
+ * fastest round, how many rounds were timed and how many operations each performed.
+ * `bench/run.ts` prints the first two as the figure's spread.
+ */
+export function roundsExtra(measured: RoundRates, opsPerRound: number): Record<string, number> {
+  return {
+    minOpsPerSec: measured.rates[0]!,
+    maxOpsPerSec: measured.rates[measured.rates.length - 1]!,
+    rounds: measured.rates.length,
+    opsPerRound,
+  };
+}
+
+/**
  * Runs `round` `rounds` times and returns the median operations per second, where one
  * round performs `ops` operations and resolves when they are done.
  * `rounds` defaults to the run's `--rounds` (see {@link benchScale}), 5 when not given.

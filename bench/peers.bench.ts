@@ -6,7 +6,7 @@
  */
 import { ServiceBroker } from 'moleculer';
 import { createActor, fromCallback } from 'xstate';
-import { benchScale, measureRounds, type BenchFigure, type BenchSuite, type RoundRates } from './lib.js';
+import { benchScale, measureRounds, roundsExtra, type BenchFigure, type BenchSuite, type RoundRates } from './lib.js';
 
 /** Names of the peer figures, for `comparedTo` in other suites (e.g. `bench/bus.bench.ts`). */
 export const PEER = {
@@ -65,12 +65,7 @@ function figure(name: string, measured: RoundRates, ops: number, comparedTo?: st
     name,
     opsPerSec: measured.median,
     ...(comparedTo === undefined ? {} : { comparedTo }),
-    extra: {
-      minOpsPerSec: measured.rates[0]!,
-      maxOpsPerSec: measured.rates[measured.rates.length - 1]!,
-      rounds: measured.rates.length,
-      opsPerRound: ops,
-    },
+    extra: roundsExtra(measured, ops),
   };
 }
 
