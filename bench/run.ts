@@ -233,10 +233,12 @@ function tidy(n: number): number {
   return Math.abs(n) >= 1000 ? Math.round(n) : Math.round(n * 1000) / 1000;
 }
 
+/** The figure in a stable key order (extra last), its numbers tidied. */
 function tidyFigure(figure: ResultFigure): ResultFigure {
-  const out: ResultFigure = { ...figure, opsPerSec: tidy(figure.opsPerSec) };
-  if (out.peerOpsPerSec !== undefined) out.peerOpsPerSec = tidy(out.peerOpsPerSec);
-  if (out.ratio !== undefined) out.ratio = tidy(out.ratio);
+  const out: ResultFigure = { suite: figure.suite, name: figure.name, opsPerSec: tidy(figure.opsPerSec) };
+  if (figure.comparedTo !== undefined) out.comparedTo = figure.comparedTo;
+  if (figure.peerOpsPerSec !== undefined) out.peerOpsPerSec = tidy(figure.peerOpsPerSec);
+  if (figure.ratio !== undefined) out.ratio = tidy(figure.ratio);
   if (figure.extra) {
     out.extra = Object.fromEntries(
       Object.entries(figure.extra).map(([k, v]) => [k, typeof v === 'number' ? tidy(v) : v]),
