@@ -1,0 +1,86 @@
+/**
+ * Adaptor: the boundary between a processor and the outside world (ProSA's `Adaptor`).
+ * Each method may return a value or a promise (ProSA's MaybeAsync).
+ */
+import type { Logger } from 'pino';
+import type { Tvf } from '../tvf/tvf.js';
+import type { RestartPolicy } from '../machines/restart-policy.js';
+import type { RequestOptions } from './requests.js';
+
+/** A value or a promise of it. */
+export type MaybePromise<T> = T | PromiseLike<T>;
+
+/** What a processor gives its adaptor: a new one for each run (each `init`, restarts included). */
+export interface ProcessorContext {
+  /** The processor's name. */
+  readonly name: string;
+  /** The processor's child logger (`proc` bound to its name). */
+  readonly logger: Logger;
+  /**
+   * Aborted when the current run of the adaptor ends (crash, stop). A new signal is made
+   * for each run, before `init`; background work should stop when it aborts.
+   */
+  readonly signal: AbortSignal;
+  /**
+   * Sends a request to a service through this processor's view of the service table.
+   * Settles exactly once, with the response or a `ServiceError`.
+   */
+  request(service: string, payload: Tvf, options?: RequestOptions): Promise<Tvf>;
+  /**
+   * Crashes this processor from its own background work (a lost connection, say).
+   * A `ProcessorError` says whether it may restart; any other error is recoverable.
+   * Ignored when the processor is not in an active state.
+   */
+  fail(error: unknown): void;
+}
+
+/** The adaptor of a processor. Only `processRequest` is required. */
+export interface Adaptor {
+  /**
+   * Prepares the adaptor (connect, listen, load). A throw or rejection crashes the
+   * processor (recoverable unless a `ProcessorError` says otherwise). Called again on
+   * each restart. Bounded by the processor's `initTimeoutMs`.
+   */
+  init?(ctx: ProcessorContext): MaybePromise<void>;
+  /**
+   * Serves one request for one of the processor's services. A throw or rejection ends
+   * that request in a `protocol` error; the processor keeps serving. Returning
+   * something other than a record is a `protocol` error too.
+   */
+  processRequest(service: string, request: Tvf, ctx: ProcessorContext): MaybePromise<Tvf>;
+  /**
+   * Releases what `init` took. Called once after a stop, and after each crash before a
+   * restart (so also after a failed `init`). Bounded by the bus's `terminateTimeoutMs`;
+   * its errors are logged, not raised.
+   */
+  terminate?(ctx: ProcessorContext): MaybePromise<void>;
+}
+
+/** How to build a processor: `prosa.processor(name, spec)`. */
+export interface ProcessorSpec {
+  /**
+   * Services this processor provides. A processor may provide none and only send requests.
+   * @defaultValue []
+   */
+  services?: readonly string[];
+  /** The adaptor that does the processor's work. */
+  adaptor: Adaptor;
+  /** Restart policy; missing fields take the defaults of `DEFAULT_RESTART_POLICY`. */
+  restart?: Partial<RestartPolicy>;
+  /** Admission control. */
+  queue?: {
+    /**
+     * Most requests in flight at this processor; past it requests fail fast with
+     * `overloaded` (nothing is queued).
+     * @defaultValue 10000
+     */
+    maxInFlight?: number;
+  };
+  /**
+   * Longest time `init` may take before it counts as a crash.
+   * @defaultValue 30000
+   */
+  initTimeoutMs?: number;
+  /** Logger for this processor; defaults to a child of the bus logger with `proc` bound. */
+  logger?: Logger;
+}

@@ -1,0 +1,16 @@
+export { createProsa, Prosa, type ProsaOptions, type ProsaEvents, type ProsaState } from './prosa.js';
+export { Processor, type InspectOption, DEFAULT_MAX_IN_FLIGHT, DEFAULT_INIT_TIMEOUT_MS } from './processor.js';
+export type { Adaptor, ProcessorContext, ProcessorSpec, MaybePromise } from './adaptor.js';
+export {
+  ServiceError,
+  ProcessorError,
+  BusError,
+  type ServiceErrorKind,
+  type ProcessorErrorOptions,
+  type BusErrorKind,
+} from './errors.js';
+export type { RequestOptions, RequestStats, BusObserver } from './requests.js';
+export { MAX_TIMEOUT_MS } from './requests.js';
+export type { RequestOutcome, Provider } from './msg.js';
+export { RequestMsg } from './msg.js';
+export type { ServiceTableView, ServiceEntry } from './service-table.js';

@@ -1,0 +1,171 @@
+/**
+ * Messages: a request is one {@link RequestMsg} record, which is also the `prosa.request`
+ * event delivered to the provider's mailbox. It holds its reply target (the requester's
+ * promise), its deadline and its provider, and is linked into its provider's in-flight
+ * list and into the deadline wheel, so that settling it costs no `Map` churn and no
+ * timer of its own.
+ */
+import type { Tvf } from '../tvf/tvf.js';
+import type { ServiceError } from './errors.js';
+
+/** What happened to a request: a response, or the kind of its error. */
+export type RequestOutcome = 'response' | ServiceError['kind'];
+
+/**
+ * The end that serves requests for a service: a local processor, or (through a
+ * transport) a processor of another instance. Fields are read on every request, so
+ * they are plain fields, not getters.
+ */
+export interface Provider {
+  /** Name of the providing processor. */
+  readonly processor: string;
+  /** True when the provider lives on another instance. */
+  readonly remote: boolean;
+  /** False once the provider stops taking new requests (crashed, draining, stopped). */
+  accepting: boolean;
+  /** Requests delivered and not yet settled. Maintained by {@link RequestMsg}. */
+  inFlight: number;
+  /** Most requests in flight at once; past it new requests fail with `overloaded`. */
+  readonly maxInFlight: number;
+  /** Head of the in-flight list. Maintained by {@link RequestMsg}. */
+  inFlightHead: RequestMsg | null;
+  /** Hands a request over. The provider settles it with `respond` or `fail`, once. */
+  deliver(msg: RequestMsg): void;
+  /** Called when `inFlight` drops to zero. */
+  onIdle(): void;
+}
+
+/** What a settled request reports: counters, metrics. Set once per bus. */
+export interface SettleSink {
+  /** Called exactly once per request, when it settles. */
+  settled(msg: RequestMsg, outcome: RequestOutcome): void;
+  /** Called for a reply that came after its request had settled (dropped). */
+  late(msg: RequestMsg): void;
+  /** Removes the request from the deadline wheel. */
+  unschedule(msg: RequestMsg): void;
+}
+
+/** One request in flight, and the `prosa.request` event its provider receives. */
+export class RequestMsg {
+  /** Event type, so the record can be sent to an actor as is. */
+  readonly type = 'prosa.request' as const;
+  /** Bus-unique id. */
+  readonly id: number;
+  /** The service asked for. */
+  readonly service: string;
+  /** The request's TVF payload. */
+  readonly payload: Tvf;
+  /** When the request was sent, in `performance.now()` milliseconds. */
+  readonly sentAt: number;
+  /** When the request times out, in `performance.now()` milliseconds. */
+  readonly deadline: number;
+  /** Name of the requesting processor; undefined for a request from outside the bus. */
+  readonly origin: string | undefined;
+  /** The provider the request was delivered to. */
+  provider: Provider | null = null;
+  /** True once the request has its one response or error. */
+  settled = false;
+
+  /** @internal in-flight list links */
+  prevInFlight: RequestMsg | null = null;
+  /** @internal */
+  nextInFlight: RequestMsg | null = null;
+  /** @internal deadline wheel links */
+  prevDue: RequestMsg | null = null;
+  /** @internal */
+  nextDue: RequestMsg | null = null;
+  /** @internal wheel slot index, -1 when not scheduled */
+  slot = -1;
+
+  /** @internal */
+  resolve!: (payload: Tvf) => void;
+  /** @internal */
+  reject!: (error: ServiceError) => void;
+  private readonly sink: SettleSink;
+
+  constructor(
+    sink: SettleSink,
+    id: number,
+    service: string,
+    payload: Tvf,
+    sentAt: number,
+    deadline: number,
+    origin: string | undefined,
+  ) {
+    this.sink = sink;
+    this.id = id;
+    this.service = service;
+    this.payload = payload;
+    this.sentAt = sentAt;
+    this.deadline = deadline;
+    this.origin = origin;
+  }
+
+  /**
+   * Settles the request with a response. Returns false, and drops the reply (counted
+   * as late), when the request had already settled.
+   */
+  respond(payload: Tvf): boolean {
+    if (!this.close()) {
+      this.sink.late(this);
+      return false;
+    }
+    this.sink.settled(this, 'response');
+    this.resolve(payload);
+    return true;
+  }
+
+  /** Settles the request with an error. Returns false when it had already settled. */
+  fail(error: ServiceError): boolean {
+    if (!this.close()) return false;
+    this.sink.settled(this, error.kind);
+    this.reject(error);
+    return true;
+  }
+
+  /** Links the request into its provider's in-flight list and delivers it. */
+  deliverTo(provider: Provider): void {
+    this.provider = provider;
+    const head = provider.inFlightHead;
+    this.nextInFlight = head;
+    if (head !== null) head.prevInFlight = this;
+    provider.inFlightHead = this;
+    provider.inFlight++;
+    provider.deliver(this);
+  }
+
+  /** A short form for logs and the inspector (no payload, no links). */
+  toJSON(): { type: 'prosa.request'; id: number; service: string; origin: string | undefined } {
+    return { type: this.type, id: this.id, service: this.service, origin: this.origin };
+  }
+
+  private close(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    this.sink.unschedule(this);
+    const provider = this.provider;
+    if (provider !== null) {
+      const prev = this.prevInFlight;
+      const next = this.nextInFlight;
+      if (prev !== null) prev.nextInFlight = next;
+      else provider.inFlightHead = next;
+      if (next !== null) next.prevInFlight = prev;
+      this.prevInFlight = this.nextInFlight = null;
+      if (--provider.inFlight === 0) provider.onIdle();
+    }
+    return true;
+  }
+}
+
+/**
+ * Ends every request in flight at `provider` with the error `makeError` builds for it.
+ * Used when a provider crashes or stops with requests still in flight.
+ */
+export function failInFlight(provider: Provider, makeError: (msg: RequestMsg) => ServiceError): void {
+  let msg = provider.inFlightHead;
+  while (msg !== null) {
+    const next = msg.nextInFlight;
+    msg.fail(makeError(msg));
+    msg = next;
+  }
+}

@@ -1,0 +1,367 @@
+/**
+ * Main: the bus of one instance. One XState actor runs the Main lifecycle; this module
+ * gives it its ports (the service table, the processors) and is the embedding API
+ * (`createProsa`).
+ */
+import mittModule, { type Emitter } from 'mitt';
+import { pino, type Logger } from 'pino';
+import { createActor, waitFor, type Actor } from 'xstate';
+import type { Tvf } from '../tvf/tvf.js';
+import { mainMachine, type MainPorts, type MainState } from '../machines/main.machine.js';
+import type { ProcessorEvent, ProcessorState } from '../machines/processor.machine.js';
+import type { ProcessorSpec } from './adaptor.js';
+import { BusError } from './errors.js';
+import {
+  Processor,
+  ProcessorRuntime,
+  type InspectOption,
+  type ProcessorHost,
+} from './processor.js';
+import { Requests, type BusObserver, type RequestOptions, type RequestStats } from './requests.js';
+import { ServiceTable, type ServiceTableView } from './service-table.js';
+
+// mitt's types describe its CommonJS build; under NodeNext its ESM default export is the function.
+const mitt = mittModule as unknown as typeof mittModule.default;
+
+/** Options of {@link createProsa}. */
+export interface ProsaOptions {
+  /** Instance name: in logs, metrics and the inspector. */
+  name: string;
+  /**
+   * pino logger; each processor gets a child with `proc` bound. Defaults to a pino
+   * logger at the level of `PROSA_LOG_LEVEL`, else `info`.
+   */
+  logger?: Logger;
+  /** XState inspection observer, passed to Main and every processor actor (e.g. `@statelyai/inspect`). */
+  inspect?: InspectOption;
+  /** How the bus stops. */
+  shutdown?: {
+    /**
+     * Time in-flight requests get to finish once a processor drains; past it they end in `shutdown`.
+     * @defaultValue 5000
+     */
+    graceMs?: number;
+    /**
+     * Time each adaptor's `terminate` gets; past it the processor counts as stopped anyway.
+     * @defaultValue 2000
+     */
+    terminateTimeoutMs?: number;
+  };
+  /**
+   * Timeout of requests that do not give their own `timeoutMs`.
+   * @defaultValue 10000
+   */
+  requestTimeoutMs?: number;
+  /**
+   * Resolution of the deadline timer: a request times out at most this much late.
+   * @defaultValue 10
+   */
+  deadlineTickMs?: number;
+  /** Hooks called as requests settle (metrics). */
+  observer?: BusObserver;
+}
+
+/** Events a bus emits on `prosa.events` (a mitt emitter). */
+export type ProsaEvents = {
+  /** A processor changed lifecycle state. */
+  'processor.state': { processor: Processor; state: ProcessorState; previous: ProcessorState };
+  /** The service table changed (coalesced: one event per batch of changes). */
+  table: { version: number };
+  /** Main changed lifecycle state. */
+  'main.state': { state: MainState };
+};
+
+/** State of a bus: Main's, or `created` before `start()`. */
+export type ProsaState = 'created' | MainState;
+
+/** @internal processor state -> how its arrival is logged */
+const LIFECYCLE_LOG: Partial<Record<ProcessorState, 'info' | 'warn' | 'error' | 'debug'>> = {
+  serving: 'info',
+  crashed: 'warn',
+  restarting: 'info',
+  failed: 'error',
+  stopped: 'info',
+};
+
+function positive(option: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+    throw new BusError('InvalidOption', `${option} must be a positive number, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** A prosa bus: Main, its service table and its processors. */
+export class Prosa {
+  /** Instance name. */
+  readonly name: string;
+  /** The bus logger. */
+  readonly logger: Logger;
+  /** Lifecycle and table events. Handlers run synchronously; keep them short. */
+  readonly events: Emitter<ProsaEvents> = mitt<ProsaEvents>();
+
+  private readonly requests: Requests;
+  private readonly table = new ServiceTable();
+  private readonly runtimes = new Map<string, ProcessorRuntime>();
+  private readonly host: ProcessorHost;
+  private readonly stopTimeoutMs: number;
+  private main: Actor<typeof mainMachine> | undefined;
+  private stoppedBeforeStart = false;
+  private publishPending: ReturnType<typeof setImmediate> | undefined;
+
+  constructor(options: ProsaOptions) {
+    if (typeof options?.name !== 'string' || options.name.length === 0) {
+      throw new BusError('InvalidOption', `name must be a non-empty string, got ${JSON.stringify(options?.name)}`);
+    }
+    this.name = options.name;
+    this.logger =
+      options.logger ?? pino({ name: options.name, level: process.env['PROSA_LOG_LEVEL'] ?? 'info' });
+    const graceMs = positive('shutdown.graceMs', options.shutdown?.graceMs, 5_000);
+    const terminateTimeoutMs = positive('shutdown.terminateTimeoutMs', options.shutdown?.terminateTimeoutMs, 2_000);
+    this.stopTimeoutMs = graceMs + terminateTimeoutMs + 100;
+    this.requests = new Requests(
+      positive('requestTimeoutMs', options.requestTimeoutMs, 10_000),
+      positive('deadlineTickMs', options.deadlineTickMs, 10),
+      options.observer,
+    );
+    this.host = {
+      requests: this.requests,
+      table: this.table,
+      logger: this.logger,
+      inspect: options.inspect,
+      drainGraceMs: graceMs,
+      terminateTimeoutMs,
+      toMain: (event) => this.main?.send(event),
+      stateChanged: (processor, state, previous) => this.processorStateChanged(processor, state, previous),
+    };
+  }
+
+  /** Main's lifecycle state, or `created` before `start()`. */
+  get state(): ProsaState {
+    if (this.stoppedBeforeStart) return 'stopped';
+    return this.main === undefined ? 'created' : (this.main.getSnapshot().value as MainState);
+  }
+
+  /** A read-only view of the service table (live: it follows every change). */
+  get serviceTable(): ServiceTableView {
+    return this.table;
+  }
+
+  /**
+   * Adds a processor. Before `start()` it waits for the start; while the bus runs it
+   * starts at once. Throws a `BusError` for a duplicate name, a bad spec, or a bus that
+   * is stopping or stopped.
+   */
+  processor(name: string, spec: ProcessorSpec): Processor {
+    if (typeof name !== 'string' || name.length === 0) {
+      throw new BusError('InvalidOption', `processor name must be a non-empty string, got ${JSON.stringify(name)}`);
+    }
+    if (this.runtimes.has(name)) {
+      throw new BusError('DuplicateProcessor', `a processor named '${name}' is already on bus '${this.name}'`);
+    }
+    const state = this.state;
+    if (state === 'stopping' || state === 'stopped') {
+      throw new BusError('BusStopped', `bus '${this.name}' is ${state}: cannot add processor '${name}'`);
+    }
+    const runtime = new ProcessorRuntime(this.host, name, spec);
+    this.runtimes.set(name, runtime);
+    this.main?.send({ type: 'proc.added', processor: name });
+    return runtime.handle;
+  }
+
+  /** The processor of that name, if it is on the bus. */
+  get(name: string): Processor | undefined {
+    return this.runtimes.get(name)?.handle;
+  }
+
+  /** Every processor on the bus, in the order they were added. */
+  processors(): Processor[] {
+    return [...this.runtimes.values()].map((runtime) => runtime.handle);
+  }
+
+  /**
+   * Drains and stops one processor, then removes it from the bus. Resolves with its
+   * final state. Rejects with a `BusError` when no processor has that name.
+   */
+  async remove(name: string): Promise<ProcessorState> {
+    const runtime = this.runtimes.get(name);
+    if (runtime === undefined) {
+      throw new BusError('UnknownProcessor', `no processor named '${name}' on bus '${this.name}'`);
+    }
+    if (this.main === undefined) {
+      runtime.actor.stop();
+      this.runtimes.delete(name);
+      return 'stopped';
+    }
+    runtime.shutdown('removed');
+    return runtime.handle.when('stopped', 'failed');
+  }
+
+  /**
+   * Starts Main and every processor added so far. Resolves once each of them has
+   * settled its first start (serving, or crashed and left to restart, or failed).
+   * Calling it again returns the same wait. Rejects after `stop()`.
+   */
+  async start(): Promise<void> {
+    if (this.stoppedBeforeStart) {
+      throw new BusError('BusStopped', `bus '${this.name}' was stopped: it cannot start again`);
+    }
+    if (this.main === undefined) {
+      const main = createActor(mainMachine, {
+        id: `main:${this.name}`,
+        systemId: 'main',
+        inspect: this.host.inspect,
+        input: {
+          name: this.name,
+          stopTimeoutMs: this.stopTimeoutMs,
+          processors: this.runtimes.size,
+          ports: this.mainPorts(),
+        },
+      });
+      this.main = main;
+      let last: MainState | undefined;
+      main.subscribe((snapshot) => {
+        const state = snapshot.value as MainState;
+        if (state === last) return;
+        last = state;
+        this.logger.debug({ state }, 'main');
+        this.events.emit('main.state', { state });
+      });
+      main.start();
+    }
+    const snapshot = await waitFor(this.main, (s) => s.value !== 'starting');
+    if (snapshot.value !== 'running') {
+      throw new BusError('BusStopped', `bus '${this.name}' stopped while starting`);
+    }
+  }
+
+  /**
+   * Sends a request to a provider of `service`. Settles exactly once: with the reply,
+   * or with a `ServiceError` (`timeout`, `unreachable`, `protocol`, `overloaded`,
+   * `shutdown`). An invalid `timeoutMs` rejects with a `BusError`.
+   */
+  request(service: string, payload: Tvf, options?: RequestOptions): Promise<Tvf> {
+    return this.requests.send(this.table.lookup(service), service, payload, options, undefined);
+  }
+
+  /** Service name -> provider processor names, as of now. */
+  services(): Record<string, string[]> {
+    return this.table.snapshot();
+  }
+
+  /** Request counters since the bus was created. */
+  stats(): RequestStats {
+    return this.requests.stats();
+  }
+
+  /**
+   * Stops gracefully: new requests fail with `shutdown`, processors drain (in-flight
+   * requests get `shutdown.graceMs`), each adaptor's `terminate` runs once, then Main
+   * stops. Resolves within `graceMs + terminateTimeoutMs` (plus a little). Safe to call
+   * twice: both calls resolve together.
+   */
+  async stop(reason = 'stop'): Promise<void> {
+    this.requests.closed = true;
+    const main = this.main;
+    if (main === undefined) {
+      if (!this.stoppedBeforeStart) {
+        this.stoppedBeforeStart = true;
+        for (const runtime of this.runtimes.values()) runtime.actor.stop();
+        this.runtimes.clear();
+        this.requests.release();
+      }
+      return;
+    }
+    main.send({ type: 'main.stop', reason });
+    await waitFor(main, (s) => s.status === 'done');
+  }
+
+  private mainPorts(): MainPorts {
+    return {
+      startProcessors: () => {
+        for (const runtime of this.runtimes.values()) runtime.start();
+      },
+      startProcessor: (name) => this.runtimes.get(name)?.start(),
+      registerServices: (name) => {
+        const runtime = this.runtimes.get(name);
+        if (runtime === undefined) return;
+        let changed = false;
+        for (const service of runtime.services) changed = this.table.add(service, runtime) || changed;
+        if (changed) this.schedulePublish();
+        runtime.actor.send({ type: 'proc.registered' });
+      },
+      unregisterServices: (name) => {
+        const runtime = this.runtimes.get(name);
+        if (runtime === undefined) return;
+        let changed = false;
+        for (const service of runtime.services) changed = this.table.remove(service, runtime) || changed;
+        if (changed) this.schedulePublish();
+      },
+      shutdownProcessors: (reason) => {
+        this.requests.closed = true;
+        for (const runtime of this.runtimes.values()) runtime.shutdown(reason);
+      },
+      forgetProcessor: (name) => {
+        this.runtimes.get(name)?.actor.stop();
+        this.runtimes.delete(name);
+      },
+      release: () => this.release(),
+    };
+  }
+
+  /** Tells every processor of the new table version, once per batch of changes. */
+  private schedulePublish(): void {
+    if (this.publishPending !== undefined) return;
+    this.publishPending = setImmediate(() => {
+      this.publishPending = undefined;
+      const event: ProcessorEvent = { type: 'prosa.service', version: this.table.version };
+      for (const runtime of this.runtimes.values()) runtime.actor.send(event);
+      this.events.emit('table', { version: this.table.version });
+    });
+  }
+
+  private release(): void {
+    if (this.publishPending !== undefined) clearImmediate(this.publishPending);
+    this.publishPending = undefined;
+    for (const runtime of this.runtimes.values()) {
+      // Only processors that outlived the stop timeout are still here.
+      runtime.failInFlight('shutdown');
+      runtime.unregisterServices();
+      runtime.actor.stop();
+      this.logger.warn({ proc: runtime.processor, state: runtime.state }, 'processor did not stop in time; stopped by force');
+    }
+    this.runtimes.clear();
+    this.requests.release();
+  }
+
+  private processorStateChanged(processor: Processor, state: ProcessorState, previous: ProcessorState): void {
+    const level = LIFECYCLE_LOG[state] ?? 'debug';
+    const logger = processor.runtime.logger;
+    if (logger.isLevelEnabled(level)) {
+      const runtime = processor.runtime;
+      const context = runtime.actor.getSnapshot().context;
+      switch (state) {
+        case 'serving':
+          logger.info({ services: runtime.services }, 'serving');
+          break;
+        case 'crashed':
+          logger.warn({ err: context.lastCrash?.error, from: previous }, 'crashed');
+          break;
+        case 'restarting':
+          logger.info({ delayMs: context.restartDelayMs }, `restarting in ${context.restartDelayMs} ms`);
+          break;
+        case 'failed':
+          logger.error({ err: context.lastCrash?.error }, 'failed for good');
+          break;
+        default:
+          logger[level]({ from: previous }, state);
+      }
+    }
+    this.events.emit('processor.state', { processor, state, previous });
+  }
+}
+
+/** Creates a bus. Nothing runs until `start()`. */
+export function createProsa(options: ProsaOptions): Prosa {
+  return new Prosa(options);
+}

@@ -1,0 +1,5 @@
+/**
+ * prosa: a service bus of XState v5 actors. This is the package's one public entry.
+ */
+export * from './machines/index.js';
+export * from './actors/index.js';

@@ -1,0 +1,24 @@
+export {
+  processorMachine,
+  type ProcessorState,
+  type ProcessorEvent,
+  type ProcessorMachineContext,
+  type ProcessorMachineInput,
+  type ProcessorPorts,
+  type Crash,
+  type Mailbox,
+} from './processor.machine.js';
+export {
+  mainMachine,
+  type MainState,
+  type MainEvent,
+  type MainMachineContext,
+  type MainMachineInput,
+  type MainPorts,
+} from './main.machine.js';
+export {
+  DEFAULT_RESTART_POLICY,
+  restartPolicy,
+  backoffDelay,
+  type RestartPolicy,
+} from './restart-policy.js';
