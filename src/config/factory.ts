@@ -1,0 +1,45 @@
+/**
+ * Factories: one per processor kind (Controller Bus's controller factory). A factory
+ * gives its settings schema (zod, with a default and a `.describe()` doc per field) and
+ * builds the processor's adaptor and services from validated settings.
+ */
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { Adaptor } from '../actors/adaptor.js';
+
+/** What a factory's `create` gets besides the settings. */
+export interface FactoryContext {
+  /** Name of the processor being built. */
+  readonly name: string;
+  /** Name of the instance (bus). */
+  readonly instance: string;
+  /** The processor's logger. */
+  readonly logger: Logger;
+}
+
+/** What a factory builds: the part of a processor spec that depends on its kind. */
+export interface FactoryProduct {
+  /** Services the processor provides. */
+  services: readonly string[];
+  /** The processor's adaptor. */
+  adaptor: Adaptor;
+}
+
+/** A processor kind. */
+export interface ProcessorFactory<Schema extends z.ZodType = z.ZodType> {
+  /** Kind name, as written in settings files (`kind: stub`). */
+  readonly kind: string;
+  /** One-line description, shown by `prosa kinds`. */
+  readonly description: string;
+  /** Version of the kind's settings; bump when their meaning changes. */
+  readonly version: string;
+  /** Schema of the `settings` block: defaults and a `.describe()` doc string per field. */
+  readonly settings: Schema;
+  /** Builds the processor from validated settings. Called again for each (re)build, never shared. */
+  create(settings: z.output<Schema>, context: FactoryContext): FactoryProduct;
+}
+
+/** Declares a factory with its settings type inferred from its schema. */
+export function defineFactory<Schema extends z.ZodType>(factory: ProcessorFactory<Schema>): ProcessorFactory<Schema> {
+  return factory;
+}
