@@ -355,7 +355,7 @@ describe('bus: events and inspection', () => {
     expect(ids).toContain('a');
     expect(ids).toContain('b');
     const statesOfA = events
-      .flatMap((e) => (e.type === '@xstate.snapshot' && idOf(e) === 'a' ? [(e.snapshot as { value: unknown }).value] : []));
+      .flatMap((e) => (e.type === '@xstate.snapshot' && idOf(e) === 'a' ? [(e.snapshot as unknown as { value: unknown }).value] : []));
     expect(statesOfA).toEqual(expect.arrayContaining(['initializing', 'registering', 'serving', 'draining', 'stopped']));
   });
 
