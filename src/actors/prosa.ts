@@ -181,20 +181,23 @@ export class Prosa {
 
   /**
    * Drains and stops one processor, then removes it from the bus. Resolves with its
-   * final state. Rejects with a `BusError` when no processor has that name.
+   * final state (`stopped`, or `failed` for one that had failed). Processors that stop
+   * or fail otherwise stay listed (with their final state) until removed. Rejects with
+   * a `BusError` when no processor has that name.
    */
   async remove(name: string): Promise<ProcessorState> {
     const runtime = this.runtimes.get(name);
     if (runtime === undefined) {
       throw new BusError('UnknownProcessor', `no processor named '${name}' on bus '${this.name}'`);
     }
-    if (this.main === undefined) {
-      runtime.actor.stop();
-      this.runtimes.delete(name);
-      return 'stopped';
+    let final: ProcessorState = 'stopped';
+    if (this.main !== undefined) {
+      runtime.shutdown('removed');
+      final = await runtime.handle.when('stopped', 'failed');
     }
-    runtime.shutdown('removed');
-    return runtime.handle.when('stopped', 'failed');
+    runtime.actor.stop();
+    if (this.runtimes.get(name) === runtime) this.runtimes.delete(name);
+    return final;
   }
 
   /**
@@ -272,7 +275,7 @@ export class Prosa {
       }
       return;
     }
-    main.send({ type: 'main.stop', reason });
+    if (main.getSnapshot().status !== 'done') main.send({ type: 'main.stop', reason });
     await waitFor(main, (s) => s.status === 'done');
   }
 
@@ -301,10 +304,6 @@ export class Prosa {
         this.requests.closed = true;
         for (const runtime of this.runtimes.values()) runtime.shutdown(reason);
       },
-      forgetProcessor: (name) => {
-        this.runtimes.get(name)?.actor.stop();
-        this.runtimes.delete(name);
-      },
       release: () => this.release(),
     };
   }
@@ -324,13 +323,14 @@ export class Prosa {
     if (this.publishPending !== undefined) clearImmediate(this.publishPending);
     this.publishPending = undefined;
     for (const runtime of this.runtimes.values()) {
-      // Only processors that outlived the stop timeout are still here.
+      if (runtime.actor.getSnapshot().status === 'done') continue;
+      // Only processors that outlived the stop timeout get here.
       runtime.failInFlight('shutdown');
       runtime.unregisterServices();
+      runtime.endRun();
       runtime.actor.stop();
       this.logger.warn({ proc: runtime.processor, state: runtime.state }, 'processor did not stop in time; stopped by force');
     }
-    this.runtimes.clear();
     this.requests.release();
   }
 

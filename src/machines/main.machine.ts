@@ -22,8 +22,6 @@ export interface MainPorts {
   unregisterServices(processor: string): void;
   /** Sends `prosa.shutdown` to every processor still alive. */
   shutdownProcessors(reason: string): void;
-  /** Drops a processor that reached a final state. */
-  forgetProcessor(processor: string): void;
   /** Releases what the bus holds once everything stopped (timers). */
   release(): void;
 }
@@ -76,7 +74,6 @@ export const mainMachine = setup({
     registerServices: ({ context, event }) => context.ports.registerServices(processorOf(event)),
     unregisterServices: ({ context, event }) => context.ports.unregisterServices(processorOf(event)),
     shutdownProcessors: ({ context }) => context.ports.shutdownProcessors(context.stopReason ?? 'stop'),
-    forgetProcessor: ({ context, event }) => context.ports.forgetProcessor(processorOf(event)),
     release: ({ context }) => context.ports.release(),
     countAdded: assign({ live: ({ context }) => context.live + 1 }),
     countEnded: assign({ live: ({ context }) => context.live - 1 }),
@@ -104,7 +101,7 @@ export const mainMachine = setup({
   on: {
     'prosa.register': { actions: 'registerServices' },
     'prosa.unregister': { actions: 'unregisterServices' },
-    'proc.ended': { actions: ['unregisterServices', 'forgetProcessor', 'countEnded'] },
+    'proc.ended': { actions: ['unregisterServices', 'countEnded'] },
   },
   states: {
     starting: {

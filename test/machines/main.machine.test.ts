@@ -10,7 +10,6 @@ function fakePorts() {
     registerServices: (p) => void calls.push(`register:${p}`),
     unregisterServices: (p) => void calls.push(`unregister:${p}`),
     shutdownProcessors: (reason) => void calls.push(`shutdown:${reason}`),
-    forgetProcessor: (p) => void calls.push(`forget:${p}`),
     release: () => void calls.push('release'),
   };
   return { ports, calls };
@@ -38,14 +37,14 @@ describe('main machine', () => {
     expect(main.getSnapshot().value).toBe('running');
   });
 
-  it('starts processors added while running, and forgets them when they end', () => {
+  it('starts processors added while running, and unregisters them when they end', () => {
     const { ports, calls } = fakePorts();
     const main = createActor(mainMachine, { input: { name: 'm', stopTimeoutMs: 100, processors: 0, ports } }).start();
     main.send({ type: 'proc.added', processor: 'x' });
     expect(calls).toContain('start:x');
     expect(main.getSnapshot().context.live).toBe(1);
     main.send({ type: 'proc.ended', processor: 'x' });
-    expect(calls).toContain('forget:x');
+    expect(calls).toContain('unregister:x');
     expect(main.getSnapshot().context.live).toBe(0);
   });
 
