@@ -280,13 +280,14 @@ export class ProcessorRuntime implements Provider, ProcessorPorts {
 
   private makeContext(): ProcessorContext {
     const runId = ++this.runId;
+    const signal = this.run.signal;
     return {
       name: this.processor,
       logger: this.logger,
-      signal: this.run.signal,
+      signal,
       request: (service: string, payload: Tvf, options?: RequestOptions) => this.request(service, payload, options),
       fail: (error: unknown) => {
-        if (runId !== this.runId) return; // a stale run's background work
+        if (runId !== this.runId || signal.aborted) return; // that run already ended
         this.actor.send({ type: 'proc.crash', crash: this.toCrash(error) });
       },
     };

@@ -212,7 +212,7 @@ describe('bus properties', () => {
         expect(stats.responses).toBe(count('response'));
         for (const [kind, n] of Object.entries(stats.errors)) expect(n).toBe(count(kind));
       }),
-      { numRuns: 60 },
+      { numRuns: Number(process.env.PROSA_PROPERTY_RUNS ?? 60) },
     );
   });
 
