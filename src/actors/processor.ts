@@ -11,6 +11,7 @@ import {
   processorMachine,
   type Crash,
   type Mailbox,
+  type ProcessorEvent,
   type ProcessorPorts,
   type ProcessorState,
 } from '../machines/processor.machine.js';
@@ -136,9 +137,14 @@ export class ProcessorRuntime implements Provider, ProcessorPorts {
     this.actor.send({ type: 'proc.start' });
   }
 
-  /** Sends `prosa.shutdown`. */
+  /** Sends `prosa.shutdown`, unless the processor already ended. */
   shutdown(reason: string): void {
-    this.actor.send({ type: 'prosa.shutdown', reason });
+    this.tell({ type: 'prosa.shutdown', reason });
+  }
+
+  /** Sends a lifecycle event, unless the processor already ended (stopped or failed). */
+  tell(event: ProcessorEvent): void {
+    if (this.actor.getSnapshot().status === 'active') this.actor.send(event);
   }
 
   /** The last crash the machine recorded. */

@@ -314,7 +314,7 @@ export class Prosa {
     this.publishPending = setImmediate(() => {
       this.publishPending = undefined;
       const event: ProcessorEvent = { type: 'prosa.service', version: this.table.version };
-      for (const runtime of this.runtimes.values()) runtime.actor.send(event);
+      for (const runtime of this.runtimes.values()) runtime.tell(event);
       this.events.emit('table', { version: this.table.version });
     });
   }
