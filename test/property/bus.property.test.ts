@@ -48,7 +48,9 @@ function adaptorFor(real: Real, name: string): Adaptor {
       if (mode === 'fast') return request;
       if (mode === 'throw') throw new Error('adaptor threw');
       if (mode === 'slow') return real.scheduler.schedule(Promise.resolve(request), `${name} reply`);
-      return real.scheduler.schedule(Promise.reject(new Error('adaptor rejected')), `${name} reject`);
+      return real.scheduler.schedule(Promise.resolve(), `${name} reject`).then(() => {
+        throw new Error('adaptor rejected');
+      });
     },
   };
 }
