@@ -1,0 +1,4 @@
+/**
+ * prosa: the package's one public entry.
+ */
+export * from './tvf/index.js';
