@@ -7,3 +7,4 @@ export { TvfError, type TvfErrorKind, type TvfErrorPlace } from './error.js';
 export { SimpleStringTvf } from './simple-string-tvf.js';
 export { DEFAULT_TVF_READ_LIMITS, type TvfReadLimits, type TvfReadOptions } from './read-limits.js';
 export { describeTvf } from './describe.js';
+export { maskTvf, TvfFilter, type TvfFilterOptions, type TvfMaskRules } from './filter.js';
