@@ -8,3 +8,12 @@ export { SimpleStringTvf } from './simple-string-tvf.js';
 export { DEFAULT_TVF_READ_LIMITS, type TvfReadLimits, type TvfReadOptions } from './read-limits.js';
 export { describeTvf } from './describe.js';
 export { maskTvf, TvfFilter, type TvfFilterOptions, type TvfMaskRules } from './filter.js';
+export {
+  TvfDict,
+  type TvfDictDefinition,
+  type TvfDictEntry,
+  type TvfDictField,
+  type TvfJsonObject,
+  type TvfJsonValue,
+  type TvfValueType,
+} from './dict.js';
