@@ -1,4 +1,11 @@
-export { createProsa, Prosa, type ProsaOptions, type ProsaEvents, type ProsaState } from './prosa.js';
+export {
+  createProsa,
+  Prosa,
+  type ProsaOptions,
+  type ProsaEvents,
+  type ProsaState,
+  type ServicesOptions,
+} from './prosa.js';
 export { Processor, type InspectOption, DEFAULT_MAX_IN_FLIGHT, DEFAULT_INIT_TIMEOUT_MS } from './processor.js';
 export type { Adaptor, ProcessorContext, ProcessorSpec, MaybePromise } from './adaptor.js';
 export {
@@ -13,4 +20,6 @@ export type { RequestOptions, RequestStats, BusObserver } from './requests.js';
 export { MAX_TIMEOUT_MS } from './requests.js';
 export type { RequestOutcome, Provider } from './msg.js';
 export { RequestMsg } from './msg.js';
-export type { ServiceTableView, ServiceEntry } from './service-table.js';
+export type { ServiceTableView, ServiceEntry, ProviderInfo, RoutingPolicy } from './service-table.js';
+export type { Transport, TransportHost } from './transport.js';
+export { failInFlight } from './msg.js';

@@ -21,6 +21,8 @@ export interface Provider {
   readonly processor: string;
   /** True when the provider lives on another instance. */
   readonly remote: boolean;
+  /** For a remote provider: the instances behind it, if the transport tells (for tools, not routing). */
+  readonly instances?: readonly string[];
   /** False once the provider stops taking new requests (crashed, draining, stopped). */
   accepting: boolean;
   /** Requests delivered and not yet settled. Maintained by {@link RequestMsg}. */

@@ -17,8 +17,10 @@ import {
   type InspectOption,
   type ProcessorHost,
 } from './processor.js';
+import type { Provider } from './msg.js';
 import { Requests, type BusObserver, type RequestOptions, type RequestStats } from './requests.js';
-import { ServiceTable, type ServiceTableView } from './service-table.js';
+import { ServiceTable, type ProviderInfo, type ServiceTableView } from './service-table.js';
+import type { Transport, TransportHost } from './transport.js';
 
 // mitt's types describe its CommonJS build; under NodeNext its ESM default export is the function.
 const mitt = mittModule as unknown as typeof mittModule.default;
@@ -71,6 +73,27 @@ export type ProsaEvents = {
   'main.state': { state: MainState };
 };
 
+/** Options of `prosa.services()`. */
+export interface ServicesOptions {
+  /** List each provider as a {@link ProviderInfo}, marked local or remote. */
+  detail: true;
+}
+
+/** A remote provider change queued for Main. */
+interface RemoteChange {
+  add: boolean;
+  service: string;
+  provider: Provider;
+}
+
+/** A transport attached to the bus, and how far its lifecycle went. */
+interface AttachedTransport {
+  readonly transport: Transport;
+  started: boolean;
+  withdrawn: boolean;
+  closing: Promise<void> | undefined;
+}
+
 /** State of a bus: Main's, or `created` before `start()`. */
 export type ProsaState = 'created' | MainState;
 
@@ -108,6 +131,8 @@ export class Prosa {
   private main: Actor<typeof mainMachine> | undefined;
   private stoppedBeforeStart = false;
   private publishPending: ReturnType<typeof setImmediate> | undefined;
+  private readonly transports: AttachedTransport[] = [];
+  private remoteChanges: RemoteChange[] = [];
 
   constructor(options: ProsaOptions) {
     if (typeof options?.name !== 'string' || options.name.length === 0) {
@@ -236,6 +261,38 @@ export class Prosa {
     if (snapshot.value !== 'running') {
       throw new BusError('BusStopped', `bus '${this.name}' stopped while starting`);
     }
+    await Promise.all(this.transports.map((attached) => this.startTransport(attached)));
+  }
+
+  /**
+   * Attaches a link to other instances (see `src/transport`, e.g. NATS). Its remote
+   * providers join the service table; it serves other instances' requests with local
+   * providers. On a running bus it starts at once (a failed start is logged); otherwise
+   * `start()` starts it and waits for it. `stop()` withdraws it first and closes it
+   * last. Returns the function that detaches it (withdraws and closes it; resolves when
+   * closed). Throws a `BusError` on a stopping or stopped bus, or for a transport of a
+   * name already attached.
+   */
+  attachTransport(transport: Transport): () => Promise<void> {
+    const state = this.state;
+    if (state === 'stopping' || state === 'stopped') {
+      throw new BusError('BusStopped', `bus '${this.name}' is ${state}: cannot attach transport '${transport.name}'`);
+    }
+    if (this.transports.some((t) => t.transport.name === transport.name)) {
+      throw new BusError('InvalidOption', `a transport named '${transport.name}' is already attached to bus '${this.name}'`);
+    }
+    const attached: AttachedTransport = { transport, started: false, withdrawn: false, closing: undefined };
+    this.transports.push(attached);
+    if (state === 'running') {
+      this.startTransport(attached).catch((error: unknown) =>
+        this.logger.error({ err: error, transport: transport.name }, 'transport failed to start'),
+      );
+    }
+    return async () => {
+      const index = this.transports.indexOf(attached);
+      if (index >= 0) this.transports.splice(index, 1);
+      await this.closeTransport(attached);
+    };
   }
 
   /**
@@ -247,9 +304,12 @@ export class Prosa {
     return this.requests.send(this.table.lookup(service), service, payload, options, undefined);
   }
 
-  /** Service name -> provider processor names, as of now. */
-  services(): Record<string, string[]> {
-    return this.table.snapshot();
+  /** Service name -> provider processor names, as of now (local and remote alike). */
+  services(): Record<string, string[]>;
+  /** Service name -> its providers, each marked local or remote, as of now. */
+  services(options: ServicesOptions): Record<string, ProviderInfo[]>;
+  services(options?: ServicesOptions): Record<string, string[]> | Record<string, ProviderInfo[]> {
+    return options?.detail === true ? this.table.detail() : this.table.snapshot();
   }
 
   /** Request counters since the bus was created. */
@@ -264,6 +324,7 @@ export class Prosa {
    * twice: both calls resolve together.
    */
   async stop(reason = 'stop'): Promise<void> {
+    for (const attached of this.transports) this.withdrawTransport(attached);
     this.requests.closed = true;
     const main = this.main;
     if (main === undefined) {
@@ -273,10 +334,59 @@ export class Prosa {
         this.runtimes.clear();
         this.requests.release();
       }
-      return;
+    } else {
+      if (main.getSnapshot().status !== 'done') main.send({ type: 'main.stop', reason });
+      await waitFor(main, (s) => s.status === 'done');
     }
-    if (main.getSnapshot().status !== 'done') main.send({ type: 'main.stop', reason });
-    await waitFor(main, (s) => s.status === 'done');
+    await Promise.all(this.transports.map((attached) => this.closeTransport(attached)));
+  }
+
+  /** Starts an attached transport once; the same wait for every caller. */
+  private startTransport(attached: AttachedTransport): Promise<void> {
+    if (attached.started) return Promise.resolve();
+    attached.started = true;
+    return attached.transport.start(this.transportHost());
+  }
+
+  private withdrawTransport(attached: AttachedTransport): void {
+    if (attached.withdrawn) return;
+    attached.withdrawn = true;
+    try {
+      attached.transport.withdraw();
+    } catch (error) {
+      this.logger.warn({ err: error, transport: attached.transport.name }, 'transport withdraw failed');
+    }
+  }
+
+  /** Withdraws and closes a transport once; the same wait for every caller. */
+  private closeTransport(attached: AttachedTransport): Promise<void> {
+    this.withdrawTransport(attached);
+    attached.closing ??= attached.transport.close().catch((error: unknown) => {
+      this.logger.warn({ err: error, transport: attached.transport.name }, 'transport close failed');
+    });
+    return attached.closing;
+  }
+
+  private transportHost(): TransportHost {
+    const queue = (add: boolean, service: string, provider: Provider) => {
+      const main = this.main;
+      if (main === undefined || main.getSnapshot().status !== 'active') return;
+      this.remoteChanges.push({ add, service, provider });
+      main.send({ type: 'remote.changed' });
+    };
+    return {
+      name: this.name,
+      logger: this.logger,
+      table: this.table,
+      events: this.events,
+      addRemote: (service, provider) => queue(true, service, provider),
+      removeRemote: (service, provider) => queue(false, service, provider),
+      setRouting: (policy) => {
+        this.table.routing = policy;
+      },
+      requestLocal: (service, payload, timeoutMs, origin) =>
+        this.requests.send(this.table.lookup(service), service, payload, { timeoutMs }, origin, true),
+    };
   }
 
   private mainPorts(): MainPorts {
@@ -305,6 +415,16 @@ export class Prosa {
         for (const runtime of this.runtimes.values()) runtime.shutdown(reason);
       },
       release: () => this.release(),
+      applyRemoteChanges: () => {
+        const changes = this.remoteChanges;
+        if (changes.length === 0) return;
+        this.remoteChanges = [];
+        let changed = false;
+        for (const { add, service, provider } of changes) {
+          changed = (add ? this.table.add(service, provider) : this.table.remove(service, provider)) || changed;
+        }
+        if (changed) this.schedulePublish();
+      },
     };
   }
 

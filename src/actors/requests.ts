@@ -86,7 +86,8 @@ export class Requests implements SettleSink {
 
   /**
    * Sends `payload` to the next provider of `entry` (round-robin among those that
-   * accept and have room). Always returns a promise that settles exactly once.
+   * accept and have room; with `localOnly`, among local ones only). Always returns a
+   * promise that settles exactly once.
    */
   send(
     entry: ServiceEntry | undefined,
@@ -94,15 +95,16 @@ export class Requests implements SettleSink {
     payload: Tvf,
     options: RequestOptions | undefined,
     origin: string | undefined,
+    localOnly = false,
   ): Promise<Tvf> {
     const timeoutMs = options?.timeoutMs ?? this.defaultTimeoutMs;
     if (!(timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS)) return invalidTimeout(service, timeoutMs);
     this.counts.requests++;
     if (this.closed) return this.refuse(service, 'shutdown', 'the bus is stopping');
     if (entry === undefined) return this.refuse(service, 'unreachable', 'no provider serves it');
-    const provider = entry.next();
+    const provider = localOnly ? entry.nextLocal() : entry.next();
     if (provider === null) {
-      return entry.isFull()
+      return entry.isFull(localOnly)
         ? this.refuse(service, 'overloaded', `every provider is at its maxInFlight`)
         : this.refuse(service, 'unreachable', 'no provider accepts requests now');
     }

@@ -1,9 +1,37 @@
 /**
  * The service table: service name -> ordered providers. Only Main writes it (through
  * its machine's actions); requesters read it. Lookup is one `Map.get`, whatever the
- * number of services; picking a provider is round-robin over the entry's providers.
+ * number of services; picking a provider is round-robin over the entry's providers,
+ * local ones first or remote ones first as the table's {@link RoutingPolicy} says.
  */
 import type { Provider } from './msg.js';
+
+/**
+ * Which providers of a service a request goes to first, when the service has both local
+ * providers and remote ones (reached through a transport):
+ * - `local-first`: a local provider with room; a remote one only when none has.
+ * - `spread`: a remote one (a transport spreads its requests over every instance that
+ *   serves the service, this one included); a local one only when no remote accepts.
+ *
+ * With only local (or only remote) providers both are plain round-robin.
+ */
+export type RoutingPolicy = 'local-first' | 'spread';
+
+/** One provider of a service, as {@link ServiceTableView.detail} lists it. */
+export interface ProviderInfo {
+  /** Name of the providing processor (for a remote provider, the transport's name for it). */
+  processor: string;
+  /** True when the provider lives on another instance. */
+  remote: boolean;
+  /** For a remote provider: the instances behind it, when the transport says. */
+  instances?: string[];
+}
+
+/** Which providers {@link ServiceEntry} may pick: any, local only, remote only. */
+const ANY = 0;
+const LOCAL = 1;
+const REMOTE = 2;
+type Pick = typeof ANY | typeof LOCAL | typeof REMOTE;
 
 /** The providers of one service, with the round-robin cursor shared by all requesters. */
 export class ServiceEntry {
@@ -11,6 +39,10 @@ export class ServiceEntry {
   readonly name: string;
   /** Providers, in registration order. */
   readonly providers: Provider[] = [];
+  /** @internal how many of `providers` are remote; maintained by the table */
+  remotes = 0;
+  /** @internal true under the `spread` policy; maintained by the table */
+  preferRemote = false;
   private cursor = 0;
 
   constructor(name: string) {
@@ -19,15 +51,37 @@ export class ServiceEntry {
 
   /**
    * The next provider, round-robin, among those accepting requests with room for one
-   * more; null when none has.
+   * more, in the order the table's routing policy gives (local or remote first); null
+   * when none has. Allocates nothing.
    */
   next(): Provider | null {
+    const remotes = this.remotes;
+    if (remotes === 0 || remotes === this.providers.length) return this.pick(ANY);
+    return this.preferRemote ? (this.pick(REMOTE) ?? this.pick(LOCAL)) : (this.pick(LOCAL) ?? this.pick(REMOTE));
+  }
+
+  /**
+   * The next local provider, round-robin, with room for one more request; null when
+   * none has. Transports use it to serve requests from other instances, so a request
+   * never crosses back out.
+   */
+  nextLocal(): Provider | null {
+    return this.remotes === 0 ? this.pick(ANY) : this.pick(LOCAL);
+  }
+
+  /** True when some provider is local. */
+  hasLocal(): boolean {
+    return this.remotes < this.providers.length;
+  }
+
+  private pick(which: Pick): Provider | null {
     const providers = this.providers;
     const n = providers.length;
     for (let i = 0; i < n; i++) {
       let index = this.cursor + i;
       if (index >= n) index -= n;
       const provider = providers[index]!;
+      if (which !== ANY && provider.remote !== (which === REMOTE)) continue;
       if (provider.accepting && provider.inFlight < provider.maxInFlight) {
         this.cursor = index + 1 === n ? 0 : index + 1;
         return provider;
@@ -36,11 +90,14 @@ export class ServiceEntry {
     return null;
   }
 
-  /** True when some provider accepts requests but every accepting one is full. */
-  isFull(): boolean {
+  /**
+   * True when some provider accepts requests but every accepting one is full (with
+   * `localOnly`, among the local providers).
+   */
+  isFull(localOnly = false): boolean {
     let accepting = false;
     for (const provider of this.providers) {
-      if (!provider.accepting) continue;
+      if (!provider.accepting || (localOnly && provider.remote)) continue;
       if (provider.inFlight < provider.maxInFlight) return false;
       accepting = true;
     }
@@ -56,12 +113,29 @@ export interface ServiceTableView {
   lookup(service: string): ServiceEntry | undefined;
   /** Service name -> provider processor names, as a plain object. */
   snapshot(): Record<string, string[]>;
+  /** Service name -> its providers, each marked local or remote, as plain objects. */
+  detail(): Record<string, ProviderInfo[]>;
+  /** Names of the services that have at least one local provider. */
+  localServices(): string[];
+  /** How requests choose between local and remote providers. */
+  readonly routing: RoutingPolicy;
 }
 
 /** The service table of one bus. */
 export class ServiceTable implements ServiceTableView {
   version = 0;
   private readonly entries = new Map<string, ServiceEntry>();
+  private policy: RoutingPolicy = 'local-first';
+
+  get routing(): RoutingPolicy {
+    return this.policy;
+  }
+
+  /** Sets the routing policy of every entry, present and future. */
+  set routing(policy: RoutingPolicy) {
+    this.policy = policy;
+    for (const entry of this.entries.values()) entry.preferRemote = policy === 'spread';
+  }
 
   lookup(service: string): ServiceEntry | undefined {
     return this.entries.get(service);
@@ -72,11 +146,13 @@ export class ServiceTable implements ServiceTableView {
     let entry = this.entries.get(service);
     if (entry === undefined) {
       entry = new ServiceEntry(service);
+      entry.preferRemote = this.policy === 'spread';
       this.entries.set(service, entry);
     } else if (entry.providers.includes(provider)) {
       return false;
     }
     entry.providers.push(provider);
+    if (provider.remote) entry.remotes++;
     this.version++;
     return true;
   }
@@ -88,6 +164,7 @@ export class ServiceTable implements ServiceTableView {
     const index = entry.providers.indexOf(provider);
     if (index < 0) return false;
     entry.providers.splice(index, 1);
+    if (provider.remote) entry.remotes--;
     if (entry.providers.length === 0) this.entries.delete(service);
     this.version++;
     return true;
@@ -101,6 +178,24 @@ export class ServiceTable implements ServiceTableView {
   snapshot(): Record<string, string[]> {
     const out: Record<string, string[]> = {};
     for (const [name, entry] of this.entries) out[name] = entry.providers.map((p) => p.processor);
+    return out;
+  }
+
+  detail(): Record<string, ProviderInfo[]> {
+    const out: Record<string, ProviderInfo[]> = {};
+    for (const [name, entry] of this.entries) {
+      out[name] = entry.providers.map((p) => {
+        const info: ProviderInfo = { processor: p.processor, remote: p.remote };
+        if (p.instances !== undefined) info.instances = [...p.instances];
+        return info;
+      });
+    }
+    return out;
+  }
+
+  localServices(): string[] {
+    const out: string[] = [];
+    for (const [name, entry] of this.entries) if (entry.hasLocal()) out.push(name);
     return out;
   }
 }

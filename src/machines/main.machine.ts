@@ -24,6 +24,11 @@ export interface MainPorts {
   shutdownProcessors(reason: string): void;
   /** Releases what the bus holds once everything stopped (timers). */
   release(): void;
+  /**
+   * Applies the remote provider changes a transport queued (adds and removals, in
+   * order) to the service table. Optional: a bus without transports has none.
+   */
+  applyRemoteChanges?(): void;
 }
 
 /** Input of the Main machine. */
@@ -55,7 +60,8 @@ export type MainEvent =
   | { type: 'proc.settled'; processor: string }
   | { type: 'proc.ended'; processor: string }
   | { type: 'prosa.register'; processor: string }
-  | { type: 'prosa.unregister'; processor: string };
+  | { type: 'prosa.unregister'; processor: string }
+  | { type: 'remote.changed' };
 
 function processorOf(event: MainEvent): string {
   return 'processor' in event ? event.processor : '';
@@ -75,6 +81,7 @@ export const mainMachine = setup({
     unregisterServices: ({ context, event }) => context.ports.unregisterServices(processorOf(event)),
     shutdownProcessors: ({ context }) => context.ports.shutdownProcessors(context.stopReason ?? 'stop'),
     release: ({ context }) => context.ports.release(),
+    applyRemoteChanges: ({ context }) => context.ports.applyRemoteChanges?.(),
     countAdded: assign({ live: ({ context }) => context.live + 1 }),
     countEnded: assign({ live: ({ context }) => context.live - 1 }),
     countSettled: assign({ pendingStart: ({ context }) => Math.max(0, context.pendingStart - 1) }),
@@ -102,6 +109,7 @@ export const mainMachine = setup({
     'prosa.register': { actions: 'registerServices' },
     'prosa.unregister': { actions: 'unregisterServices' },
     'proc.ended': { actions: ['unregisterServices', 'countEnded'] },
+    'remote.changed': { actions: 'applyRemoteChanges' },
   },
   states: {
     starting: {
