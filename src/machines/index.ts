@@ -22,3 +22,19 @@ export {
   backoffDelay,
   type RestartPolicy,
 } from './restart-policy.js';
+export {
+  linkMachine,
+  type LinkState,
+  type LinkEvent,
+  type LinkPorts,
+  type LinkMachineContext,
+  type LinkMachineInput,
+} from './link.machine.js';
+export {
+  peerMachine,
+  type PeerState,
+  type PeerEvent,
+  type PeerPorts,
+  type PeerMachineContext,
+  type PeerMachineInput,
+} from './peer.machine.js';
