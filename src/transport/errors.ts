@@ -1,0 +1,29 @@
+/**
+ * Errors of the NATS transport itself (not of the requests it carries: those end in a
+ * `ServiceError`, as on one bus).
+ */
+
+/** Kinds of {@link TransportError}. */
+export type TransportErrorKind =
+  /** The first connection to the NATS servers failed; the bus may start again later. */
+  | 'ConnectFailed'
+  /** A setting is out of range or of the wrong type (names the field). */
+  | 'InvalidSettings';
+
+/** An error of the transport's link, naming the transport and the setting or servers at fault. */
+export class TransportError extends Error {
+  override name = 'TransportError';
+  /** What went wrong. */
+  readonly kind: TransportErrorKind;
+  /** Whether trying again later may succeed (a connect failure may; bad settings never). */
+  readonly recoverable: boolean;
+  /** The transport at fault. */
+  readonly transport: string;
+
+  constructor(kind: TransportErrorKind, transport: string, message: string, cause?: unknown) {
+    super(`transport '${transport}': ${message}`, cause === undefined ? undefined : { cause });
+    this.kind = kind;
+    this.transport = transport;
+    this.recoverable = kind === 'ConnectFailed';
+  }
+}

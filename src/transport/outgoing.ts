@@ -1,0 +1,234 @@
+/**
+ * Outgoing requests: the requests this instance sends to other instances. Each is
+ * published to its service's queue group with the reply subject `<inbox><id>`; what
+ * comes back there (an acknowledgement, the reply, an error, or the server's "no
+ * responders") settles it, through the same {@link RequestMsg} a local provider would use.
+ *
+ * Guarantee, as on one bus: every request settles exactly once. Besides a reply or its
+ * deadline, a request ends in `unreachable` when the link goes down, when the instance
+ * that acknowledged it is lost or gone, or when no instance acknowledged or answered it
+ * within the pickup timeout (lost on the way, or taken by an instance that died at once).
+ */
+import { headers, type Msg, type NatsConnection } from 'nats';
+import { ServiceError, type ServiceErrorKind } from '../actors/errors.js';
+import type { RequestMsg } from '../actors/msg.js';
+import { SimpleStringTvf } from '../tvf/simple-string-tvf.js';
+import type { TvfReadOptions } from '../tvf/read-limits.js';
+import type { RemoteSender, RemoteService } from './remote-service.js';
+import { encodeRecord, HEADER, isServiceErrorKind } from './wire.js';
+
+/** Figures of the outgoing side, counted since the transport started. */
+export interface OutgoingStats {
+  /** Requests published to other instances. */
+  sent: number;
+  /** Requests that ended in a reply from another instance. */
+  responses: number;
+  /** Requests that ended in an error, by kind (errors other instances sent and ones raised here). */
+  errors: Record<ServiceErrorKind, number>;
+  /** Requests another instance acknowledged (taken, not answered within its event-loop turn). */
+  acknowledged: number;
+  /** Replies or acknowledgements for requests that had already settled (dropped). */
+  late: number;
+  /** Requests in flight to other instances now. */
+  inFlight: number;
+}
+
+/** What the outgoing side needs of the transport. */
+export interface OutgoingOptions {
+  /** This instance's id, sent as the origin of its requests. */
+  instance: string;
+  /** Reply subjects are this prefix plus the request id. */
+  inbox: string;
+  /** See `pickupTimeoutMs` in the settings. */
+  pickupTimeoutMs: number;
+  /** Limits on reading reply records. */
+  readLimits: TvfReadOptions;
+}
+
+/** Stands in for a reply that came after its request had settled: never read. */
+const DROPPED = new SimpleStringTvf();
+
+function emptyErrors(): Record<ServiceErrorKind, number> {
+  return { timeout: 0, unreachable: 0, protocol: 0, overloaded: 0, shutdown: 0 };
+}
+
+/** The requests this instance has in flight at other instances. */
+export class OutgoingRequests implements RemoteSender {
+  /** Request id -> request, for every request published and not yet seen settled. */
+  private readonly pending = new Map<number, RequestMsg>();
+  /** Request id -> the instance that acknowledged it (only requests that were acknowledged). */
+  private readonly takenBy = new Map<number, string>();
+  private connection: NatsConnection | undefined;
+  private readonly options: OutgoingOptions;
+  private readonly counts = { sent: 0, responses: 0, errors: emptyErrors(), acknowledged: 0, late: 0 };
+
+  constructor(options: OutgoingOptions) {
+    this.options = options;
+  }
+
+  /** Publishes through `connection` from now on; `undefined` while the link is down. */
+  use(connection: NatsConnection | undefined): void {
+    this.connection = connection;
+  }
+
+  /** Number of requests in flight to other instances. */
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** A copy of the counters. */
+  stats(): OutgoingStats {
+    return { ...this.counts, errors: { ...this.counts.errors }, inFlight: this.pending.size };
+  }
+
+  /** Publishes `msg` to `service`'s queue group, or settles it at once when it cannot. */
+  send(service: RemoteService, msg: RequestMsg): void {
+    const connection = this.connection;
+    if (connection === undefined) {
+      this.fail(msg, 'unreachable', service.processor, 'the NATS link is down');
+      return;
+    }
+    let data: Uint8Array;
+    try {
+      data = encodeRecord(msg.payload);
+    } catch (error) {
+      this.fail(msg, 'protocol', service.processor, `the request cannot be written as a TVF text: ${String(error)}`);
+      return;
+    }
+    const h = headers();
+    h.set(HEADER.id, String(msg.id));
+    h.set(HEADER.service, msg.service);
+    h.set(HEADER.timeoutMs, String(Math.max(1, Math.ceil(msg.deadline - performance.now()))));
+    h.set(HEADER.origin, `${this.options.instance}/${msg.origin ?? '-'}`);
+    try {
+      connection.publish(service.subject, data, { reply: this.options.inbox + msg.id, headers: h });
+    } catch (error) {
+      // e.g. a payload over the server's max_payload, or a connection closing
+      this.fail(msg, 'unreachable', service.processor, `the request could not be published: ${String(error)}`);
+      return;
+    }
+    this.counts.sent++;
+    this.pending.set(msg.id, msg);
+  }
+
+  /** Handles what arrives on the inbox: an acknowledgement, a reply, an error, or "no responders". */
+  receive(message: Msg): void {
+    const id = Number(message.subject.slice(this.options.inbox.length));
+    const msg = this.pending.get(id);
+    const h = message.headers;
+    if (msg === undefined || msg.settled) {
+      this.counts.late++;
+      if (msg !== undefined && (h === undefined || h.get(HEADER.ack) === '')) {
+        this.forget(id);
+        msg.respond(DROPPED); // counts the late reply on the bus, as a local one would be
+      }
+      return;
+    }
+    if (h !== undefined) {
+      if (h.get(HEADER.ack) !== '') {
+        this.takenBy.set(id, h.get(HEADER.instance));
+        this.counts.acknowledged++;
+        return;
+      }
+      this.forget(id);
+      if (h.code === 503 && message.data.length === 0) {
+        this.fail(msg, 'unreachable', this.processorOf(msg), 'no instance serves it now (NATS: no responders)');
+        return;
+      }
+      const kind = h.get(HEADER.error);
+      if (kind !== '') {
+        this.settleWithError(msg, kind, h.get(HEADER.instance), h.get(HEADER.errorProcessor), h.get(HEADER.errorMessage));
+        return;
+      }
+    } else {
+      this.forget(id);
+    }
+    let payload: SimpleStringTvf;
+    try {
+      payload = SimpleStringTvf.fromUtf8(message.data, this.options.readLimits);
+    } catch (error) {
+      this.fail(msg, 'protocol', this.processorOf(msg), `the reply is not a TVF text: ${String(error)}`);
+      return;
+    }
+    if (msg.respond(payload)) this.counts.responses++;
+  }
+
+  /** Ends, in `unreachable`, the requests `instance` acknowledged and has not answered. */
+  endTakenBy(instance: string, why: 'lost' | 'gone'): number {
+    const detail =
+      why === 'lost'
+        ? `instance '${instance}' was lost (heartbeats missed) with the request in flight`
+        : `instance '${instance}' closed its link with the request in flight`;
+    let ended = 0;
+    for (const [id, taker] of this.takenBy) {
+      if (taker !== instance) continue;
+      const msg = this.pending.get(id);
+      this.forget(id);
+      if (msg !== undefined && !msg.settled) {
+        this.fail(msg, 'unreachable', this.processorOf(msg), detail);
+        ended++;
+      }
+    }
+    return ended;
+  }
+
+  /** Ends every request in flight with `kind` (the link went down, or the transport closes). */
+  endAll(kind: 'unreachable' | 'shutdown', detail: string): number {
+    let ended = 0;
+    for (const msg of this.pending.values()) {
+      if (msg.settled) continue;
+      this.fail(msg, kind, this.processorOf(msg), detail);
+      ended++;
+    }
+    this.pending.clear();
+    this.takenBy.clear();
+    return ended;
+  }
+
+  /**
+   * Forgets requests that settled otherwise (their deadline passed), and ends in
+   * `unreachable` those nobody acknowledged or answered within the pickup timeout.
+   * Called once per heartbeat interval; returns how many it ended.
+   */
+  sweep(now: number): number {
+    const oldest = now - this.options.pickupTimeoutMs;
+    let ended = 0;
+    for (const [id, msg] of this.pending) {
+      if (msg.settled) {
+        this.forget(id);
+      } else if (msg.sentAt <= oldest && !this.takenBy.has(id)) {
+        this.forget(id);
+        this.fail(
+          msg,
+          'unreachable',
+          this.processorOf(msg),
+          `no instance took the request within ${this.options.pickupTimeoutMs} ms (lost on the way, or its instance died)`,
+        );
+        ended++;
+      }
+    }
+    return ended;
+  }
+
+  private settleWithError(msg: RequestMsg, kind: string, instance: string, processor: string, message: string): void {
+    const at = processor === '' ? instance : `${instance}/${processor}`;
+    if (isServiceErrorKind(kind)) {
+      this.fail(msg, kind, at === '' ? this.processorOf(msg) : at, message);
+    } else {
+      this.fail(msg, 'protocol', at === '' ? this.processorOf(msg) : at, `unknown error kind '${kind}': ${message}`);
+    }
+  }
+
+  private fail(msg: RequestMsg, kind: ServiceErrorKind, processor: string | undefined, detail: string): void {
+    if (msg.fail(new ServiceError(kind, msg.service, processor, detail))) this.counts.errors[kind]++;
+  }
+
+  private processorOf(msg: RequestMsg): string | undefined {
+    return msg.provider?.processor;
+  }
+
+  private forget(id: number): void {
+    this.pending.delete(id);
+    this.takenBy.delete(id);
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * Peers: the other instances this one hears of on the control subject, each followed by
+ * a peer lifecycle actor (missed-heartbeat detector), and the remote services they
+ * serve. A service enters this instance's table (as one {@link RemoteService}) when the
+ * first peer announces it, and leaves when the last one stops serving it, says bye, or
+ * is lost.
+ */
+import type { Logger } from 'pino';
+import { createActor, type Actor } from 'xstate';
+import type { TransportHost } from '../actors/transport.js';
+import { peerMachine, type PeerPorts, type PeerState } from '../machines/peer.machine.js';
+import type { OutgoingRequests } from './outgoing.js';
+import { RemoteService } from './remote-service.js';
+import type { Subjects } from './subjects.js';
+import type { Announcement } from './wire.js';
+
+/** Another instance, as {@link Peers.list} shows it. */
+export interface PeerInfo {
+  /** Its instance id. */
+  instance: string;
+  /** Its bus name. */
+  name: string;
+  /** Its lifecycle state. */
+  state: PeerState;
+  /** Services it serves, as it last announced them (none once it left). */
+  services: string[];
+}
+
+/** What {@link Peers} tells the transport. */
+export interface PeersListener {
+  /** A peer joined, changed state, or changed services. */
+  (peer: PeerInfo): void;
+}
+
+/** What peers need of the transport. */
+export interface PeersOptions {
+  /** The transport's name: the processor of its remote services. */
+  transport: string;
+  /** This instance's id: its own announcements are ignored. */
+  instance: string;
+  /** Heartbeats a peer may miss before it counts as lost. */
+  missedHeartbeats: number;
+  /** `maxInFlight` of each remote service. */
+  maxInFlight: number;
+  logger: Logger;
+}
+
+class Peer {
+  readonly services = new Set<string>();
+  state: PeerState = 'alive';
+  constructor(
+    readonly instance: string,
+    readonly name: string,
+    readonly actor: Actor<typeof peerMachine>,
+  ) {}
+
+  info(): PeerInfo {
+    return { instance: this.instance, name: this.name, state: this.state, services: [...this.services] };
+  }
+}
+
+/** The other instances, and the remote services they make. */
+export class Peers implements PeerPorts {
+  private readonly peers = new Map<string, Peer>();
+  private readonly routes = new Map<string, RemoteService>();
+  private readonly host: TransportHost;
+  private readonly subjects: Subjects;
+  private readonly outgoing: OutgoingRequests;
+  private readonly options: PeersOptions;
+  private readonly listener: PeersListener;
+  private linkUp = false;
+
+  constructor(host: TransportHost, subjects: Subjects, outgoing: OutgoingRequests, options: PeersOptions, listener: PeersListener) {
+    this.host = host;
+    this.subjects = subjects;
+    this.outgoing = outgoing;
+    this.options = options;
+    this.listener = listener;
+  }
+
+  /** Every peer heard of and not yet lost or gone. */
+  list(): PeerInfo[] {
+    return [...this.peers.values()].map((peer) => peer.info());
+  }
+
+  /**
+   * Takes an announcement of another instance (its own are ignored). Returns true for a
+   * `hello`, which this instance answers with a heartbeat.
+   */
+  hear(announcement: Announcement): boolean {
+    const id = announcement.instance;
+    if (id === this.options.instance) return false;
+    let peer = this.peers.get(id);
+    if (announcement.kind === 'gone') {
+      peer?.actor.send({ type: 'peer.gone' });
+      return false;
+    }
+    if (peer === undefined) {
+      if (announcement.kind === 'bye') return false; // leaving before we knew it: nothing to withdraw
+      peer = this.join(announcement);
+    } else if (announcement.kind === 'bye') {
+      peer.actor.send({ type: 'peer.bye' });
+      return false;
+    } else {
+      peer.actor.send({ type: 'peer.heartbeat' });
+    }
+    if (peer.state === 'alive') this.adopt(peer, announcement.services);
+    return announcement.kind === 'hello';
+  }
+
+  /** The link went up or down: remote services take requests only while it is up. */
+  setLinkUp(up: boolean): void {
+    this.linkUp = up;
+    for (const route of this.routes.values()) route.accepting = up;
+  }
+
+  /** Forgets every peer and removes every remote service from the table (the transport closes). */
+  clear(): void {
+    for (const peer of this.peers.values()) peer.actor.stop();
+    this.peers.clear();
+    for (const [service, route] of this.routes) {
+      route.accepting = false;
+      this.host.removeRemote(service, route);
+    }
+    this.routes.clear();
+  }
+
+  // PeerPorts ----------------------------------------------------------------
+
+  withdrawServices(instance: string): void {
+    const peer = this.peers.get(instance);
+    if (peer === undefined || peer.services.size === 0) return;
+    for (const service of peer.services) this.leave(service, instance);
+    peer.services.clear();
+  }
+
+  endInFlight(instance: string, why: 'lost' | 'gone'): void {
+    const ended = this.outgoing.endTakenBy(instance, why);
+    const log = this.options.logger;
+    if (why === 'lost') log.warn({ peer: instance, ended }, 'instance lost: heartbeats missed');
+    else log.info({ peer: instance, ended }, 'instance gone');
+  }
+
+  // internals ----------------------------------------------------------------
+
+  private join(announcement: Announcement): Peer {
+    const id = announcement.instance;
+    const actor = createActor(peerMachine, {
+      id: `peer:${id}`,
+      input: {
+        instance: id,
+        peerTimeoutMs: announcement.intervalMs * this.options.missedHeartbeats,
+        ports: this,
+      },
+    });
+    const peer = new Peer(id, announcement.name, actor);
+    this.peers.set(id, peer);
+    actor.subscribe((snapshot) => {
+      const state = (typeof snapshot.value === 'string' ? snapshot.value : 'leaving') as PeerState;
+      if (state === peer.state) return;
+      peer.state = state;
+      if (snapshot.status === 'done' && this.peers.get(id) === peer) this.peers.delete(id);
+      this.listener(peer.info());
+    });
+    actor.start();
+    this.options.logger.info({ peer: id, name: announcement.name, services: announcement.services }, 'instance joined');
+    this.listener(peer.info());
+    return peer;
+  }
+
+  /** Makes the peer's services the announced ones. */
+  private adopt(peer: Peer, services: readonly string[]): void {
+    let changed = false;
+    const announced = new Set(services);
+    for (const service of peer.services) {
+      if (announced.has(service)) continue;
+      peer.services.delete(service);
+      this.leave(service, peer.instance);
+      changed = true;
+    }
+    for (const service of announced) {
+      if (peer.services.has(service)) continue;
+      peer.services.add(service);
+      this.enter(service, peer.instance);
+      changed = true;
+    }
+    if (changed) {
+      this.options.logger.info({ peer: peer.instance, services: [...peer.services] }, 'instance services');
+      this.listener(peer.info());
+    }
+  }
+
+  private enter(service: string, instance: string): void {
+    let route = this.routes.get(service);
+    if (route === undefined) {
+      const { transport, maxInFlight } = this.options;
+      route = new RemoteService(transport, service, this.subjects.service(service), maxInFlight, this.linkUp, this.outgoing);
+      this.routes.set(service, route);
+      this.host.addRemote(service, route);
+    }
+    route.join(instance);
+  }
+
+  private leave(service: string, instance: string): void {
+    const route = this.routes.get(service);
+    if (route === undefined || !route.leave(instance) || route.instances.length > 0) return;
+    this.routes.delete(service);
+    this.host.removeRemote(service, route);
+  }
+}

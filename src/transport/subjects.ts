@@ -1,0 +1,64 @@
+/**
+ * The NATS subjects prosa instances use, all under one prefix (`prosa` by default):
+ *
+ * | subject | carries |
+ * | --- | --- |
+ * | `<prefix>.ctl` | announcements: hello, heartbeat (with the services), bye, gone |
+ * | `<prefix>.svc.<service>` | requests for a service; its providers subscribe in a queue group of the same name |
+ * | `<prefix>.in.<instance>.<id>` | the acknowledgement and the reply (or error) of request `<id>` sent by `<instance>` |
+ *
+ * Service names are free text; in a subject each becomes one token (see {@link subjectToken}).
+ */
+
+/** One subject token made only of characters every NATS tool takes as they are. */
+const PLAIN_TOKEN = /^[A-Za-z0-9_-]+$/;
+
+const HEX = '0123456789ABCDEF';
+const utf8 = new TextEncoder();
+
+/**
+ * `name` as one subject token: letters, digits, `-` and `_` stay; every other byte of its
+ * UTF-8 form becomes `%XX` (so `pay.auth` gives `pay%2Eauth`). Distinct names give
+ * distinct tokens.
+ */
+export function subjectToken(name: string): string {
+  if (PLAIN_TOKEN.test(name)) return name;
+  let out = '';
+  for (const byte of utf8.encode(name)) {
+    const char = String.fromCharCode(byte);
+    out += byte < 0x80 && PLAIN_TOKEN.test(char) ? char : `%${HEX[byte >> 4]}${HEX[byte & 15]}`;
+  }
+  return out;
+}
+
+/** True when `prefix` is one or more plain tokens separated by dots (e.g. `prosa`, `acme.prosa`). */
+export function isSubjectPrefix(prefix: string): boolean {
+  return prefix.split('.').every((token) => PLAIN_TOKEN.test(token));
+}
+
+/** The subjects of one instance. */
+export class Subjects {
+  /** Announcements of every instance. */
+  readonly control: string;
+  /** Where replies to this instance's requests arrive: `inbox + id`. */
+  readonly inbox: string;
+  /** The subscription that takes every reply to this instance. */
+  readonly inboxWildcard: string;
+  private readonly servicePrefix: string;
+
+  /**
+   * @param prefix - the subject prefix (see {@link isSubjectPrefix})
+   * @param instance - this instance's id, already a plain token
+   */
+  constructor(prefix: string, instance: string) {
+    this.control = `${prefix}.ctl`;
+    this.inbox = `${prefix}.in.${instance}.`;
+    this.inboxWildcard = `${prefix}.in.${instance}.>`;
+    this.servicePrefix = `${prefix}.svc.`;
+  }
+
+  /** The subject (and queue group) of the requests for `service`. */
+  service(service: string): string {
+    return this.servicePrefix + subjectToken(service);
+  }
+}

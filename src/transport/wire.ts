@@ -1,0 +1,100 @@
+/**
+ * What crosses the wire between instances. A request's payload is its TVF record in
+ * ProSA's text form (`SimpleStringTvf`), UTF-8 encoded; what the bus knows of the
+ * request travels in headers. Announcements are small JSON documents.
+ *
+ * | header | on | value |
+ * | --- | --- | --- |
+ * | `prosa-id` | request | the request's id on the caller's bus |
+ * | `prosa-service` | request | the service asked for |
+ * | `prosa-timeout-ms` | request | milliseconds left before the caller's deadline, when sent |
+ * | `prosa-origin` | request | `<instance>/<processor>` of the caller (`-` for a request from outside the bus) |
+ * | `prosa-instance` | ack, error | the instance that took the request |
+ * | `prosa-ack` | ack | `1`: the request was taken and is being worked on |
+ * | `prosa-error` | error | the `ServiceError` kind |
+ * | `prosa-error-processor` | error | the processor at fault, when one was |
+ * | `prosa-error-message` | error | what happened (one line) |
+ */
+import { z } from 'zod';
+import type { ServiceErrorKind } from '../actors/errors.js';
+import { SimpleStringTvf } from '../tvf/simple-string-tvf.js';
+import type { Tvf } from '../tvf/tvf.js';
+
+/** Header names. */
+export const HEADER = {
+  id: 'prosa-id',
+  service: 'prosa-service',
+  timeoutMs: 'prosa-timeout-ms',
+  origin: 'prosa-origin',
+  instance: 'prosa-instance',
+  ack: 'prosa-ack',
+  error: 'prosa-error',
+  errorProcessor: 'prosa-error-processor',
+  errorMessage: 'prosa-error-message',
+} as const;
+
+/** Longest error message sent, in characters; the rest is cut. */
+const MAX_ERROR_MESSAGE = 1_000;
+
+const ERROR_KINDS: ReadonlySet<string> = new Set<ServiceErrorKind>(['timeout', 'unreachable', 'protocol', 'overloaded', 'shutdown']);
+
+/** True when `kind` names a `ServiceError` kind. */
+export function isServiceErrorKind(kind: string | undefined): kind is ServiceErrorKind {
+  return kind !== undefined && ERROR_KINDS.has(kind);
+}
+
+/** A header value: one line (NATS headers take no CR or LF), at most {@link MAX_ERROR_MESSAGE} characters. */
+export function headerText(text: string): string {
+  const line = text.replace(/[\r\n]+/g, ' ');
+  return line.length > MAX_ERROR_MESSAGE ? `${line.slice(0, MAX_ERROR_MESSAGE - 1)}…` : line;
+}
+
+/** The wire form of a record: its `SimpleStringTvf` text in UTF-8 (converted first if it is another `Tvf`). */
+export function encodeRecord(tvf: Tvf): Uint8Array {
+  const text = tvf instanceof SimpleStringTvf ? tvf.serialize() : SimpleStringTvf.from(tvf).serialize();
+  return Buffer.from(text, 'utf8');
+}
+
+// Announcements ----------------------------------------------------------------
+
+/** Wire format version of announcements; an instance ignores other versions. */
+export const ANNOUNCEMENT_VERSION = 1;
+
+/** Largest announcement read, in bytes. */
+export const MAX_ANNOUNCEMENT_BYTES = 1024 * 1024;
+
+const announcementSchema = z.object({
+  v: z.literal(ANNOUNCEMENT_VERSION),
+  kind: z.enum(['hello', 'heartbeat', 'bye', 'gone']),
+  instance: z.string().min(1).max(200),
+  name: z.string().max(200),
+  intervalMs: z.number().int().positive(),
+  services: z.array(z.string().min(1)),
+});
+
+/**
+ * What an instance tells the others on the control subject:
+ * - `hello`: it just connected (again); the others answer with a heartbeat;
+ * - `heartbeat`: it is alive; `services` are the ones it serves now;
+ * - `bye`: it begins a graceful stop; its services leave the tables at once;
+ * - `gone`: it closed its link; what it had not answered is over.
+ */
+export type Announcement = z.infer<typeof announcementSchema>;
+
+/** The wire form of an announcement. */
+export function encodeAnnouncement(announcement: Announcement): Uint8Array {
+  return Buffer.from(JSON.stringify(announcement), 'utf8');
+}
+
+/** Reads an announcement; undefined when `data` is not one (other version, bad JSON, wrong shape). */
+export function decodeAnnouncement(data: Uint8Array): Announcement | undefined {
+  if (data.length > MAX_ANNOUNCEMENT_BYTES) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  const parsed = announcementSchema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
