@@ -14,7 +14,7 @@ import { SimpleStringTvf } from '../tvf/simple-string-tvf.js';
 import type { TvfReadOptions } from '../tvf/read-limits.js';
 import type { Tvf } from '../tvf/tvf.js';
 import type { Subjects } from './subjects.js';
-import { encodeRecord, HEADER, headerText } from './wire.js';
+import { encodeRecord, HEADER, headerText, isPayloadTooLarge } from './wire.js';
 
 /** Figures of the incoming side, counted since the transport started. */
 export interface IncomingStats {
@@ -47,6 +47,9 @@ class Served {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** What became of a message the incoming side published. */
+type Sent = 'sent' | 'dropped' | 'too-large';
 
 /** The requests this instance serves for other instances, and its queue group memberships. */
 export class IncomingRequests {
@@ -188,7 +191,11 @@ export class IncomingRequests {
       this.answerError(served, 'protocol', undefined, `the reply cannot be written as a TVF text: ${String(error)}`);
       return;
     }
-    if (this.publish(served.reply, data, undefined)) this.counts.answered++;
+    const sent = this.publish(served.reply, data, undefined);
+    if (sent === 'sent') this.counts.answered++;
+    else if (sent === 'too-large') {
+      this.answerError(served, 'protocol', undefined, `the reply is larger than the NATS server's max_payload (${data.length} bytes of TVF text)`);
+    }
   }
 
   private answerFailure(served: Served, error: unknown): void {
@@ -204,7 +211,7 @@ export class IncomingRequests {
     h.set(HEADER.instance, this.options.instance);
     if (processor !== undefined) h.set(HEADER.errorProcessor, headerText(processor));
     h.set(HEADER.errorMessage, headerText(detail));
-    if (this.publish(served.reply, EMPTY, h)) this.counts.errors[kind]++;
+    if (this.publish(served.reply, EMPTY, h) === 'sent') this.counts.errors[kind]++;
   }
 
   private acknowledge(): void {
@@ -213,22 +220,24 @@ export class IncomingRequests {
     this.unacknowledged = [];
     for (const served of list) {
       if (served.answered) continue;
-      if (this.publish(served.reply, EMPTY, this.ackHeaders)) this.counts.acknowledged++;
+      if (this.publish(served.reply, EMPTY, this.ackHeaders) === 'sent') this.counts.acknowledged++;
     }
   }
 
-  private publish(subject: string, data: Uint8Array, h: MsgHdrs | undefined): boolean {
+  /** Publishes; counts a message that cannot leave as dropped, except one too large (the caller answers with an error instead). */
+  private publish(subject: string, data: Uint8Array, h: MsgHdrs | undefined): Sent {
     const connection = this.connection;
     if (connection === undefined || connection.isClosed()) {
       this.counts.dropped++;
-      return false;
+      return 'dropped';
     }
     try {
       connection.publish(subject, data, h === undefined ? undefined : { headers: h });
-      return true;
-    } catch {
+      return 'sent';
+    } catch (error) {
+      if (data.length > 0 && isPayloadTooLarge(error)) return 'too-large';
       this.counts.dropped++;
-      return false;
+      return 'dropped';
     }
   }
 }

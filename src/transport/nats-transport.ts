@@ -216,6 +216,11 @@ export class NatsTransport implements Transport {
       name: this.settings.name ?? this.instanceId,
       servers: this.settings.servers,
     });
+    if (this.closing) {
+      // the bus stopped while the link was connecting
+      await connection.close();
+      throw new TransportError('ConnectFailed', this.name, 'closed while connecting');
+    }
     this.connection = connection;
     outgoing.use(connection);
     incoming.use(connection);

@@ -15,7 +15,7 @@ import type { RequestMsg } from '../actors/msg.js';
 import { SimpleStringTvf } from '../tvf/simple-string-tvf.js';
 import type { TvfReadOptions } from '../tvf/read-limits.js';
 import type { RemoteSender, RemoteService } from './remote-service.js';
-import { encodeRecord, HEADER, isServiceErrorKind } from './wire.js';
+import { encodeRecord, HEADER, isPayloadTooLarge, isServiceErrorKind } from './wire.js';
 
 /** Figures of the outgoing side, counted since the transport started. */
 export interface OutgoingStats {
@@ -103,8 +103,11 @@ export class OutgoingRequests implements RemoteSender {
     try {
       connection.publish(service.subject, data, { reply: this.options.inbox + msg.id, headers: h });
     } catch (error) {
-      // e.g. a payload over the server's max_payload, or a connection closing
-      this.fail(msg, 'unreachable', service.processor, `the request could not be published: ${String(error)}`);
+      if (isPayloadTooLarge(error)) {
+        this.fail(msg, 'protocol', service.processor, `the request is larger than the NATS server's max_payload (${data.length} bytes of TVF text)`);
+      } else {
+        this.fail(msg, 'unreachable', service.processor, `the request could not be published: ${String(error)}`);
+      }
       return;
     }
     this.counts.sent++;

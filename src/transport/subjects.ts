@@ -18,15 +18,21 @@ const utf8 = new TextEncoder();
 
 /**
  * `name` as one subject token: letters, digits, `-` and `_` stay; every other byte of its
- * UTF-8 form becomes `%XX` (so `pay.auth` gives `pay%2Eauth`). Distinct names give
- * distinct tokens.
+ * UTF-8 form becomes `%XX` (so `pay.auth` gives `pay%2Eauth`), and a lone UTF-16
+ * surrogate (which has no UTF-8 form) becomes `%uXXXX`. Distinct names give distinct
+ * tokens.
  */
 export function subjectToken(name: string): string {
   if (PLAIN_TOKEN.test(name)) return name;
   let out = '';
-  for (const byte of utf8.encode(name)) {
-    const char = String.fromCharCode(byte);
-    out += byte < 0x80 && PLAIN_TOKEN.test(char) ? char : `%${HEX[byte >> 4]}${HEX[byte & 15]}`;
+  for (const char of name) {
+    if (char.length === 1 && PLAIN_TOKEN.test(char)) {
+      out += char;
+    } else if (char.length === 1 && char.charCodeAt(0) >= 0xd800 && char.charCodeAt(0) <= 0xdfff) {
+      out += `%u${char.charCodeAt(0).toString(16).toUpperCase()}`;
+    } else {
+      for (const byte of utf8.encode(char)) out += `%${HEX[byte >> 4]}${HEX[byte & 15]}`;
+    }
   }
   return out;
 }

@@ -15,6 +15,7 @@
  * | `prosa-error-processor` | error | the processor at fault, when one was |
  * | `prosa-error-message` | error | what happened (one line) |
  */
+import { ErrorCode } from 'nats';
 import { z } from 'zod';
 import type { ServiceErrorKind } from '../actors/errors.js';
 import { SimpleStringTvf } from '../tvf/simple-string-tvf.js';
@@ -47,6 +48,11 @@ export function isServiceErrorKind(kind: string | undefined): kind is ServiceErr
 export function headerText(text: string): string {
   const line = text.replace(/[\r\n]+/g, ' ');
   return line.length > MAX_ERROR_MESSAGE ? `${line.slice(0, MAX_ERROR_MESSAGE - 1)}…` : line;
+}
+
+/** True when `error` is the NATS client refusing a message larger than the server's `max_payload`. */
+export function isPayloadTooLarge(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === ErrorCode.MaxPayloadExceeded;
 }
 
 /** The wire form of a record: its `SimpleStringTvf` text in UTF-8 (converted first if it is another `Tvf`). */

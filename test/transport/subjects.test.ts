@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { isSubjectPrefix, Subjects, subjectToken } from '../../src/transport/subjects.js';
+import { decodeAnnouncement, encodeAnnouncement, headerText } from '../../src/transport/wire.js';
+
+describe('subjects', () => {
+  it('keeps plain service names and escapes every other byte', () => {
+    expect(subjectToken('ECHO_1-a')).toBe('ECHO_1-a');
+    expect(subjectToken('pay.auth')).toBe('pay%2Eauth');
+    expect(subjectToken('a b*>%')).toBe('a%20b%2A%3E%25');
+    expect(subjectToken('café')).toBe('caf%C3%A9');
+    // lone surrogates have no UTF-8 form; each keeps its own escape
+    expect(subjectToken('\uD800')).toBe('%uD800');
+    expect(subjectToken('\uDBFF')).not.toBe(subjectToken('\uD800'));
+  });
+
+  it('gives every name one token of safe characters, and distinct names distinct tokens', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, unit: 'binary' }), fc.string({ minLength: 1, unit: 'binary' }), (x, y) => {
+        const tx = subjectToken(x);
+        expect(tx).toMatch(/^[A-Za-z0-9_%-]+$/);
+        if (x !== y) expect(subjectToken(y)).not.toBe(tx);
+      }),
+    );
+  });
+
+  it('builds the subjects of an instance under a prefix', () => {
+    const subjects = new Subjects('acme.prosa', 'a-1234');
+    expect(subjects.control).toBe('acme.prosa.ctl');
+    expect(subjects.service('pay.auth')).toBe('acme.prosa.svc.pay%2Eauth');
+    expect(subjects.inbox).toBe('acme.prosa.in.a-1234.');
+    expect(subjects.inboxWildcard).toBe('acme.prosa.in.a-1234.>');
+    expect(isSubjectPrefix('acme.prosa')).toBe(true);
+    for (const bad of ['', 'a..b', 'a.*', 'a b', 'a.>', '.a']) expect(isSubjectPrefix(bad)).toBe(false);
+  });
+});
+
+describe('wire', () => {
+  it('reads back an announcement it wrote, and nothing else', () => {
+    const announcement = { v: 1 as const, kind: 'heartbeat' as const, instance: 'a-1', name: 'a', intervalMs: 100, services: ['S'] };
+    expect(decodeAnnouncement(encodeAnnouncement(announcement))).toEqual(announcement);
+    const bytes = (value: unknown) => new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));
+    expect(decodeAnnouncement(bytes('{'))).toBeUndefined();
+    expect(decodeAnnouncement(bytes({ ...announcement, v: 2 }))).toBeUndefined();
+    expect(decodeAnnouncement(bytes({ ...announcement, kind: 'shout' }))).toBeUndefined();
+    expect(decodeAnnouncement(bytes({ ...announcement, services: [''] }))).toBeUndefined();
+    expect(decodeAnnouncement(bytes({ ...announcement, intervalMs: 0 }))).toBeUndefined();
+  });
+
+  it('makes header values one bounded line', () => {
+    expect(headerText('a\r\nb\nc')).toBe('a b c');
+    const long = headerText('x'.repeat(5_000));
+    expect(long.length).toBe(1_000);
+    expect(long.endsWith('…')).toBe(true);
+  });
+});

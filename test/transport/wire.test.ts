@@ -1,0 +1,199 @@
+/**
+ * The NATS transport's wire format and edges, with two buses in this process over a
+ * real nats-server, watched and driven by a plain NATS client: what a request looks
+ * like on the wire, a caller that is not prosa, payloads over the server's limit,
+ * garbage on the control subject, bad settings, an unreachable server.
+ */
+import { connect, headers, type NatsConnection } from 'nats';
+import { pino } from 'pino';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createProsa,
+  natsTransport,
+  ServiceError,
+  SimpleStringTvf,
+  TransportError,
+  type Prosa,
+  type Tvf,
+} from '../../src/index.js';
+import { freePort, startNatsServer, type NatsServer } from '../support/nats-server.js';
+import { sleep } from '../support/bus.js';
+
+let server: NatsServer;
+let watcher: NatsConnection;
+const buses: Prosa[] = [];
+
+beforeAll(async () => {
+  server = await startNatsServer();
+  watcher = await connect({ servers: server.url });
+});
+
+afterEach(async () => {
+  await Promise.all(buses.map((bus) => bus.stop()));
+  buses.length = 0;
+});
+
+afterAll(async () => {
+  await watcher?.close();
+  await server?.stop();
+});
+
+function text(value: string): SimpleStringTvf {
+  const tvf = new SimpleStringTvf();
+  tvf.putString(1, value);
+  return tvf;
+}
+
+/** A bus with one processor per service, each answering with what `reply` makes of the request. */
+function bus(name: string, services: Record<string, (request: Tvf) => Tvf>) {
+  const prosa = createProsa({ name, logger: pino({ level: 'silent' }), shutdown: { graceMs: 100, terminateTimeoutMs: 50 } });
+  for (const [service, reply] of Object.entries(services)) {
+    prosa.processor(`${name}-${service}`, { services: [service], adaptor: { processRequest: (_s, request) => reply(request) } });
+  }
+  const transport = natsTransport({ servers: [server.url], heartbeatMs: 50 });
+  prosa.attachTransport(transport);
+  buses.push(prosa);
+  return { prosa, transport };
+}
+
+async function until(test: () => boolean, timeoutMs = 2_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!test()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(5);
+  }
+}
+
+async function serviceError(promise: Promise<unknown>): Promise<ServiceError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ServiceError);
+  return error as ServiceError;
+}
+
+describe('NATS transport: wire format', () => {
+  it("puts the TVF text on the wire with the request's id, service, remaining time and origin in headers", async () => {
+    const seen: { subject: string; data: string; headers: Record<string, string> }[] = [];
+    const tap = watcher.subscribe('prosa.svc.>', {
+      callback: (_error, message) => {
+        const h: Record<string, string> = {};
+        for (const [key, values] of message.headers ?? []) h[key] = values[0]!;
+        seen.push({ subject: message.subject, data: new TextDecoder().decode(message.data), headers: h });
+      },
+    });
+    await watcher.flush();
+    const a = bus('a', {});
+    const b = bus('b', { 'pay.auth': (request) => request });
+    await Promise.all([a.prosa.start(), b.prosa.start()]);
+    await until(() => a.prosa.services()['pay.auth'] !== undefined);
+    const reply = await a.prosa.request('pay.auth', text('hello'), { timeoutMs: 1_500 });
+    expect(reply.getString(1)).toBe('hello');
+    tap.unsubscribe();
+    expect(seen).toHaveLength(1);
+    const [request] = seen;
+    expect(request!.subject).toBe('prosa.svc.pay%2Eauth');
+    expect(request!.data).toBe('1;5;hello;');
+    expect(request!.headers['prosa-service']).toBe('pay.auth');
+    expect(request!.headers['prosa-origin']).toBe(`${a.transport.instance}/-`);
+    expect(Number(request!.headers['prosa-id'])).toBeGreaterThan(0);
+    const remaining = Number(request!.headers['prosa-timeout-ms']);
+    expect(remaining).toBeGreaterThan(1_400);
+    expect(remaining).toBeLessThanOrEqual(1_500);
+  });
+
+  it('serves a caller that is not prosa: a plain NATS request with a TVF text and a timeout header', async () => {
+    const b = bus('b', { ECHO: (request) => (request.putString(2, 'from b'), request) });
+    await b.prosa.start();
+    const h = headers();
+    h.set('prosa-timeout-ms', '1000');
+    const reply = await watcher.request('prosa.svc.ECHO', new TextEncoder().encode('1;2;hi;'), { timeout: 1_000, headers: h });
+    expect(new TextDecoder().decode(reply.data)).toBe('1;2;hi;2;6;from b;');
+    // without the header it answers a protocol error, in headers
+    const bad = await watcher.request('prosa.svc.ECHO', new TextEncoder().encode('1;2;hi;'), { timeout: 1_000 });
+    expect(bad.headers?.get('prosa-error')).toBe('protocol');
+    expect(bad.headers?.get('prosa-error-message')).toMatch(/prosa-timeout-ms/);
+    // a text that is not TVF is a protocol error too
+    const garbage = await watcher.request('prosa.svc.ECHO', new TextEncoder().encode('not;tvf'), { timeout: 1_000, headers: h });
+    expect(garbage.headers?.get('prosa-error')).toBe('protocol');
+    expect(garbage.headers?.get('prosa-instance')).toBe(b.transport.instance);
+  });
+
+  it('ends a request or a reply over the server max_payload in a protocol error, at once', async () => {
+    const big = 'x'.repeat(1_100_000); // the server's default max_payload is 1 MiB
+    const a = bus('a', {});
+    const b = bus('b', { ECHO: (request) => request, GROW: () => text(big) });
+    await Promise.all([a.prosa.start(), b.prosa.start()]);
+    await until(() => a.prosa.services()['GROW'] !== undefined);
+    const tooBig = await serviceError(a.prosa.request('ECHO', text(big), { timeoutMs: 5_000 }));
+    expect(tooBig.kind).toBe('protocol');
+    expect(tooBig.detail).toMatch(/max_payload/);
+    const t0 = performance.now();
+    const replyTooBig = await serviceError(a.prosa.request('GROW', text('small'), { timeoutMs: 5_000 }));
+    expect(replyTooBig.kind).toBe('protocol');
+    expect(replyTooBig.processor).toBe(b.transport.instance);
+    expect(replyTooBig.detail).toMatch(/reply is larger/);
+    expect(performance.now() - t0).toBeLessThan(1_000);
+    expect((await a.prosa.request('ECHO', text('still fine'))).getString(1)).toBe('still fine');
+  });
+
+  it('ignores what is not an announcement on the control subject', async () => {
+    const a = bus('a', {});
+    const b = bus('b', { ECHO: (request) => request });
+    await Promise.all([a.prosa.start(), b.prosa.start()]);
+    watcher.publish('prosa.ctl', new TextEncoder().encode('{"v":1,"kind":"heartbeat"'));
+    watcher.publish('prosa.ctl', new TextEncoder().encode('{"v":2,"kind":"heartbeat","instance":"x","name":"x","intervalMs":10,"services":["ECHO"]}'));
+    watcher.publish('prosa.ctl', new TextEncoder().encode('[]'));
+    await until(() => a.prosa.services()['ECHO'] !== undefined);
+    await sleep(100);
+    expect(a.transport.peers().map((peer) => peer.name)).toEqual(['b']);
+    expect(a.prosa.services({ detail: true })['ECHO']).toEqual([
+      { processor: 'nats', remote: true, instances: [b.transport.instance] },
+    ]);
+  });
+});
+
+describe('NATS transport: settings and start', () => {
+  it('names every bad setting in one TransportError', () => {
+    let error: unknown;
+    try {
+      natsTransport({ servers: [], heartbeatMs: 1, prefer: 'nearest' as 'spread', subjectPrefix: 'a..b' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(TransportError);
+    const message = (error as TransportError).message;
+    for (const field of ['servers', 'heartbeatMs', 'prefer', 'subjectPrefix']) expect(message).toContain(field);
+    expect((error as TransportError).kind).toBe('InvalidSettings');
+    expect((error as TransportError).recoverable).toBe(false);
+    expect(() => natsTransport({ servers: ['nats://127.0.0.1:1'], unknownOption: 1 } as never)).toThrow(/unknownOption/);
+  });
+
+  it('rejects start() with a recoverable ConnectFailed when no server answers', async () => {
+    const port = await freePort();
+    const prosa = createProsa({ name: 'lonely', logger: pino({ level: 'silent' }) });
+    buses.push(prosa);
+    prosa.attachTransport(natsTransport({ servers: [`nats://127.0.0.1:${port}`], timeout: 500 }));
+    const error = await prosa.start().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(TransportError);
+    expect((error as TransportError).kind).toBe('ConnectFailed');
+    expect((error as TransportError).recoverable).toBe(true);
+    expect((error as TransportError).message).toContain(String(port));
+  });
+
+  it('uses the subject prefix, so instances with another prefix do not see each other', async () => {
+    const a = bus('a', {});
+    const other = createProsa({ name: 'other', logger: pino({ level: 'silent' }) });
+    other.processor('o', { services: ['ECHO'], adaptor: { processRequest: (_s, r) => r } });
+    other.attachTransport(natsTransport({ servers: [server.url], heartbeatMs: 50, subjectPrefix: 'acme.prosa' }));
+    buses.push(other);
+    await Promise.all([a.prosa.start(), other.start()]);
+    await sleep(150);
+    expect(a.prosa.services()).toEqual({});
+    expect((await serviceError(a.prosa.request('ECHO', text('x')))).kind).toBe('unreachable');
+  });
+});
