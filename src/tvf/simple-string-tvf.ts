@@ -13,7 +13,7 @@ import { formatInteger, I64_MAX, I64_MIN, parseInteger, U64_MAX } from './intege
 import { DEFAULT_TVF_READ_LIMITS, readLimits, type TvfReadLimits, type TvfReadOptions } from './read-limits.js';
 import { readFields } from './record-reader.js';
 import { hasKinds, type Tvf, type TvfFieldKind, type TvfWithKinds } from './tvf.js';
-import { isWellFormed, utf8Length } from './utf8.js';
+import { utf8Length } from './utf8.js';
 
 function mismatch(id: number, what: string): TvfError {
   return new TvfError('TypeMismatch', `field ${id} cannot be read as ${what}`, { id });
@@ -22,6 +22,8 @@ function mismatch(id: number, what: string): TvfError {
 function unconvertible(id: number, what: string, why: string): TvfError {
   return new TvfError('ConversionError', `field ${id} cannot be read as ${what}: ${why}`, { id });
 }
+
+const LONE_SURROGATE = 'the string holds a lone UTF-16 surrogate, which has no UTF-8 form';
 
 function rejected(kind: 'TypeMismatch' | 'ConversionError', id: number, why: string): TvfError {
   return new TvfError(kind, `field ${id} cannot be set: ${why}`, { id });
@@ -93,7 +95,9 @@ export class SimpleStringTvf implements TvfWithKinds {
     const kinds = hasKinds(tvf);
     for (const id of tvf.keys()) {
       const text = tvf.getString(id);
-      out.#fields.set(checkFieldId(id), text, utf8Length(text), kinds ? tvf.kindOf(id) : 'text');
+      const size = utf8Length(text);
+      if (size < 0) throw rejected('ConversionError', checkFieldId(id), LONE_SURROGATE);
+      out.#fields.set(checkFieldId(id), text, size, kinds ? tvf.kindOf(id) : 'text');
     }
     return out;
   }
@@ -228,9 +232,9 @@ export class SimpleStringTvf implements TvfWithKinds {
   putString(id: number, value: string): void {
     checkFieldId(id);
     if (typeof value !== 'string') throw rejected('TypeMismatch', id, `a ${typeof value} is not a string`);
-    if (!isWellFormed(value))
-      throw rejected('ConversionError', id, 'the string holds a lone UTF-16 surrogate, which has no UTF-8 form');
-    this.#put(id, value, utf8Length(value), 'string');
+    const size = utf8Length(value);
+    if (size < 0) throw rejected('ConversionError', id, LONE_SURROGATE);
+    this.#put(id, value, size, 'string');
   }
 
   putUnsigned(id: number, value: bigint | number): void {

@@ -420,6 +420,8 @@ describe('SimpleStringTvf: equality, copies and display', () => {
     parent.putBuffer(9, foreign);
     expect(parent.getBuffer(9).equals(copy)).toBe(true);
     expect(SimpleStringTvf.from(copy)).not.toBe(copy);
+    const lone = { keys: () => [1], getString: () => 'a\ud800' } as unknown as Tvf;
+    expect(() => SimpleStringTvf.from(lone)).toThrow(/lone UTF-16 surrogate/);
     expect(SimpleStringTvf.from(copy).equals(copy)).toBe(true);
   });
 
