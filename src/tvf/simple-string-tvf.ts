@@ -318,6 +318,7 @@ export class SimpleStringTvf implements TvfWithKinds {
     return true;
   }
 
+  /** A copy sharing nothing mutable, at the same depth and under the same read limits. */
   clone(): SimpleStringTvf {
     return new SimpleStringTvf(this.#fields.copy(), this.#depth, this.#limits);
   }
@@ -331,7 +332,10 @@ export class SimpleStringTvf implements TvfWithKinds {
     return 'SimpleStringTvf ' + describeTvf(this);
   }
 
-  /** Plain object of id to value text, for `JSON.stringify`; nested records stay text. */
+  /**
+   * Plain object of id to value text, for `JSON.stringify` (and so for loggers); nested
+   * records stay text. Shows every value: mask sensitive fields first (see `TvfFilter`).
+   */
   toJSON(): Record<string, string> {
     const out: Record<string, string> = {};
     const { ids, texts } = this.#fields;

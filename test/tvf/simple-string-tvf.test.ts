@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SimpleStringTvf, TvfError, type Tvf, type TvfErrorKind } from '../../src/index.js';
+import { describeTvf, hasKinds, SimpleStringTvf, TvfError, type Tvf, type TvfErrorKind } from '../../src/index.js';
 
 /** Runs `fn` and returns the TvfError it throws (failing the test if it throws none or another). */
 function tvfError(fn: () => unknown): TvfError {
@@ -453,6 +453,13 @@ describe('SimpleStringTvf: equality, copies and display', () => {
     const outer = SimpleStringTvf.deserialize('', { maxDepth: 0 });
     outer.putBuffer(2, inner);
     expect(outer.toString()).toBe('SimpleStringTvf {2: "1;1;a;"}');
+  });
+
+  it('describes another Tvf implementation, all fields quoted as text', () => {
+    const foreign = { keys: () => [1, 2], getString: (id: number) => (id === 1 ? '5' : 'a"b') } as unknown as Tvf;
+    expect(hasKinds(foreign)).toBe(false);
+    expect(hasKinds(new SimpleStringTvf())).toBe(true);
+    expect(describeTvf(foreign)).toBe('{1: "5", 2: "a\\"b"}');
   });
 
   it('turns into a JSON object of texts', () => {
