@@ -4,15 +4,16 @@
  */
 
 /**
- * Why `value` has no text form (`is an invalid Date`, `has year 10000, outside
- * 0000-9999`), or `undefined` when it has one. Called to build an error message only.
+ * Why `value` has no text form (`is an invalid Date`, `has a year outside 0000-9999`),
+ * or `undefined` when it has one. Called to build an error message only; it never
+ * quotes the value.
  */
 export function unwritableDate(value: Date): string | undefined {
   if (!(value instanceof Date)) return 'is not a Date';
   const time = value.getTime();
   if (time !== time) return 'is an invalid Date';
   const year = value.getUTCFullYear();
-  if (year < 0 || year > 9999) return `has year ${year}, outside 0000-9999`;
+  if (year < 0 || year > 9999) return 'has a year outside 0000-9999';
   return undefined;
 }
 
