@@ -26,17 +26,16 @@ export function buildTvf(template: TvfTemplate): SimpleStringTvf {
   return typeof template === 'string' ? SimpleStringTvf.deserialize(template) : IDS_ONLY.fromJson(template);
 }
 
-/** A JSON value (the `z.json()` schema's output). */
-type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-
 /** Schema of a template field in settings; it checks that the template builds a record. */
 export function tvfTemplateSchema(doc: string) {
   return z
     .union([
       z.string().describe("ProSA's text form: `ID;LEN;VALUE;` per field."),
-      z.record(z.string(), z.json()).describe('Field id -> value: string, integer (signed), other number (float), mapping (nested record).'),
+      z
+        .record(z.string(), z.unknown())
+        .describe('Field id -> value: string, integer (signed), other number (float), mapping (nested record).'),
     ])
-    .superRefine((template: string | Record<string, JsonValue>, ctx) => {
+    .superRefine((template: string | Record<string, unknown>, ctx) => {
       try {
         buildTvf(template);
       } catch (error) {
@@ -51,5 +50,6 @@ export function tvfTemplateSchema(doc: string) {
         });
       }
     })
+    .meta({ title: 'TVF record' })
     .describe(doc);
 }
