@@ -10,6 +10,8 @@ import { SettingsError } from '../config/settings-error.js';
 import type { InstanceSettings } from '../config/settings-schema.js';
 import { LatencyRecorder } from '../processors/inj/latency-recorder.js';
 import { defaultKinds } from '../processors/builtins.js';
+import { TransportError } from '../transport/errors.js';
+import { natsTransport } from '../transport/nats-transport.js';
 import { DEFAULT_SETTINGS_SOURCE, DEFAULT_SETTINGS_YAML } from './default-settings.js';
 import { ExitCode } from './exit-codes.js';
 import { cliLogger } from './logger.js';
@@ -74,6 +76,7 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
     instance = buildInstance(settings, {
       kinds,
       logger,
+      transports: { nats: (nats) => natsTransport(nats) },
       observer: {
         requestSettled: (_service, outcome, elapsedMs) => {
           if (outcome === 'response') latency.record(elapsedMs);
@@ -112,7 +115,13 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
     if (options.durationS !== undefined) {
       durationTimer = setTimeout(() => stopRequested!('duration'), options.durationS * 1_000);
     }
-    await instance.start();
+    try {
+      await instance.start();
+    } catch (error) {
+      if (!(error instanceof TransportError)) throw error;
+      io.stderr.write(`prosa: ${error.message}\n`);
+      return ExitCode.Failed;
+    }
     status?.start();
     const reason = await stopReason;
     stopping = true;

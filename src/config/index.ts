@@ -37,5 +37,20 @@ export { checkSettings, validateSettings, type ValidateOptions, type SettingsChe
 export { loadSettings, parseSettings, checkSettingsText, readSettingsFile, type LoadOptions } from './load.js';
 export { parseSettingsText, type SettingsText } from './settings-text.js';
 export { serviceDirectory, type ServiceDirectory } from './service-directory.js';
-export { Instance, buildInstance, createInstance, type BuildOptions, type InstanceProcessor } from './instance.js';
+export {
+  Instance,
+  buildInstance,
+  createInstance,
+  type BuildOptions,
+  type InstanceProcessor,
+  type TransportMakers,
+} from './instance.js';
+export {
+  natsSettingsSchema,
+  transportSettingsSchema,
+  isSubjectPrefix,
+  type NatsSettings,
+  type NatsSettingsInput,
+  type TransportSettings,
+} from './transport-settings.js';
 export { describeFields, type FieldDoc } from './describe.js';

@@ -6,11 +6,13 @@ import { pino, type Logger } from 'pino';
 import { createProsa, type Prosa } from '../actors/prosa.js';
 import type { InspectOption, Processor } from '../actors/processor.js';
 import type { BusObserver } from '../actors/requests.js';
+import type { Transport } from '../actors/transport.js';
 import type { FactoryProduct } from './factory.js';
 import type { KindRegistry } from './registry.js';
 import { serviceDirectory } from './service-directory.js';
 import { formatPath, SettingsError, settingsIssue, type SettingsIssue } from './settings-error.js';
 import type { InstanceSettings, ProcessorSettings } from './settings-schema.js';
+import type { NatsSettings } from './transport-settings.js';
 import { validateSettings, type ValidateOptions } from './validate.js';
 
 /** Options of {@link buildInstance}. */
@@ -27,6 +29,17 @@ export interface BuildOptions {
   inspect?: InspectOption;
   /** Hooks called as requests settle (metrics, run summaries). */
   observer?: BusObserver;
+  /**
+   * What makes the transports the `transport` section names (they live in a layer above
+   * config). A section without its maker is a settings issue.
+   */
+  transports?: TransportMakers;
+}
+
+/** Makers of the transports the `transport` section may name, one per entry. */
+export interface TransportMakers {
+  /** Makes the transport of `transport.nats` (`natsTransport` from `src/transport`). */
+  nats?(settings: NatsSettings): Transport;
 }
 
 /** One processor of an instance. */
@@ -145,6 +158,19 @@ export function buildInstance(settings: InstanceSettings, options: BuildOptions)
       issues.push(settingsIssue(path, `settings kind '${entry.kind}' can build a processor from`, `an error: ${describeError(error)}`));
     }
   });
+  const nats = settings.transport?.nats;
+  if (nats !== undefined) {
+    const make = options.transports?.nats;
+    if (make === undefined) {
+      issues.push(settingsIssue('transport.nats', 'a section this program can link through (it was given no NATS transport)', 'a NATS transport section'));
+    } else {
+      try {
+        prosa.attachTransport(make(nats));
+      } catch (error) {
+        issues.push(settingsIssue('transport.nats', 'settings a NATS transport can be made from', `an error: ${describeError(error)}`));
+      }
+    }
+  }
   if (issues.length > 0) {
     void prosa.stop('build failed');
     throw new SettingsError('InvalidSettings', settings.name, issues);

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { DEFAULT_RESTART_POLICY } from '../machines/restart-policy.js';
 import { DEFAULT_INIT_TIMEOUT_MS, DEFAULT_MAX_IN_FLIGHT } from '../actors/processor.js';
 import { MAX_TIMEOUT_MS } from '../actors/requests.js';
+import { transportSettingsSchema } from './transport-settings.js';
 
 /** pino log levels, most to least severe, and `silent`. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -127,6 +128,7 @@ export const INSTANCE_SECTIONS = {
   log: logSchema,
   requestTimeoutMs: durationMs('Timeout of requests that do not give their own.', 10_000),
   processors: z.array(processorEntrySchema).default([]).describe('The processors of the instance, started in this order.'),
+  transport: transportSettingsSchema.optional(),
 };
 
 /** The whole settings file. Unknown fields are errors (typos do not pass silently). */

@@ -7,6 +7,7 @@
  * acknowledged, so the caller knows which instance holds it.
  */
 import { headers, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from 'nats';
+import type { Logger } from 'pino';
 import { ServiceError, type ServiceErrorKind } from '../actors/errors.js';
 import { MAX_TIMEOUT_MS } from '../actors/requests.js';
 import type { TransportHost } from '../actors/transport.js';
@@ -38,12 +39,17 @@ export interface IncomingOptions {
   instance: string;
   /** Limits on reading request records. */
   readLimits: TvfReadOptions;
+  /** Logs each request taken and answered at `debug` when that level is on at start (decided once). */
+  logger: Logger;
 }
 
 /** An incoming request between its arrival and its answer. */
 class Served {
   answered = false;
-  constructor(readonly reply: string) {}
+  constructor(
+    readonly reply: string,
+    readonly service: string,
+  ) {}
 }
 
 const EMPTY = new Uint8Array(0);
@@ -71,6 +77,8 @@ export class IncomingRequests {
     dropped: 0,
   };
   private readonly flushAcks = () => this.acknowledge();
+  /** Per-request logs cost nothing when off: decided once. */
+  private readonly debug: Logger | undefined;
 
   constructor(host: TransportHost, subjects: Subjects, options: IncomingOptions) {
     this.host = host;
@@ -79,6 +87,7 @@ export class IncomingRequests {
     this.ackHeaders = headers();
     this.ackHeaders.set(HEADER.ack, '1');
     this.ackHeaders.set(HEADER.instance, options.instance);
+    this.debug = options.logger.isLevelEnabled('debug') ? options.logger : undefined;
   }
 
   /** Services whose queue group this instance is in, in the order it joined them. */
@@ -150,7 +159,7 @@ export class IncomingRequests {
       this.counts.dropped++;
       return;
     }
-    const served = new Served(reply);
+    const served = new Served(reply, service);
     const h = message.headers;
     const timeoutMs = h === undefined ? NaN : Number(h.get(HEADER.timeoutMs));
     if (!(timeoutMs > 0)) {
@@ -170,6 +179,7 @@ export class IncomingRequests {
       return;
     }
     const origin = h!.get(HEADER.origin) || 'unknown';
+    this.debug?.debug({ service, origin, remote: true }, 'remote request taken');
     this.inFlight++;
     this.host.requestLocal(service, payload, Math.min(timeoutMs, MAX_TIMEOUT_MS), origin).then(
       (result) => this.answer(served, result),
@@ -192,7 +202,10 @@ export class IncomingRequests {
       return;
     }
     const sent = this.publish(served.reply, data, undefined);
-    if (sent === 'sent') this.counts.answered++;
+    if (sent === 'sent') {
+      this.counts.answered++;
+      this.debug?.debug({ service: served.service, remote: true }, 'remote request answered');
+    }
     else if (sent === 'too-large') {
       this.answerError(served, 'protocol', undefined, `the reply is larger than the NATS server's max_payload (${data.length} bytes of TVF text)`);
     }
@@ -211,7 +224,9 @@ export class IncomingRequests {
     h.set(HEADER.instance, this.options.instance);
     if (processor !== undefined) h.set(HEADER.errorProcessor, headerText(processor));
     h.set(HEADER.errorMessage, headerText(detail));
-    if (this.publish(served.reply, EMPTY, h) === 'sent') this.counts.errors[kind]++;
+    if (this.publish(served.reply, EMPTY, h) !== 'sent') return;
+    this.counts.errors[kind]++;
+    this.debug?.debug({ service: served.service, remote: true, kind, detail }, 'remote request answered with an error');
   }
 
   private acknowledge(): void {

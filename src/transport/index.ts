@@ -8,7 +8,6 @@ export {
   type NatsTransportOptions,
   type NatsTransportStats,
 } from './nats-transport.js';
-export { natsSettingsSchema, type NatsSettings, type NatsSettingsInput } from './settings.js';
 export { TransportError, type TransportErrorKind } from './errors.js';
 export { RemoteService } from './remote-service.js';
 export type { PeerInfo } from './peers.js';

@@ -25,7 +25,12 @@ import { TransportError } from './errors.js';
 import { IncomingRequests, type IncomingStats } from './incoming.js';
 import { OutgoingRequests, type OutgoingStats } from './outgoing.js';
 import { Peers, type PeerInfo } from './peers.js';
-import { CONNECTION_OPTION_NAMES, natsSettingsSchema, type NatsSettings, type NatsSettingsInput } from './settings.js';
+import {
+  CONNECTION_OPTION_NAMES,
+  natsSettingsSchema,
+  type NatsSettings,
+  type NatsSettingsInput,
+} from '../config/transport-settings.js';
 import { Subjects, subjectToken } from './subjects.js';
 import { decodeAnnouncement, encodeAnnouncement, type Announcement } from './wire.js';
 
@@ -142,8 +147,9 @@ export class NatsTransport implements Transport {
       inbox: subjects.inbox,
       pickupTimeoutMs: settings.pickupTimeoutMs ?? settings.heartbeatMs * settings.missedHeartbeats,
       readLimits,
+      logger,
     });
-    const incoming = new IncomingRequests(host, subjects, { instance, readLimits });
+    const incoming = new IncomingRequests(host, subjects, { instance, readLimits, logger });
     const peers = new Peers(
       host,
       subjects,

@@ -10,6 +10,7 @@
  * within the pickup timeout (lost on the way, or taken by an instance that died at once).
  */
 import { headers, type Msg, type NatsConnection } from 'nats';
+import type { Logger } from 'pino';
 import { ServiceError, type ServiceErrorKind } from '../actors/errors.js';
 import type { RequestMsg } from '../actors/msg.js';
 import { SimpleStringTvf } from '../tvf/simple-string-tvf.js';
@@ -43,6 +44,8 @@ export interface OutgoingOptions {
   pickupTimeoutMs: number;
   /** Limits on reading reply records. */
   readLimits: TvfReadOptions;
+  /** Logs each request sent and settled at `debug` when that level is on at start (decided once). */
+  logger: Logger;
 }
 
 /** Stands in for a reply that came after its request had settled: never read. */
@@ -61,9 +64,12 @@ export class OutgoingRequests implements RemoteSender {
   private connection: NatsConnection | undefined;
   private readonly options: OutgoingOptions;
   private readonly counts = { sent: 0, responses: 0, errors: emptyErrors(), acknowledged: 0, late: 0 };
+  /** Per-request logs cost nothing when off: decided once. */
+  private readonly debug: Logger | undefined;
 
   constructor(options: OutgoingOptions) {
     this.options = options;
+    this.debug = options.logger.isLevelEnabled('debug') ? options.logger : undefined;
   }
 
   /** Publishes through `connection` from now on; `undefined` while the link is down. */
@@ -112,6 +118,7 @@ export class OutgoingRequests implements RemoteSender {
     }
     this.counts.sent++;
     this.pending.set(msg.id, msg);
+    this.debug?.debug({ id: msg.id, service: msg.service, remote: true }, 'remote request sent');
   }
 
   /** Handles what arrives on the inbox: an acknowledgement, a reply, an error, or "no responders". */
@@ -153,7 +160,10 @@ export class OutgoingRequests implements RemoteSender {
       this.fail(msg, 'protocol', this.processorOf(msg), `the reply is not a TVF text: ${String(error)}`);
       return;
     }
-    if (msg.respond(payload)) this.counts.responses++;
+    if (msg.respond(payload)) {
+      this.counts.responses++;
+      this.debug?.debug({ id, service: msg.service, remote: true, ms: performance.now() - msg.sentAt }, 'remote reply');
+    }
   }
 
   /** Ends, in `unreachable`, the requests `instance` acknowledged and has not answered. */
@@ -223,7 +233,9 @@ export class OutgoingRequests implements RemoteSender {
   }
 
   private fail(msg: RequestMsg, kind: ServiceErrorKind, processor: string | undefined, detail: string): void {
-    if (msg.fail(new ServiceError(kind, msg.service, processor, detail))) this.counts.errors[kind]++;
+    if (!msg.fail(new ServiceError(kind, msg.service, processor, detail))) return;
+    this.counts.errors[kind]++;
+    this.debug?.debug({ id: msg.id, service: msg.service, remote: true, kind, detail }, 'remote request failed');
   }
 
   private processorOf(msg: RequestMsg): string | undefined {

@@ -3,7 +3,7 @@
  * a peer lifecycle actor (missed-heartbeat detector), and the remote services they
  * serve. A service enters this instance's table (as one {@link RemoteService}) when the
  * first peer announces it, and leaves when the last one stops serving it, says bye, or
- * is lost.
+ * is lost; all of them leave while the link is down, and come back with it.
  */
 import type { Logger } from 'pino';
 import { createActor, type Actor } from 'xstate';
@@ -108,10 +108,18 @@ export class Peers implements PeerPorts {
     return announcement.kind === 'hello';
   }
 
-  /** The link went up or down: remote services take requests only while it is up. */
+  /**
+   * The link went up or down: remote services are in the table, taking requests, only
+   * while it is up (so a wait for a service wakes again when the link comes back).
+   */
   setLinkUp(up: boolean): void {
+    if (up === this.linkUp) return;
     this.linkUp = up;
-    for (const route of this.routes.values()) route.accepting = up;
+    for (const [service, route] of this.routes) {
+      route.accepting = up;
+      if (up) this.host.addRemote(service, route);
+      else this.host.removeRemote(service, route);
+    }
   }
 
   /** Forgets every peer and removes every remote service from the table (the transport closes). */
@@ -163,7 +171,7 @@ export class Peers implements PeerPorts {
       this.listener(peer.info());
     });
     actor.start();
-    this.options.logger.info({ peer: id, name: announcement.name, services: announcement.services }, 'instance joined');
+    this.options.logger.info({ peer: id, peerName: announcement.name, services: announcement.services }, 'instance joined');
     this.listener(peer.info());
     return peer;
   }
@@ -196,7 +204,7 @@ export class Peers implements PeerPorts {
       const { transport, maxInFlight } = this.options;
       route = new RemoteService(transport, service, this.subjects.service(service), maxInFlight, this.linkUp, this.outgoing);
       this.routes.set(service, route);
-      this.host.addRemote(service, route);
+      if (this.linkUp) this.host.addRemote(service, route);
     }
     route.join(instance);
   }

@@ -9,9 +9,7 @@
  *
  * Service names are free text; in a subject each becomes one token (see {@link subjectToken}).
  */
-
-/** One subject token made only of characters every NATS tool takes as they are. */
-const PLAIN_TOKEN = /^[A-Za-z0-9_-]+$/;
+import { SUBJECT_TOKEN_PATTERN as PLAIN_TOKEN } from '../config/transport-settings.js';
 
 const HEX = '0123456789ABCDEF';
 const utf8 = new TextEncoder();
@@ -35,11 +33,6 @@ export function subjectToken(name: string): string {
     }
   }
   return out;
-}
-
-/** True when `prefix` is one or more plain tokens separated by dots (e.g. `prosa`, `acme.prosa`). */
-export function isSubjectPrefix(prefix: string): boolean {
-  return prefix.split('.').every((token) => PLAIN_TOKEN.test(token));
 }
 
 /** The subjects of one instance. */

@@ -49,5 +49,11 @@ describe('NATS transport: server restart', () => {
     expect(up).toBeDefined();
     const outcome = await a.until(() => a.request('WORK', 1_000), (o) => o.ok, 5_000, 'WORK served again');
     expect(outcome.instance).toBe('b');
+    // while the link was down the remote service left a's table, and came back with it
+    const down = a.events.findIndex((e) => e.event === 'link' && e['state'] === 'down');
+    const tables = a.events.slice(down).filter((e) => e.event === 'table');
+    const hasWork = (e: (typeof tables)[number]) => (e['services'] as Record<string, unknown>)['WORK'] !== undefined;
+    expect(hasWork(tables[0]!)).toBe(false);
+    expect(hasWork(tables[tables.length - 1]!)).toBe(true);
   });
 });

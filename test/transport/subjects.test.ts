@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { isSubjectPrefix, Subjects, subjectToken } from '../../src/transport/subjects.js';
+import { isSubjectPrefix } from '../../src/config/transport-settings.js';
+import { Subjects, subjectToken } from '../../src/transport/subjects.js';
 import { decodeAnnouncement, encodeAnnouncement, headerText } from '../../src/transport/wire.js';
 
 describe('subjects', () => {

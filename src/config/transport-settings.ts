@@ -1,10 +1,19 @@
 /**
- * Settings of the NATS transport: the `transport.nats` section of a settings file, and
- * the options of `natsTransport()` when prosa is embedded. One zod schema gives both
- * their defaults and their documentation.
+ * The `transport` section of the settings: links to other instances. Its one entry,
+ * `nats`, is also the options of `natsTransport()` when prosa is embedded; one zod schema
+ * gives both their defaults and their documentation. The transport itself lives in
+ * `src/transport` (a layer above this one); `buildInstance` is handed the code that
+ * makes it.
  */
 import { z } from 'zod';
-import { isSubjectPrefix } from './subjects.js';
+
+/** One NATS subject token as prosa writes them: letters, digits, `-` and `_`. */
+export const SUBJECT_TOKEN_PATTERN = /^[A-Za-z0-9_-]+$/;
+
+/** True when `prefix` is one or more plain tokens separated by dots (e.g. `prosa`, `acme.prosa`). */
+export function isSubjectPrefix(prefix: string): boolean {
+  return prefix.split('.').every((token) => SUBJECT_TOKEN_PATTERN.test(token));
+}
 
 /** NATS client options passed through to the `nats` client as they are. */
 const connectionFields = {
@@ -94,3 +103,13 @@ export type NatsSettings = z.output<typeof natsSettingsSchema>;
 
 /** Names of the settings that are passed to the `nats` client as they are. */
 export const CONNECTION_OPTION_NAMES = Object.keys(connectionFields) as (keyof typeof connectionFields)[];
+
+/** Schema of the `transport` section: without it an instance is purely local. */
+export const transportSettingsSchema = z
+  .strictObject({
+    nats: natsSettingsSchema.optional(),
+  })
+  .describe('Links to other instances; leave it out for an instance on its own.');
+
+/** The `transport` settings with defaults applied. */
+export type TransportSettings = z.output<typeof transportSettingsSchema>;

@@ -1,0 +1,106 @@
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Transport, TransportHost } from '../../src/actors/transport.js';
+import {
+  buildInstance,
+  SettingsError,
+  validateSettings,
+  type Instance,
+  type NatsSettings,
+} from '../../src/config/index.js';
+import { defaultKinds } from '../../src/processors/index.js';
+
+const silent = pino({ level: 'silent' });
+let instance: Instance | undefined;
+afterEach(async () => {
+  await instance?.stop();
+  instance = undefined;
+});
+
+const base = {
+  name: 'linked',
+  processors: [{ name: 'stub-1', kind: 'stub', settings: { services: ['ECHO'] } }],
+};
+
+describe('settings: transport section', () => {
+  it('is optional: without it the instance is purely local', () => {
+    const settings = validateSettings(base, { kinds: defaultKinds(), env: {} });
+    expect(settings.transport).toBeUndefined();
+  });
+
+  it('fills the defaults of transport.nats', () => {
+    const settings = validateSettings(
+      { ...base, transport: { nats: { servers: ['nats://127.0.0.1:4222'] } } },
+      { kinds: defaultKinds(), env: {} },
+    );
+    expect(settings.transport?.nats).toEqual({
+      servers: ['nats://127.0.0.1:4222'],
+      prefer: 'local-first',
+      subjectPrefix: 'prosa',
+      heartbeatMs: 1_000,
+      missedHeartbeats: 3,
+      maxInFlight: 10_000,
+      maxPayloadBytes: 16 * 1024 * 1024,
+    });
+  });
+
+  it('names every bad field of transport.nats by its path, and takes PROSA__ overrides', () => {
+    let error: unknown;
+    try {
+      validateSettings(
+        { ...base, transport: { nats: { servers: [], heartbeatMs: 5, subjectPrefix: 'a b', serverz: 1 } } },
+        { kinds: defaultKinds(), env: { PROSA__TRANSPORT__NATS__PREFER: 'nearest' } },
+      );
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SettingsError);
+    const paths = (error as SettingsError).issues.map((issue) => issue.path).sort();
+    expect(paths).toEqual([
+      'transport.nats.heartbeatMs',
+      'transport.nats.prefer',
+      'transport.nats.servers',
+      'transport.nats.serverz',
+      'transport.nats.subjectPrefix',
+    ]);
+    const overridden = validateSettings(base, {
+      kinds: defaultKinds(),
+      env: { PROSA__TRANSPORT__NATS__SERVERS: '[nats://10.0.0.1:4222, nats://10.0.0.2:4222]', PROSA__TRANSPORT__NATS__PREFER: 'spread' },
+    });
+    expect(overridden.transport?.nats).toMatchObject({ servers: ['nats://10.0.0.1:4222', 'nats://10.0.0.2:4222'], prefer: 'spread' });
+  });
+
+  it('builds an instance that attaches the transport its maker makes, started and stopped with the bus', async () => {
+    const settings = validateSettings(
+      { ...base, transport: { nats: { servers: ['nats://127.0.0.1:4222'], heartbeatMs: 250 } } },
+      { kinds: defaultKinds(), env: {} },
+    );
+    const calls: string[] = [];
+    let given: NatsSettings | undefined;
+    let host: TransportHost | undefined;
+    const fake: Transport = {
+      name: 'nats',
+      start: async (h) => void ((host = h), calls.push('start')),
+      withdraw: () => void calls.push('withdraw'),
+      close: async () => void calls.push('close'),
+    };
+    instance = buildInstance(settings, {
+      kinds: defaultKinds(),
+      logger: silent,
+      transports: { nats: (nats) => ((given = nats), fake) },
+    });
+    expect(given?.heartbeatMs).toBe(250);
+    await instance.start();
+    expect(host?.name).toBe('linked');
+    await instance.stop();
+    expect(calls).toEqual(['start', 'withdraw', 'close']);
+  });
+
+  it('refuses to build an instance whose transport section it has no maker for', () => {
+    const settings = validateSettings(
+      { ...base, transport: { nats: { servers: ['nats://127.0.0.1:4222'] } } },
+      { kinds: defaultKinds(), env: {} },
+    );
+    expect(() => buildInstance(settings, { kinds: defaultKinds(), logger: silent })).toThrow(/transport\.nats/);
+  });
+});
