@@ -90,6 +90,9 @@ describe('NATS transport: wire format', () => {
     await until(() => a.prosa.services()['pay.auth'] !== undefined);
     const reply = await a.prosa.request('pay.auth', text('hello'), { timeoutMs: 1_500 });
     expect(reply.getString(1)).toBe('hello');
+    // the tap's copy travels on its own connection: it may land after the reply
+    await until(() => seen.length > 0);
+    await sleep(20);
     tap.unsubscribe();
     expect(seen).toHaveLength(1);
     const [request] = seen;
