@@ -4,17 +4,18 @@
  * linked by Moleculer's NATS transporter, both in this process and over the same
  * `nats-server` (started here on a free loopback port). Each is measured serially (one
  * call awaited at a time) and with 1,000 calls in flight. The payload is the same
- * 10-field record: a `SimpleStringTvf` for prosa (TVF text on the wire), the plain
- * object of `bench/peers.bench.ts` for Moleculer (its JSON serializer).
+ * 10-field record: `makeRecord()` of `bench/bus.bench.ts` for prosa (TVF text on the
+ * wire), `makePayload()` of `bench/peers.bench.ts` for Moleculer (its JSON serializer).
  *
  * When `nats-server` is not installed the suite prints a note and reports nothing.
  */
 import { ServiceBroker } from 'moleculer';
 import { pino } from 'pino';
-import { createProsa, natsTransport, SimpleStringTvf, type Prosa, type Tvf } from '../src/index.js';
+import { createProsa, natsTransport, type Prosa, type Tvf } from '../src/index.js';
 import { findNatsServer, startNatsServer, type NatsServer } from '../test/support/nats-server.js';
 import { benchScale, measureRounds, roundsExtra, type BenchFigure, type BenchSuite, type RoundRates } from './lib.js';
-import { makePayload, type EchoPayload } from './peers.bench.js';
+import { makeRecord } from './bus.bench.js';
+import { makePayload, PEER_IN_FLIGHT as IN_FLIGHT, type EchoPayload } from './peers.bench.js';
 
 /** Names of the figures. */
 export const NATS_FIGURE = {
@@ -27,7 +28,6 @@ export const NATS_FIGURE = {
 /** Calls per round in a full run (`--quick` runs a tenth): serial calls cost a round trip each. */
 const SERIAL_OPS = 4_000;
 const IN_FLIGHT_OPS = 20_000;
-const IN_FLIGHT = 1_000;
 
 function figure(name: string, measured: RoundRates, ops: number, comparedTo?: string): BenchFigure {
   return {
@@ -36,23 +36,6 @@ function figure(name: string, measured: RoundRates, ops: number, comparedTo?: st
     ...(comparedTo === undefined ? {} : { comparedTo }),
     extra: roundsExtra(measured, ops),
   };
-}
-
-/** The benchmark record as TVF: the fields of {@link makePayload}, ids 1 to 10. */
-function makeRecord(): SimpleStringTvf {
-  const payload = makePayload();
-  const tvf = new SimpleStringTvf();
-  tvf.putUnsigned(1, payload.id);
-  tvf.putString(2, payload.service);
-  tvf.putUnsigned(3, payload.amount);
-  tvf.putString(4, payload.currency);
-  tvf.putString(5, payload.merchant);
-  tvf.putString(6, payload.terminal);
-  tvf.putString(7, payload.pan);
-  tvf.putString(8, payload.expiry);
-  tvf.putByte(9, payload.approved ? 1 : 0);
-  tvf.putUnsigned(10, payload.timestamp);
-  return tvf;
 }
 
 async function moleculerFigures(server: NatsServer, serialOps: number, batches: number): Promise<BenchFigure[]> {

@@ -22,4 +22,3 @@ export type { RequestOutcome, Provider } from './msg.js';
 export { RequestMsg } from './msg.js';
 export type { ServiceTableView, ServiceEntry, ProviderInfo, RoutingPolicy } from './service-table.js';
 export type { Transport, TransportHost } from './transport.js';
-export { failInFlight } from './msg.js';

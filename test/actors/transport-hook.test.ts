@@ -10,7 +10,7 @@ import {
   type TransportHost,
   type Tvf,
 } from '../../src/index.js';
-import { sleep, testBus } from '../support/bus.js';
+import { deferred, sleep, testBus } from '../support/bus.js';
 
 let bus: Prosa | undefined;
 afterEach(async () => {
@@ -60,6 +60,17 @@ class RecordingTransport implements Transport {
 
 function localTagger(bus: Prosa, name: string, service = 'S') {
   return bus.processor(name, { services: [service], adaptor: { processRequest: () => tagged(name) } });
+}
+
+/** A local provider of S, `near`, with room for one request, held until `release()` is called. */
+function gatedLocal(bus: Prosa): () => void {
+  const gate = deferred();
+  bus.processor('near', {
+    services: ['S'],
+    queue: { maxInFlight: 1 },
+    adaptor: { processRequest: async () => (await gate.promise, tagged('near')) },
+  });
+  return () => gate.resolve();
 }
 
 async function tableSettled(bus: Prosa): Promise<void> {
@@ -161,17 +172,11 @@ describe('bus: transport hook', () => {
     expect(await tags(2)).toEqual(['near-1', 'near-2']);
   });
 
-  it('sends to a remote provider under local-first when every local one is full or gone', async () => {
+  it('sends to a remote provider under local-first when every local one is full', async () => {
     bus = testBus();
     const transport = new RecordingTransport();
     bus.attachTransport(transport);
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    bus.processor('near', {
-      services: ['S'],
-      queue: { maxInFlight: 1 },
-      adaptor: { processRequest: async () => (await gate, tagged('near')) },
-    });
+    const release = gatedLocal(bus);
     await bus.start();
     transport.host!.addRemote('S', new TaggingRemote('fake'));
     await tableSettled(bus);
@@ -185,13 +190,7 @@ describe('bus: transport hook', () => {
     bus = testBus();
     const transport = new RecordingTransport();
     bus.attachTransport(transport);
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    bus.processor('near', {
-      services: ['S'],
-      queue: { maxInFlight: 1 },
-      adaptor: { processRequest: async () => (await gate, tagged('near')) },
-    });
+    const release = gatedLocal(bus);
     await bus.start();
     const host = transport.host!;
     host.addRemote('S', new TaggingRemote('fake'));
