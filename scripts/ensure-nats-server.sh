@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# Makes sure `nats-server` is on PATH, for the transport tests and the NATS benchmark.
+# Makes sure `nats-server` is installed, for the transport tests and the NATS benchmark.
 # Idempotent: does nothing when it is already there. Otherwise installs the Debian
 # package `nats-server` with apt-get, non-interactively (needs root, or sudo without a
 # password). Exits non-zero, saying why, when it cannot install it.
 set -euo pipefail
 
-if command -v nats-server >/dev/null 2>&1; then
+# On PATH, or where Debian puts it (/usr/sbin is not on every user's PATH; the tests
+# look there too: test/support/nats-server.ts).
+installed() {
+  command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || [ -x /usr/local/sbin/nats-server ]
+}
+
+if installed; then
   exit 0
 fi
 
@@ -28,9 +34,9 @@ echo "ensure-nats-server: installing the Debian package nats-server" >&2
 export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -qq </dev/null >&2
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends nats-server </dev/null >&2
-# The package ships a systemd unit; the tests start their own servers, so a system one
-# is not needed (and where there is no systemd nothing was started).
-command -v nats-server >/dev/null 2>&1 || {
-  echo "ensure-nats-server: apt-get finished but nats-server is still not on PATH" >&2
+# The package also ships a systemd unit (a server on port 4222 where systemd runs); the
+# tests and the benchmark start their own servers on free ports and do not use it.
+installed || {
+  echo "ensure-nats-server: apt-get finished but nats-server is still not installed" >&2
   exit 1
 }

@@ -15,6 +15,7 @@ import { SimpleStringTvf } from '../tvf/simple-string-tvf.js';
 import type { TvfReadOptions } from '../tvf/read-limits.js';
 import type { Tvf } from '../tvf/tvf.js';
 import type { Subjects } from './subjects.js';
+import { emptyErrors } from './outgoing.js';
 import { encodeRecord, HEADER, headerText, isPayloadTooLarge } from './wire.js';
 
 /** Figures of the incoming side, counted since the transport started. */
@@ -72,7 +73,7 @@ export class IncomingRequests {
   private readonly counts = {
     received: 0,
     answered: 0,
-    errors: { timeout: 0, unreachable: 0, protocol: 0, overloaded: 0, shutdown: 0 } as Record<ServiceErrorKind, number>,
+    errors: emptyErrors(),
     acknowledged: 0,
     dropped: 0,
   };

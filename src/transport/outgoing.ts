@@ -51,7 +51,8 @@ export interface OutgoingOptions {
 /** Stands in for a reply that came after its request had settled: never read. */
 const DROPPED = new SimpleStringTvf();
 
-function emptyErrors(): Record<ServiceErrorKind, number> {
+/** A zero count per `ServiceError` kind. */
+export function emptyErrors(): Record<ServiceErrorKind, number> {
   return { timeout: 0, unreachable: 0, protocol: 0, overloaded: 0, shutdown: 0 };
 }
 
