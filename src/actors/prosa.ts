@@ -379,6 +379,7 @@ export class Prosa {
       logger: this.logger,
       table: this.table,
       events: this.events,
+      inspect: this.host.inspect,
       addRemote: (service, provider) => queue(true, service, provider),
       removeRemote: (service, provider) => queue(false, service, provider),
       setRouting: (policy) => {

@@ -8,6 +8,7 @@ import type { Emitter } from 'mitt';
 import type { Logger } from 'pino';
 import type { Tvf } from '../tvf/tvf.js';
 import type { Provider } from './msg.js';
+import type { InspectOption } from './processor.js';
 import type { ProsaEvents } from './prosa.js';
 import type { RoutingPolicy, ServiceTableView } from './service-table.js';
 
@@ -21,6 +22,8 @@ export interface TransportHost {
   readonly table: ServiceTableView;
   /** The bus's lifecycle and table events. */
   readonly events: Emitter<ProsaEvents>;
+  /** The bus's XState inspection observer, for the transport's own actors. */
+  readonly inspect: InspectOption | undefined;
   /**
    * Adds `provider` (a remote one: `provider.remote` is true) to the providers of
    * `service`. Main applies it, in call order, as soon as it takes the change (at once

@@ -167,7 +167,11 @@ export class NatsTransport implements Transport {
     host.setRouting(settings.prefer);
     host.events.on('table', this.onTable);
 
-    const link = createActor(linkMachine, { id: `link:${this.name}`, input: { name: this.name, ports: this.linkPorts() } });
+    const link = createActor(linkMachine, {
+      id: `link:${this.name}`,
+      inspect: host.inspect,
+      input: { name: this.name, ports: this.linkPorts() },
+    });
     this.link = link;
     link.subscribe((snapshot) => {
       const state = snapshot.value as LinkState;

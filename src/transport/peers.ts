@@ -155,6 +155,7 @@ export class Peers implements PeerPorts {
     const id = announcement.instance;
     const actor = createActor(peerMachine, {
       id: `peer:${id}`,
+      inspect: this.host.inspect,
       input: {
         instance: id,
         peerTimeoutMs: announcement.intervalMs * this.options.missedHeartbeats,

@@ -7,6 +7,7 @@
 import { connect, headers, type NatsConnection } from 'nats';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { InspectionEvent } from 'xstate';
 import {
   createProsa,
   natsTransport,
@@ -154,6 +155,28 @@ describe('NATS transport: wire format', () => {
     expect(a.prosa.services({ detail: true })['ECHO']).toEqual([
       { processor: 'nats', remote: true, instances: [b.transport.instance] },
     ]);
+  });
+});
+
+describe('NATS transport: inspection', () => {
+  it('shows the link and each peer to the XState inspector, with their states', async () => {
+    const states: string[] = [];
+    const inspect = (event: InspectionEvent) => {
+      if (event.type !== '@xstate.snapshot') return;
+      const id = (event.actorRef as { id?: string }).id ?? '';
+      const value = (event.snapshot as unknown as { value: unknown }).value;
+      if (id.startsWith('link:') || id.startsWith('peer:')) states.push(`${id.split(':')[0]}:${JSON.stringify(value)}`);
+    };
+    const a = createProsa({ name: 'a', logger: pino({ level: 'silent' }), inspect });
+    a.attachTransport(natsTransport({ servers: [server.url], heartbeatMs: 50 }));
+    buses.push(a);
+    const b = bus('b', { ECHO: (request) => request });
+    await Promise.all([a.start(), b.prosa.start()]);
+    await until(() => a.services()['ECHO'] !== undefined);
+    await b.prosa.stop();
+    await until(() => states.includes('peer:"gone"'));
+    expect(states).toContain('link:"up"');
+    expect(states).toContain('peer:"alive"');
   });
 });
 
