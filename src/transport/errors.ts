@@ -8,7 +8,9 @@ export type TransportErrorKind =
   /** The first connection to the NATS servers failed; the bus may start again later. */
   | 'ConnectFailed'
   /** A setting is out of range or of the wrong type (names the field). */
-  | 'InvalidSettings';
+  | 'InvalidSettings'
+  /** The transport was started already: one transport links one bus, once. */
+  | 'AlreadyStarted';
 
 /** An error of the transport's link, naming the transport and the setting or servers at fault. */
 export class TransportError extends Error {

@@ -135,7 +135,9 @@ export class NatsTransport implements Transport {
   // Transport ----------------------------------------------------------------
 
   async start(host: TransportHost): Promise<void> {
-    if (this.link !== undefined) throw new TransportError('InvalidSettings', this.name, 'started twice');
+    if (this.link !== undefined) {
+      throw new TransportError('AlreadyStarted', this.name, 'already started: a transport links one bus, once');
+    }
     const settings = this.settings;
     const instance = `${subjectToken(host.name)}-${randomBytes(4).toString('hex')}`;
     this.instanceId = instance;
