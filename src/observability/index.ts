@@ -6,3 +6,29 @@ export { maskRulesOf, mergeMaskRules, type SensitiveFields } from './sensitive-f
 export { PayloadMasks, MaskedPayload, isTvf, type PayloadMaskOptions } from './payload-masks.js';
 export { maskingFormatters, maskLogObject } from './log-masking.js';
 export { createLogger, processorLogger, isPretty, type LogFormat, type LoggerSettings } from './logger.js';
+export {
+  RequestFigures,
+  ServiceFigures,
+  OUTCOMES,
+  DEFAULT_LATENCY_BUCKETS,
+  DEFAULT_MAX_SERVICES,
+  OTHER_SERVICES,
+  type RequestFigureOptions,
+} from './request-figures.js';
+export { ProcessFigures, DEFAULT_EVENT_LOOP_RESOLUTION_MS, type ProcessSample, type EventLoopLag } from './process-figures.js';
+export { LatencyHistogram } from './latency-histogram.js';
+export {
+  attachMetrics,
+  ProsaMetrics,
+  PROCESSOR_STATES,
+  type MetricsOptions,
+  type MetricsSnapshot,
+  type LatencySnapshot,
+  type Health,
+} from './prosa-metrics.js';
+export {
+  MetricsEndpoint,
+  DEFAULT_METRICS_PORT,
+  DEFAULT_METRICS_HOST,
+  type MetricsEndpointOptions,
+} from './metrics-endpoint.js';
