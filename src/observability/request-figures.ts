@@ -83,6 +83,9 @@ export class RequestFigures implements BusObserver {
   private readonly boundsMs: Float64Array;
   private readonly maxServices: number;
   private readonly byService = new Map<string, ServiceFigures>();
+  /** The service counted last and its figures: a burst to one service skips the map. */
+  private lastService = '';
+  private lastFigures: ServiceFigures | null = null;
 
   constructor(options: RequestFigureOptions = {}) {
     const buckets = options.latencyBuckets ?? DEFAULT_LATENCY_BUCKETS;
@@ -107,7 +110,12 @@ export class RequestFigures implements BusObserver {
    * overloaded, bus stopping) has none.
    */
   requestSettled(service: string, outcome: RequestOutcome, elapsedMs: number, processor: string | undefined): void {
-    const figures = this.byService.get(service) ?? this.add(service);
+    let figures = this.lastFigures;
+    if (service !== this.lastService || figures === null) {
+      figures = this.byService.get(service) ?? this.add(service);
+      this.lastService = service;
+      this.lastFigures = figures;
+    }
     figures.outcomes[OUTCOME_INDEX[outcome]]++;
     if (processor === undefined) return;
     const bounds = this.boundsMs;
