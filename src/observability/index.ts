@@ -32,3 +32,22 @@ export {
   DEFAULT_METRICS_HOST,
   type MetricsEndpointOptions,
 } from './metrics-endpoint.js';
+export {
+  createInspection,
+  type Inspection,
+  type InspectionOptions,
+} from './inspection.js';
+export {
+  InspectorServer,
+  DEFAULT_INSPECTOR_PORT,
+  STATELY_INSPECTOR_URL,
+  type InspectorServerOptions,
+} from './inspector-server.js';
+export {
+  inspectableContext,
+  inspectableEvent,
+  inspectableError,
+  inspectableInspectionEvent,
+  isRequestTraffic,
+  type InspectableError,
+} from './inspectable.js';
