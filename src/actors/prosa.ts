@@ -32,6 +32,12 @@ export interface ProsaOptions {
    * logger at the level of `PROSA_LOG_LEVEL`, else `info`.
    */
   logger?: Logger;
+  /**
+   * What a log line shows of a request's or reply's payload (processors log each request
+   * and reply at level `trace`): typically a masked copy, e.g. observability's
+   * `PayloadMasks.mask`. Without it, payloads never appear in the bus's logs.
+   */
+  maskPayload?: (service: string, payload: Tvf) => unknown;
   /** XState inspection observer, passed to Main and every processor actor (e.g. `@statelyai/inspect`). */
   inspect?: InspectOption;
   /** How the bus stops. */
@@ -133,6 +139,7 @@ export class Prosa {
       table: this.table,
       logger: this.logger,
       inspect: options.inspect,
+      maskPayload: options.maskPayload,
       drainGraceMs: graceMs,
       terminateTimeoutMs,
       toMain: (event) => this.main?.send(event),

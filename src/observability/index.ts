@@ -51,3 +51,14 @@ export {
   isRequestTraffic,
   type InspectableError,
 } from './inspectable.js';
+export {
+  LOG_FORMATS,
+  logFormatSchema,
+  sensitiveFieldsSchema,
+  serviceSettingsSchema,
+  servicesSettingsSchema,
+  metricsSettingsSchema,
+  type ServicesSettings,
+  type MetricsSettings,
+} from './settings.js';
+export { Observability, type ObservabilityOptions, type ObservedBusOptions } from './observability.js';
