@@ -177,6 +177,7 @@ export class InspectorServer {
       response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(page);
     });
     const sockets = new WebSocketServer({ server: http });
+    sockets.on('error', () => undefined); // it repeats the HTTP server's errors, which listen() reports
     sockets.on('connection', (client) => {
       for (const text of replay.messages()) client.send(text);
       client.on('message', (data, isBinary) => {
