@@ -62,3 +62,9 @@ export {
   type MetricsSettings,
 } from './settings.js';
 export { Observability, type ObservabilityOptions, type ObservedBusOptions } from './observability.js';
+export {
+  observabilityOptions,
+  parsePort,
+  type ObservedSettings,
+  type ObservabilityFlags,
+} from './run-options.js';
