@@ -8,7 +8,7 @@ import type { InspectOption, Processor } from '../actors/processor.js';
 import type { BusObserver } from '../actors/requests.js';
 import type { Tvf } from '../tvf/tvf.js';
 import { createLogger } from '../observability/logger.js';
-import { PayloadMasks } from '../observability/payload-masks.js';
+import { payloadMasksOf, type PayloadMasks } from '../observability/payload-masks.js';
 import type { FactoryProduct } from './factory.js';
 import type { KindRegistry } from './registry.js';
 import { serviceDirectory } from './service-directory.js';
@@ -118,8 +118,7 @@ function describeError(error: unknown): string {
  */
 export function buildInstance(settings: InstanceSettings, options: BuildOptions): Instance {
   let masks: PayloadMasks | undefined;
-  const masksOf = () =>
-    (masks ??= new PayloadMasks(Object.fromEntries(Object.entries(settings.services).map(([name, service]) => [name, service.sensitive]))));
+  const masksOf = () => (masks ??= payloadMasksOf(settings.services));
   const logger =
     options.logger ?? createLogger({ name: settings.name, level: settings.log.level, format: settings.log.format, masks: masksOf() });
   const prosa = createProsa({

@@ -41,7 +41,7 @@ export const logSchema = z
     level: z.enum(LOG_LEVELS).default('info').describe('Log level of the instance (pino): fatal, error, warn, info, debug, trace or silent.'),
     format: logFormatSchema,
   })
-  .default({ level: 'info', format: 'json' })
+  .default({ level: 'info' })
   .describe('Logging.');
 
 /** `processors[].restart`: the restart policy of one processor. */

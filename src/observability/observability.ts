@@ -12,7 +12,7 @@ import { createInspection, type Inspection } from './inspection.js';
 import { InspectorServer, type InspectorServerOptions } from './inspector-server.js';
 import { createLogger, processorLogger, type LoggerSettings, type LogFormat } from './logger.js';
 import { MetricsEndpoint, type MetricsEndpointOptions } from './metrics-endpoint.js';
-import { MaskedPayload, PayloadMasks } from './payload-masks.js';
+import { payloadMasksOf, type MaskedPayload, type PayloadMasks } from './payload-masks.js';
 import { attachMetrics, type MetricsOptions, type ProsaMetrics } from './prosa-metrics.js';
 import type { SensitiveFields } from './sensitive-fields.js';
 
@@ -24,6 +24,18 @@ export interface ObservabilityOptions {
   log?: { level?: LevelWithSilent; format?: LogFormat };
   /** Where log lines go. @defaultValue standard output */
   logDestination?: LoggerSettings['destination'];
+  /**
+   * A logger to use instead of building one (e.g. the CLI's, drawn above its status
+   * line). Give it `maskingFormatters(masks)` with the same `masks`, or records it logs
+   * are not masked.
+   * @defaultValue `createLogger` with `log` and the masks of `services`
+   */
+  logger?: Logger;
+  /**
+   * The masks to use instead of building them from `services`.
+   * @defaultValue `payloadMasksOf(services)`
+   */
+  masks?: PayloadMasks;
   /** Service name -> settings; `sensitive` fields are masked in logs. */
   services?: Readonly<Record<string, { readonly sensitive?: SensitiveFields }>>;
   /** Metrics and their HTTP endpoint; leave out for none. */
@@ -61,16 +73,16 @@ export class Observability {
 
   private constructor(options: ObservabilityOptions, inspector: InspectorServer | undefined, inspection: Inspection | undefined) {
     this.options = options;
-    const services: Record<string, SensitiveFields | undefined> = {};
-    for (const [service, settings] of Object.entries(options.services ?? {})) services[service] = settings.sensitive ?? [];
-    this.masks = new PayloadMasks(services);
-    this.logger = createLogger({
-      name: options.name,
-      level: options.log?.level,
-      format: options.log?.format,
-      masks: this.masks,
-      destination: options.logDestination,
-    });
+    this.masks = options.masks ?? payloadMasksOf(options.services);
+    this.logger =
+      options.logger ??
+      createLogger({
+        name: options.name,
+        level: options.log?.level,
+        format: options.log?.format,
+        masks: this.masks,
+        destination: options.logDestination,
+      });
     this.inspector = inspector;
     this.inspection = inspection;
   }

@@ -103,3 +103,16 @@ export class PayloadMasks {
     }
   }
 }
+
+/**
+ * The masks of a settings file's `services` section: each service's `sensitive` fields.
+ * @throws TvfError `TypeMismatch` for a field id that is not a non-negative integer.
+ */
+export function payloadMasksOf(
+  services: Readonly<Record<string, { readonly sensitive?: SensitiveFields }>> | undefined,
+  options?: PayloadMaskOptions,
+): PayloadMasks {
+  const fields: Record<string, SensitiveFields> = {};
+  for (const [service, settings] of Object.entries(services ?? {})) fields[service] = settings.sensitive ?? [];
+  return new PayloadMasks(fields, options);
+}

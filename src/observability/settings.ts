@@ -20,8 +20,10 @@ export const LOG_FORMATS = ['json', 'pretty', 'auto'] as const;
 /** `log.format`. */
 export const logFormatSchema = z
   .enum(LOG_FORMATS)
-  .default('json')
-  .describe('How log lines are written: json (one JSON object per line), pretty (readable text, coloured on a terminal), or auto (pretty on a terminal, else json).');
+  .optional()
+  .describe(
+    'How log lines are written: json (one JSON object per line), pretty (readable text, coloured on a terminal), or auto (pretty on a terminal, else json). Left out: json, except `prosa run`, which writes pretty lines above its status line on a terminal.',
+  );
 
 const fieldId = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
