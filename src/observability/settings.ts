@@ -45,7 +45,9 @@ export const serviceSettingsSchema = z
 export const servicesSettingsSchema = z
   .record(z.string().min(1), serviceSettingsSchema)
   .default({})
-  .describe('Settings per service name: which of its fields are sensitive.');
+  .describe(
+    'Settings per service name: `{ sensitive: [2, 35, { 10: [201] }] }` lists the field ids masked wherever a record of that service is logged (a string filled with *, any other value removed; `{ 10: [201] }` is field 201 of the buffer at 10).',
+  );
 
 /** `metrics`: the Prometheus endpoint; leave the section out for none. */
 export const metricsSettingsSchema = z
