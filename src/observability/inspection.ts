@@ -161,6 +161,9 @@ export function createInspection(options: InspectionOptions): Inspection {
   return {
     inspect: {
       next(event) {
+        // The Stately inspector draws actors, events and snapshots; it drops microsteps and
+        // actions after a timer each, so they are dropped here, before the timer.
+        if (event.type !== '@xstate.actor' && event.type !== '@xstate.event' && event.type !== '@xstate.snapshot') return;
         if (!requests && isRequestTraffic(event)) return;
         inspector.inspect.next?.(inspectableInspectionEvent(event));
       },
