@@ -11,6 +11,7 @@
  * only the last 200 messages, so a page opened after start-up still draws Main and every
  * processor in its current state.
  */
+import { BusError } from '../actors/errors.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -164,7 +165,7 @@ export class InspectorServer {
     const port = options.port ?? DEFAULT_INSPECTOR_PORT;
     const host = options.host ?? '127.0.0.1';
     if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-      return Promise.reject(new RangeError(`inspector port must be an integer in 0..65535, got ${String(port)}`));
+      return Promise.reject(new BusError('InvalidOption', `inspector port must be an integer in 0..65535, got ${String(port)}`));
     }
     const inspectorUrl = options.inspectorUrl ?? STATELY_INSPECTOR_URL;
     const replay = new Replay(options.replay ?? 1_000, options.maxActors ?? 10_000);

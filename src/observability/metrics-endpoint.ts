@@ -3,6 +3,7 @@
  * `/health` (200 while Main runs and no processor has failed, 503 otherwise), on loopback
  * unless told otherwise. It closes when its bus stops.
  */
+import { BusError } from '../actors/errors.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ProsaEvents } from '../actors/prosa.js';
@@ -56,7 +57,7 @@ export class MetricsEndpoint {
     const port = options.port ?? DEFAULT_METRICS_PORT;
     const host = options.host ?? DEFAULT_METRICS_HOST;
     if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-      return Promise.reject(new RangeError(`metrics port must be an integer in 0..65535, got ${String(port)}`));
+      return Promise.reject(new BusError('InvalidOption', `metrics port must be an integer in 0..65535, got ${String(port)}`));
     }
     const server = createServer((request, response) => void respond(metrics, request, response));
     return new Promise((resolve, reject) => {

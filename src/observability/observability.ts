@@ -4,6 +4,7 @@
  * the bus (the bus takes the logger, the inspect observer and the payload mask), then
  * attaches it to the bus (metrics), and closes it after the bus stopped.
  */
+import { BusError } from '../actors/errors.js';
 import type { LevelWithSilent, Logger } from 'pino';
 import type { Prosa } from '../actors/prosa.js';
 import type { InspectOption } from '../actors/processor.js';
@@ -138,7 +139,7 @@ export class Observability {
   async attach(prosa: Prosa): Promise<void> {
     const options = this.options.metrics;
     if (options === undefined) return;
-    if (this.metrics !== undefined) throw new Error(`observability of '${this.options.name}' is already attached`);
+    if (this.metrics !== undefined) throw new BusError('InvalidOption', `observability of '${this.options.name}' is already attached to a bus`);
     this.metrics = attachMetrics(prosa, options);
     try {
       this.endpoint = await MetricsEndpoint.listen(this.metrics, options);

@@ -5,6 +5,7 @@
  * own `labels(...).inc()` and `observe()` hash their labels on every call, ~0.7 µs, as
  * long as a whole bus request). Prometheus reads the figures when it scrapes.
  */
+import { BusError } from '../actors/errors.js';
 import type { BusObserver } from '../actors/requests.js';
 import type { RequestOutcome } from '../actors/msg.js';
 
@@ -92,12 +93,12 @@ export class RequestFigures implements BusObserver {
     for (let i = 0; i < buckets.length; i++) {
       const bound = buckets[i]!;
       if (!(bound > 0) || !Number.isFinite(bound) || (i > 0 && bound <= buckets[i - 1]!)) {
-        throw new RangeError(`latency buckets must be finite, positive and ascending, got [${buckets.join(', ')}]`);
+        throw new BusError('InvalidOption', `latency buckets must be finite, positive and ascending, got [${buckets.join(', ')}]`);
       }
     }
     const maxServices = options.maxServices ?? DEFAULT_MAX_SERVICES;
     if (!Number.isInteger(maxServices) || maxServices < 1) {
-      throw new RangeError(`maxServices must be a positive integer, got ${String(maxServices)}`);
+      throw new BusError('InvalidOption', `maxServices must be a positive integer, got ${String(maxServices)}`);
     }
     this.latencyBuckets = Object.freeze([...buckets]);
     this.boundsMs = Float64Array.from(buckets, (s) => s * 1000);

@@ -3,6 +3,7 @@
  * `--metrics-port <port>` serves metrics (over the settings' `metrics.port`, adding the
  * section when the file has none), `--inspect [port]` starts the inspector server.
  */
+import { BusError } from '../actors/errors.js';
 import type { LevelWithSilent } from 'pino';
 import { DEFAULT_INSPECTOR_PORT } from './inspector-server.js';
 import type { LogFormat } from './logger.js';
@@ -29,12 +30,12 @@ export interface ObservabilityFlags {
 
 /**
  * Parses a port given on the command line: an integer in 0..65535.
- * @throws RangeError naming the flag and the value.
+ * @throws BusError `InvalidOption` naming the flag and the value.
  */
 export function parsePort(flag: string, text: string): number {
   const port = Number(text);
   if (!/^[0-9]+$/.test(text) || !Number.isInteger(port) || port > 65_535) {
-    throw new RangeError(`${flag} takes a port, an integer in 0..65535; got '${text}'`);
+    throw new BusError('InvalidOption', `${flag} takes a port, an integer in 0..65535; got '${text}'`);
   }
   return port;
 }

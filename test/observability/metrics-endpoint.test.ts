@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ProcessorError, type ProcessorContext, type Prosa } from '../../src/index.js';
+import { BusError, ProcessorError, type ProcessorContext, type Prosa } from '../../src/index.js';
 import { attachMetrics, MetricsEndpoint, type ProsaMetrics } from '../../src/observability/index.js';
 import { record, testBus } from '../support/bus.js';
 import { parsePrometheus, sampleValue } from '../support/prometheus-text.js';
@@ -93,6 +93,6 @@ describe('metrics endpoint', () => {
     metrics = attachMetrics(prosa);
     endpoint = await MetricsEndpoint.listen(metrics, { port: 0 });
     await expect(MetricsEndpoint.listen(metrics, { port: endpoint.port })).rejects.toMatchObject({ code: 'EADDRINUSE' });
-    await expect(MetricsEndpoint.listen(metrics, { port: 70_000 })).rejects.toThrow(RangeError);
+    await expect(MetricsEndpoint.listen(metrics, { port: 70_000 })).rejects.toThrow(BusError);
   });
 });

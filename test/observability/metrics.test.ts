@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ProcessorError, type ProcessorContext, type Prosa } from '../../src/index.js';
+import { BusError, ProcessorError, type ProcessorContext, type Prosa } from '../../src/index.js';
 import {
   attachMetrics,
   DEFAULT_LATENCY_BUCKETS,
@@ -59,10 +59,10 @@ describe('RequestFigures', () => {
   });
 
   it('rejects buckets that are not ascending, positive and finite, and a bad maxServices', () => {
-    expect(() => new RequestFigures({ latencyBuckets: [0.1, 0.01] })).toThrow(RangeError);
-    expect(() => new RequestFigures({ latencyBuckets: [0, 1] })).toThrow(RangeError);
-    expect(() => new RequestFigures({ latencyBuckets: [1, Infinity] })).toThrow(RangeError);
-    expect(() => new RequestFigures({ maxServices: 0 })).toThrow(RangeError);
+    expect(() => new RequestFigures({ latencyBuckets: [0.1, 0.01] })).toThrow(BusError);
+    expect(() => new RequestFigures({ latencyBuckets: [0, 1] })).toThrow(BusError);
+    expect(() => new RequestFigures({ latencyBuckets: [1, Infinity] })).toThrow(BusError);
+    expect(() => new RequestFigures({ maxServices: 0 })).toThrow(BusError);
     expect(new RequestFigures().latencyBuckets).toEqual(DEFAULT_LATENCY_BUCKETS);
   });
 });
