@@ -16,6 +16,7 @@ export class LatencyHistogram extends Histogram<LatencyLabel> {
   private readonly name: string;
   private readonly help: string;
 
+  /** Registers the histogram `name` in `registry`, its buckets those of `figures`. */
   constructor(name: string, help: string, registry: Registry, figures: RequestFigures) {
     super({ name, help, labelNames: ['service'], buckets: [...figures.latencyBuckets], registers: [registry] });
     this.name = name;

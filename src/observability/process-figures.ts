@@ -8,9 +8,13 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 
 /** Event-loop delay over the time since the previous sample, in seconds. */
 export interface EventLoopLag {
+  /** Mean delay. */
   meanSeconds: number;
+  /** Median delay. */
   p50Seconds: number;
+  /** 99th percentile of the delay. */
   p99Seconds: number;
+  /** Longest delay. */
   maxSeconds: number;
 }
 
