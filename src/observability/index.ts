@@ -17,10 +17,10 @@ export {
 } from './request-figures.js';
 export { ProcessFigures, DEFAULT_EVENT_LOOP_RESOLUTION_MS, type ProcessSample, type EventLoopLag } from './process-figures.js';
 export { LatencyHistogram } from './latency-histogram.js';
+export { registerMetricFamilies, processorsByState, PROCESSOR_STATES, type MetricSources } from './metric-families.js';
 export {
   attachMetrics,
   ProsaMetrics,
-  PROCESSOR_STATES,
   type MetricsOptions,
   type MetricsSnapshot,
   type LatencySnapshot,
