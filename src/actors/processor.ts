@@ -32,6 +32,8 @@ export interface ProcessorHost {
   readonly table: ServiceTableView;
   readonly logger: Logger;
   readonly inspect: InspectOption | undefined;
+  /** What a log shows of a payload; undefined leaves payloads out of logs. */
+  readonly maskPayload: ((service: string, payload: Tvf) => unknown) | undefined;
   readonly drainGraceMs: number;
   readonly terminateTimeoutMs: number;
   /** Sends a lifecycle event to Main. */
@@ -100,6 +102,8 @@ export class ProcessorRuntime implements Provider, ProcessorPorts {
   private runId = 0;
   private drainWatch = false;
   private settledOnce = false;
+  /** Trace each request and reply: decided at each init, not per request. */
+  private traceRequests = false;
   private readonly receiveRequest = (event: { type: string }) => this.handle_(event as RequestMsg);
 
   constructor(host: ProcessorHost, name: string, spec: ProcessorSpec) {
@@ -185,6 +189,7 @@ export class ProcessorRuntime implements Provider, ProcessorPorts {
   // ProcessorPorts -----------------------------------------------------------
 
   async init(): Promise<void> {
+    this.traceRequests = this.logger.isLevelEnabled('trace');
     this.run = new AbortController();
     this.ctx = this.makeContext(this.run);
     const init = this.adaptor.init;
@@ -265,6 +270,7 @@ export class ProcessorRuntime implements Provider, ProcessorPorts {
 
   /** The mailbox's receive handler: hands one request to the adaptor. */
   private handle_(msg: RequestMsg): void {
+    if (this.traceRequests) this.trace(msg, msg.payload, 'request');
     let result: unknown;
     try {
       result = this.adaptor.processRequest(msg.service, msg.payload, this.ctx);
@@ -283,13 +289,28 @@ export class ProcessorRuntime implements Provider, ProcessorPorts {
   }
 
   private reply(msg: RequestMsg, reply: unknown): void {
-    if (isTvf(reply)) msg.respond(reply);
-    else this.protocolFailure(msg, new TypeError(`processRequest returned ${describe(reply)}, not a Tvf`));
+    if (isTvf(reply)) {
+      if (this.traceRequests) this.trace(msg, reply, 'reply');
+      msg.respond(reply);
+    } else this.protocolFailure(msg, new TypeError(`processRequest returned ${describe(reply)}, not a Tvf`));
   }
 
   private protocolFailure(msg: RequestMsg, error: unknown): void {
     if (msg.settled) return; // the request already timed out or its provider crashed
+    if (this.traceRequests) this.logger.trace({ service: msg.service, id: msg.id, err: error }, 'request failed');
     msg.fail(new ServiceError('protocol', msg.service, this.processor, `adaptor failed: ${describe(error)}`, error));
+  }
+
+  /**
+   * One trace line per request and per reply (level `trace`, checked once per run). The
+   * payload shows only through the bus's `maskPayload`; without it, it is left out.
+   */
+  private trace(msg: RequestMsg, payload: Tvf, what: 'request' | 'reply'): void {
+    const mask = this.host.maskPayload;
+    this.logger.trace(
+      { service: msg.service, id: msg.id, origin: msg.origin, payload: mask === undefined ? undefined : mask(msg.service, payload) },
+      what,
+    );
   }
 
   private makeContext(run: AbortController): ProcessorContext {

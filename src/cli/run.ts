@@ -12,6 +12,9 @@ import { LatencyRecorder } from '../processors/inj/latency-recorder.js';
 import { defaultKinds } from '../processors/builtins.js';
 import { TransportError } from '../transport/errors.js';
 import { natsTransport } from '../transport/nats-transport.js';
+import { Observability } from '../observability/observability.js';
+import { payloadMasksOf } from '../observability/payload-masks.js';
+import { observabilityOptions, type ObservabilityFlags } from '../observability/run-options.js';
 import { DEFAULT_SETTINGS_SOURCE, DEFAULT_SETTINGS_YAML } from './default-settings.js';
 import { ExitCode } from './exit-codes.js';
 import { cliLogger } from './logger.js';
@@ -38,6 +41,11 @@ export interface RunOptions {
    */
   statusIntervalMs?: number;
   /**
+   * Metrics endpoint and inspector: `--metrics-port`, `--inspect [port]`,
+   * `--inspect-requests`. The settings' `metrics` section serves metrics too.
+   */
+  observability?: ObservabilityFlags;
+  /**
    * The processor kinds the settings may use.
    * @defaultValue `defaultKinds()`, the built-in kinds
    */
@@ -54,8 +62,8 @@ async function readSettings(options: RunOptions, kinds: KindRegistry, io: Comman
 
 /**
  * Runs the instance; resolves with the exit code once it has stopped and the summary is
- * printed: 0 on a clean stop, 1 when a processor failed for good, 3 for invalid
- * settings. Every timer and signal handler it set is gone when it resolves.
+ * printed: 0 on a clean stop, 1 when a processor failed for good (or the metrics or
+ * inspector port is taken), 3 for invalid settings. Every timer and signal handler it set is gone when it resolves.
  */
 export async function runCommand(options: RunOptions, io: CommandIo): Promise<number> {
   const kinds = options.kinds ?? defaultKinds();
@@ -69,14 +77,24 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
   }
 
   const tty = options.status !== false && io.stderr.isTTY === true ? new TtyLine(io.stderr) : undefined;
-  const logger = cliLogger(settings.name, settings.log.level, io.stderr, tty);
+  const masks = payloadMasksOf(settings.services);
+  const logger = cliLogger(settings.name, settings.log.level, io.stderr, tty, { format: settings.log.format, masks });
   const latency = new LatencyRecorder();
+  let observability: Observability;
+  try {
+    observability = await Observability.start({ ...observabilityOptions(settings, options.observability), logger, masks });
+  } catch (error) {
+    io.stderr.write(`prosa: cannot start the inspector: ${describeError(error)}\n`);
+    return ExitCode.Failed;
+  }
   let instance: Instance;
   try {
     instance = buildInstance(settings, {
       kinds,
       logger,
       transports: { nats: (nats) => natsTransport(nats) },
+      inspect: observability.inspect,
+      maskPayload: observability.maskPayload,
       observer: {
         requestSettled: (_service, outcome, elapsedMs) => {
           if (outcome === 'response') latency.record(elapsedMs);
@@ -84,9 +102,18 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
       },
     });
   } catch (error) {
+    await observability.close();
     if (!(error instanceof SettingsError)) throw error;
     io.stderr.write(`${error.message}\n`);
     return ExitCode.InvalidSettings;
+  }
+  try {
+    await observability.attach(instance.prosa);
+  } catch (error) {
+    await instance.stop('error');
+    await observability.close();
+    io.stderr.write(`prosa: cannot serve metrics: ${describeError(error)}\n`);
+    return ExitCode.Failed;
   }
 
   // Everything below is undone in `finally`: the process must be able to exit.
@@ -139,5 +166,10 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
     instance.prosa.events.off('processor.state', onProcessorState);
     await instance.stop('error');
+    await observability.close();
   }
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -2,11 +2,14 @@
  * Instance: a bus and its processors built from validated settings through the kind
  * factories, with a stop that first quiets the processors that generate traffic.
  */
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { createProsa, type Prosa } from '../actors/prosa.js';
 import type { InspectOption, Processor } from '../actors/processor.js';
 import type { BusObserver } from '../actors/requests.js';
 import type { Transport } from '../actors/transport.js';
+import type { Tvf } from '../tvf/tvf.js';
+import { createLogger } from '../observability/logger.js';
+import { payloadMasksOf, type PayloadMasks } from '../observability/payload-masks.js';
 import type { FactoryProduct } from './factory.js';
 import type { KindRegistry } from './registry.js';
 import { serviceDirectory } from './service-directory.js';
@@ -22,9 +25,15 @@ export interface BuildOptions {
   /**
    * The bus logger; each processor gets a child with `proc` bound (at its own `log.level`
    * when the settings give one).
-   * @defaultValue a pino logger on stdout at the settings' `log.level`
+   * @defaultValue a pino logger on stdout at the settings' `log.level` and `log.format`,
+   *   masking the `services`' sensitive fields
    */
   logger?: Logger;
+  /**
+   * What a log shows of a payload (the bus's `maskPayload`).
+   * @defaultValue the masks of the settings' `services`
+   */
+  maskPayload?: (service: string, payload: Tvf) => unknown;
   /** XState inspection observer, passed to every actor. */
   inspect?: InspectOption;
   /** Hooks called as requests settle (metrics, run summaries). */
@@ -121,10 +130,14 @@ function describeError(error: unknown): string {
  * half-built bus is then stopped.
  */
 export function buildInstance(settings: InstanceSettings, options: BuildOptions): Instance {
-  const logger = options.logger ?? pino({ name: settings.name, level: settings.log.level });
+  let masks: PayloadMasks | undefined;
+  const masksOf = () => (masks ??= payloadMasksOf(settings.services));
+  const logger =
+    options.logger ?? createLogger({ name: settings.name, level: settings.log.level, format: settings.log.format, masks: masksOf() });
   const prosa = createProsa({
     name: settings.name,
     logger,
+    maskPayload: options.maskPayload ?? ((service, payload) => masksOf().mask(service, payload)),
     inspect: options.inspect,
     shutdown: settings.shutdown,
     requestTimeoutMs: settings.requestTimeoutMs,

@@ -11,6 +11,7 @@ import { DEFAULT_RESTART_POLICY } from '../machines/restart-policy.js';
 import { DEFAULT_INIT_TIMEOUT_MS, DEFAULT_MAX_IN_FLIGHT } from '../actors/processor.js';
 import { MAX_TIMEOUT_MS } from '../actors/requests.js';
 import { transportSettingsSchema } from './transport-settings.js';
+import { logFormatSchema, metricsSettingsSchema, servicesSettingsSchema } from '../observability/settings.js';
 
 /** pino log levels, most to least severe, and `silent`. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -39,6 +40,7 @@ export const shutdownSchema = z
 export const logSchema = z
   .strictObject({
     level: z.enum(LOG_LEVELS).default('info').describe('Log level of the instance (pino): fatal, error, warn, info, debug, trace or silent.'),
+    format: logFormatSchema,
   })
   .default({ level: 'info' })
   .describe('Logging.');
@@ -129,6 +131,8 @@ export const INSTANCE_SECTIONS = {
   requestTimeoutMs: durationMs('Timeout of requests that do not give their own.', 10_000),
   processors: z.array(processorEntrySchema).default([]).describe('The processors of the instance, started in this order.'),
   transport: transportSettingsSchema.optional(),
+  services: servicesSettingsSchema,
+  metrics: metricsSettingsSchema,
 };
 
 /** The whole settings file. Unknown fields are errors (typos do not pass silently). */
