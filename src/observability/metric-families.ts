@@ -146,6 +146,18 @@ export function registerMetricFamilies(registry: Registry, sources: MetricSource
       }
     },
   });
+  new Counter({
+    name: 'prosa_remote_requests_total',
+    help: 'Of the requests settled, those sent to another instance through a transport (NATS), by service and outcome.',
+    labelNames: ['service', 'outcome'],
+    registers,
+    collect() {
+      this.reset();
+      for (const service of figures.services()) {
+        OUTCOMES.forEach((outcome, i) => this.inc({ service: service.service, outcome }, service.remoteOutcomes[i]!));
+      }
+    },
+  });
   new LatencyHistogram(
     'prosa_request_duration_seconds',
     'Time from send to settle of the requests that reached a provider, whatever their outcome, by service.',

@@ -41,6 +41,8 @@ export class ServiceFigures {
   readonly service: string;
   /** Requests settled, by outcome, indexed as {@link OUTCOMES}. */
   readonly outcomes = new Float64Array(OUTCOMES.length);
+  /** Of them, those that went to another instance (through a transport), by outcome. */
+  readonly remoteOutcomes = new Float64Array(OUTCOMES.length);
   /** Latency counts per bucket (not cumulative); the last counts those past every bound. */
   readonly buckets: Float64Array;
   /** Sum of the latencies counted in `buckets`, in milliseconds. */
@@ -110,7 +112,13 @@ export class RequestFigures implements BusObserver {
    * provider is counted, whatever their outcome; a request refused at once (no provider,
    * overloaded, bus stopping) has none.
    */
-  requestSettled(service: string, outcome: RequestOutcome, elapsedMs: number, processor: string | undefined): void {
+  requestSettled(
+    service: string,
+    outcome: RequestOutcome,
+    elapsedMs: number,
+    processor: string | undefined,
+    remote = false,
+  ): void {
     let figures = this.lastFigures;
     if (service !== this.lastService || figures === null) {
       figures = this.byService.get(service) ?? this.add(service);
@@ -118,6 +126,7 @@ export class RequestFigures implements BusObserver {
       this.lastFigures = figures;
     }
     figures.outcomes[OUTCOME_INDEX[outcome]]++;
+    if (remote) figures.remoteOutcomes[OUTCOME_INDEX[outcome]]++;
     if (processor === undefined) return;
     const bounds = this.boundsMs;
     const n = bounds.length;

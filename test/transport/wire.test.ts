@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { InspectionEvent } from 'xstate';
 import {
+  attachMetrics,
   createProsa,
   natsTransport,
   ServiceError,
@@ -155,6 +156,30 @@ describe('NATS transport: wire format', () => {
     expect(a.prosa.services({ detail: true })['ECHO']).toEqual([
       { processor: 'nats', remote: true, instances: [b.transport.instance] },
     ]);
+  });
+});
+
+describe('NATS transport: metrics', () => {
+  it('counts the requests sent to another instance apart, in prosa_remote_requests_total', async () => {
+    const a = bus('a', { LOCAL: (request) => request });
+    const b = bus('b', { ECHO: (request) => request });
+    const metrics = attachMetrics(a.prosa);
+    try {
+      await Promise.all([a.prosa.start(), b.prosa.start()]);
+      await until(() => a.prosa.services()['ECHO'] !== undefined);
+      await a.prosa.request('ECHO', text('far'));
+      await a.prosa.request('ECHO', text('far'));
+      await a.prosa.request('LOCAL', text('near'));
+      const remote = await metrics.registry.getSingleMetric('prosa_remote_requests_total')!.get();
+      const count = (service: string, outcome: string) =>
+        remote.values.find((v) => v.labels['service'] === service && v.labels['outcome'] === outcome)?.value;
+      expect(count('ECHO', 'response')).toBe(2);
+      expect(count('LOCAL', 'response')).toBe(0);
+      const all = await metrics.registry.getSingleMetric('prosa_requests_total')!.get();
+      expect(all.values.find((v) => v.labels['service'] === 'LOCAL' && v.labels['outcome'] === 'response')?.value).toBe(1);
+    } finally {
+      metrics.close();
+    }
   });
 });
 
