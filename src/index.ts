@@ -4,3 +4,4 @@
 export * from './tvf/index.js';
 export * from './machines/index.js';
 export * from './actors/index.js';
+export * from './directives/index.js';
