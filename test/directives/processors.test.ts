@@ -123,12 +123,13 @@ describe('directives: processors as handlers', () => {
     bus.processor('g', greeter('g'));
     await bus.start();
     directives.add(Greeting({ to: 'inspector' })).release();
-    const actors = new Set(events.filter((e) => e.type === '@xstate.actor').map((e) => e.actorRef.id));
+    const idOf = (e: InspectionEvent) => (e.actorRef as { id?: string }).id ?? '';
+    const actors = new Set(events.filter((e) => e.type === '@xstate.actor').map(idOf));
     expect(actors).toContain('directive:Greeting{"to":"inspector"}');
     expect(actors).toContain('g/greet');
     const snapshots = events
-      .filter((e) => e.type === '@xstate.snapshot' && e.actorRef.id.startsWith('directive:'))
-      .map((e) => JSON.stringify((e as { snapshot: { value: unknown } }).snapshot.value));
+      .filter((e) => e.type === '@xstate.snapshot' && idOf(e).startsWith('directive:'))
+      .map((e) => JSON.stringify((e as unknown as { snapshot: { value: unknown } }).snapshot.value));
     expect(snapshots[0]).toBe('"pending"');
     expect(snapshots.at(-1)).toBe('"disposed"');
     expect(snapshots).toContain(JSON.stringify({ live: { references: 'referenced', resolution: 'full' } }));
