@@ -16,7 +16,7 @@ import { checkDirective, describeDirective, type Directive } from './directive.j
 import { DirectiveError } from './errors.js';
 import { DirectiveInstance, type InstanceHost } from './instance.js';
 import { lookupServiceHandler } from './lookup-service.js';
-import type { DirectiveReference } from './reference.js';
+import type { DirectiveReference, DirectiveValue, ResolverInfo } from './reference.js';
 
 /** Options of {@link createDirectives}. */
 export interface DirectivesOptions {
@@ -63,8 +63,10 @@ export interface DirectiveInfo {
   readonly state: DirectiveState;
   /** References held. */
   readonly references: number;
-  /** Values held. */
-  readonly values: number;
+  /** Values held, in the order they were added. */
+  readonly values: readonly DirectiveValue<unknown>[];
+  /** Resolvers attached and where they are. */
+  readonly resolvers: readonly ResolverInfo[];
 }
 
 /** Something that gives resolvers: a processor or a bus-level handler. */
@@ -171,14 +173,15 @@ export class Directives implements InstanceHost {
     };
   }
 
-  /** The live instances, in creation order. */
+  /** The live instances (disposing ones included), in creation order, with their values and resolvers: for tools and tests. */
   instances(): DirectiveInfo[] {
     return [...this.instancesById.values()].map((instance) => ({
       name: instance.name,
       directive: instance.directive,
       state: instance.state,
       references: instance.referenceCount,
-      values: instance.entries().length,
+      values: instance.entries(),
+      resolvers: instance.resolvers(),
     }));
   }
 

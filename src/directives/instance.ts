@@ -247,6 +247,7 @@ export class DirectiveInstance implements DirectivePorts, RunHost, ReferenceHost
     };
     this.values.push(record);
     run.values.add(record.id);
+    run.runValues.add(record.id);
     if (ttlMs !== undefined) record.timer = this.host.clock.setTimeout(() => this.removeValue(record.id), ttlMs);
     const entry = this.entryOf(record);
     for (const ref of [...this.refs]) ref.notify('added', entry);
@@ -273,7 +274,7 @@ export class DirectiveInstance implements DirectivePorts, RunHost, ReferenceHost
       { err: error, directive: this.name, resolver: run.resolver.name, source: run.source, failures: run.failures },
       `resolver failed; restarting in ${delay} ms`,
     );
-    this.removeValuesOf(run);
+    for (const id of [...run.runValues]) this.removeValue(id);
     for (const ref of [...this.refs]) ref.notify('failed', failure);
   }
 
@@ -294,6 +295,7 @@ export class DirectiveInstance implements DirectivePorts, RunHost, ReferenceHost
     if (index < 0) return;
     this.values.splice(index, 1);
     record.run.values.delete(record.id);
+    record.run.runValues.delete(record.id);
     if (record.timer !== undefined) this.host.clock.clearTimeout(record.timer);
     const entry = this.entryOf(record);
     for (const ref of [...this.refs]) ref.notify('removed', entry);

@@ -16,7 +16,7 @@ import type { ResolverHandle, ValueOptions } from './resolver.js';
  * - `running`: its actor runs and has not said it is idle;
  * - `idle`: its actor runs and waits (`handle.idle()`);
  * - `done`: its actor finished on its own; its values stay;
- * - `backoff`: it failed; its values were removed and it restarts after a delay;
+ * - `backoff`: its run failed; the values that run gave were removed, and it restarts after a delay;
  * - `held`: stopped because the instance holds its value limit; its values stay;
  * - `stopped`: stopped for good (its source went, or the instance was disposed).
  */
@@ -49,8 +49,10 @@ export class ResolverRun {
   lastError: unknown;
   /** Delay before the pending restart, while in `backoff`. */
   retryInMs = 0;
-  /** Ids of the values this resolver gave that the instance still holds. */
+  /** Ids of the values this resolver gave, over all its runs, that the instance still holds. */
   readonly values = new Set<number>();
+  /** Ids of the values its current (or last) run gave that the instance still holds: a failure removes these. */
+  readonly runValues = new Set<number>();
 
   private readonly host: RunHost;
   private actor: AnyActor | undefined;
@@ -75,6 +77,7 @@ export class ResolverRun {
   /** Starts a new run: a new handle, a new actor. */
   start(): void {
     this.clearBackoff();
+    this.runValues.clear();
     const generation = ++this.generation;
     const controller = new AbortController();
     this.controller = controller;

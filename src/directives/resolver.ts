@@ -16,7 +16,7 @@ export interface ValueOptions<V> {
   ttlMs?: number;
   /**
    * Called once when the value leaves the directive, whatever the reason (removed,
-   * expired, its resolver failed or its processor stopped, the directive disposed). Not
+   * expired, the run that gave it failed, its processor stopped, the directive disposed). Not
    * called when the resolver is only held at the value limit: the value stays then.
    * Errors are logged.
    */

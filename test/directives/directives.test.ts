@@ -268,6 +268,21 @@ describe('directives: resolvers and value limits', () => {
     expect(ref.state).toBe('idle');
   });
 
+  it('a run that fails after a resume removes what it added, not what it found', () => {
+    const { directives, clock } = setup();
+    const p = puppet<string>();
+    answer(directives, p);
+    const ref = directives.add(Thing({ id: 'x', max: 2 }));
+    p.current()!.handle.add('old', { ttlMs: 50 });
+    p.current()!.handle.add('gone', { ttlMs: 5 });
+    clock.increment(5);
+    const resumed = p.current()!;
+    expect(ref.values).toEqual(['old']);
+    resumed.handle.fail(new Error('boom'));
+    expect(ref.values).toEqual(['old']);
+    expect(ref.errors).toHaveLength(1);
+  });
+
   it('settles when every resolver is idle, and collects the values then', async () => {
     const { directives } = setup();
     const slow = puppet<string>('slow', { idleAtStart: false });
