@@ -16,7 +16,7 @@ import { checkDirective, describeDirective, type Directive } from './directive.j
 import { DirectiveError } from './errors.js';
 import { DirectiveInstance, type InstanceHost } from './instance.js';
 import { lookupServiceHandler } from './lookup-service.js';
-import type { DirectiveReference, DirectiveValue, ResolverInfo } from './reference.js';
+import type { DirectiveReference, DirectiveValue, ResolverFailure, ResolverInfo } from './reference.js';
 
 /** Options of {@link createDirectives}. */
 export interface DirectivesOptions {
@@ -67,6 +67,8 @@ export interface DirectiveInfo {
   readonly values: readonly DirectiveValue<unknown>[];
   /** Resolvers attached and where they are. */
   readonly resolvers: readonly ResolverInfo[];
+  /** Failures of resolvers now backing off. */
+  readonly errors: readonly ResolverFailure[];
 }
 
 /** Something that gives resolvers: a processor or a bus-level handler. */
@@ -175,14 +177,16 @@ export class Directives implements InstanceHost {
 
   /** The live instances (disposing ones included), in creation order, with their values and resolvers: for tools and tests. */
   instances(): DirectiveInfo[] {
-    return [...this.instancesById.values()].map((instance) => ({
-      name: instance.name,
-      directive: instance.directive,
-      state: instance.state,
-      references: instance.referenceCount,
-      values: instance.entries(),
-      resolvers: instance.resolvers(),
-    }));
+    return [...this.instancesById.values()].map(describeInstance);
+  }
+
+  /**
+   * The live instance equivalent to `directive`, described, or undefined when there is
+   * none. Unlike {@link Directives.add} it never makes an instance nor a reference.
+   */
+  info(directive: Directive): DirectiveInfo | undefined {
+    const instance = this.instancesById.get(`${directive.kind}\u0000${directive.key}`);
+    return instance === undefined || !instance.live ? undefined : describeInstance(instance);
   }
 
   /**
@@ -226,6 +230,18 @@ export class Directives implements InstanceHost {
     }
     if (resolvers.length > 0) instance.addResolvers(source.name, resolvers);
   }
+}
+
+function describeInstance(instance: DirectiveInstance): DirectiveInfo {
+  return {
+    name: instance.name,
+    directive: instance.directive,
+    state: instance.state,
+    references: instance.referenceCount,
+    values: instance.entries(),
+    resolvers: instance.resolvers(),
+    errors: instance.failures(),
+  };
 }
 
 /** The source of a processor: its `ProcessorSpec.directives`, while it serves. */

@@ -40,5 +40,21 @@ export {
   type DirectiveInfo,
 } from './directives.js';
 export { LookupService, lookupServiceHandler, type LookupServiceParams, type ServiceProvider } from './lookup-service.js';
+export {
+  LoadProcessor,
+  LoadProcessorError,
+  loadProcessorHandler,
+  type LoadedProcessor,
+  type LoadProcessorOptions,
+} from './load-processor.js';
+export {
+  ApplySettings,
+  applySettingsHandler,
+  diffSettings,
+  LiveSettings,
+  type ApplySettingsParams,
+  type ApplyReport,
+  type ApplyOptions,
+} from './apply-settings.js';
 export { systemClock, type Clock } from './clock.js';
 export { stableKey } from './stable-key.js';
