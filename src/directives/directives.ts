@@ -117,6 +117,7 @@ export class Directives implements InstanceHost {
     for (const processor of prosa.processors()) {
       if (processor.state === 'serving' && processor.handlesDirectives) this.addSource(processorSource(processor));
     }
+    if (prosa.state === 'stopping' || prosa.state === 'stopped') this.close();
   }
 
   get inspect() {
