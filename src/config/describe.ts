@@ -89,7 +89,7 @@ function constraintsOf(node: JsonSchemaNode): string {
   if (node.maxLength !== undefined) parts.push(`at most ${plural(node.maxLength, 'character')}`);
   if (node.minItems !== undefined) parts.push(`at least ${plural(node.minItems, 'item')}`);
   if (node.maxItems !== undefined) parts.push(`at most ${plural(node.maxItems, 'item')}`);
-  if (node.pattern !== undefined) parts.push(`matches ${node.pattern}`);
+  if (node.pattern !== undefined) parts.push(`matches \`${node.pattern}\``);
   return parts.join(', ');
 }
 

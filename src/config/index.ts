@@ -34,7 +34,7 @@ export {
   type SchemaLookup,
 } from './env-overrides.js';
 export { checkSettings, validateSettings, type ValidateOptions, type SettingsCheck } from './validate.js';
-export { loadSettings, parseSettings, checkSettingsText, type LoadOptions } from './load.js';
+export { loadSettings, parseSettings, checkSettingsText, readSettingsFile, type LoadOptions } from './load.js';
 export { parseSettingsText, type SettingsText } from './settings-text.js';
 export { serviceDirectory, type ServiceDirectory } from './service-directory.js';
 export { Instance, buildInstance, createInstance, type BuildOptions, type InstanceProcessor } from './instance.js';

@@ -38,13 +38,18 @@ export function parseSettings(text: string, options: LoadOptions): InstanceSetti
  */
 export async function loadSettings(file: string, options: LoadOptions): Promise<InstanceSettings> {
   const source = options.source ?? file;
-  let text: string;
+  return parseSettings(await readSettingsFile(file, source), { ...options, source });
+}
+
+/**
+ * The text of a settings file. Rejects with a {@link SettingsError} `UnreadableSettings`
+ * (naming `source`, the file by default) when it cannot be read.
+ */
+export async function readSettingsFile(file: string, source = file): Promise<string> {
   try {
-    text = await readFile(file, 'utf8');
+    return await readFile(file, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
     const detail = error instanceof Error ? error.message : String(error);
-    throw new SettingsError('UnreadableSettings', source, [settingsIssue('', 'a readable file', `${code}: ${detail}`)], error);
+    throw new SettingsError('UnreadableSettings', source, [settingsIssue('', 'a readable file', detail, {}, 'file')], error);
   }
-  return parseSettings(text, { ...options, source });
 }
