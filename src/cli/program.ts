@@ -37,14 +37,20 @@ export function prosaProgram(io: CommandIo, result: { code: number }): Command {
     .command('run')
     .description(
       'Run an instance until --duration is over or SIGINT/SIGTERM arrives, then stop it gracefully and print a summary.\n' +
-        'Without a file, runs the embedded default: an injector driving a stub.',
+        'Without a file, runs the embedded default: an injector driving a stub.\n' +
+        'With a file, SIGHUP re-applies it as a diff (new processors start, removed ones drain and stop, changed ones\n' +
+        'are replaced, the rest keep serving); an invalid file is refused with every issue and the instance runs on.',
     )
     .argument('[file]', 'settings file (YAML or JSON)')
     .addOption(new Option('-d, --duration <seconds>', 'stop after this many seconds').argParser(positiveSeconds))
     .option('--json', 'print the summary as one JSON object on stdout')
     .option('--no-status', 'no live status line (nor periodic status log)')
-    .action(async (file: string | undefined, options: { duration?: number; json?: boolean; status: boolean }) => {
-      result.code = await runCommand({ file, durationS: options.duration, json: options.json, status: options.status }, io);
+    .option('-w, --watch', 're-apply the settings file whenever it changes (as SIGHUP does)')
+    .action(async (file: string | undefined, options: { duration?: number; json?: boolean; status: boolean; watch?: boolean }) => {
+      result.code = await runCommand(
+        { file, durationS: options.duration, json: options.json, status: options.status, watch: options.watch },
+        io,
+      );
     });
 
   program

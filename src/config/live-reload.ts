@@ -147,7 +147,12 @@ export function liveReload(instance: Instance, options: LiveReloadOptions): Live
     watcher.on('error', (error) => logger.warn({ err: error, file: options.file }, 'watching settings failed'));
   }
   const onSighup = () => void reload('sighup');
-  if (options.sighup ?? true) process.on('SIGHUP', onSighup);
+  const sighup = options.sighup ?? true;
+  if (sighup) process.on('SIGHUP', onSighup);
+  const triggers = [watcher === undefined ? undefined : 'on change', sighup ? 'on SIGHUP' : undefined].filter((t) => t !== undefined);
+  if (triggers.length > 0) {
+    logger.info({ file: options.file, watch: watcher !== undefined, sighup }, `settings re-applied ${triggers.join(' and ')}`);
+  }
 
   return {
     reload,
