@@ -3,7 +3,7 @@
  * resolvers attached to it, the references that hold it, and its lifecycle machine
  * (src/machines/directive.machine.ts), which decides when resolvers are held and when
  * the instance is disposed. Values and resolver runs are bookkept here; the machine
- * hears their counts.
+ * hears the facts when they flip.
  */
 import type { Logger } from 'pino';
 import { createActor, type Actor } from 'xstate';
@@ -65,6 +65,8 @@ export class DirectiveInstance implements DirectivePorts, RunHost, ReferenceHost
   private nextValueId = 1;
   private busy = 0;
   private wasSettled = false;
+  /** The facts as last told to the machine (it hears only flips). */
+  private told = { busy: false, full: false };
 
   constructor(host: InstanceHost, directive: Directive<unknown>, id: string, limits: ValueLimits) {
     this.host = host;
@@ -120,13 +122,13 @@ export class DirectiveInstance implements DirectivePorts, RunHost, ReferenceHost
   reference(): DirectiveReference<unknown> {
     const ref = new DirectiveReference<unknown>(this);
     this.refs.add(ref);
-    this.actor.send({ type: 'directive.refs', count: this.refs.size });
+    if (this.refs.size === 1) this.actor.send({ type: 'directive.referenced' });
     return ref;
   }
 
   dropRef(ref: DirectiveReference<unknown>): void {
     if (!this.refs.delete(ref)) return;
-    this.actor.send({ type: 'directive.refs', count: this.refs.size });
+    if (this.refs.size === 0) this.actor.send({ type: 'directive.unreferenced' });
   }
 
   entries(): readonly DirectiveValue<unknown>[] {
@@ -251,7 +253,7 @@ export class DirectiveInstance implements DirectivePorts, RunHost, ReferenceHost
     if (ttlMs !== undefined) record.timer = this.host.clock.setTimeout(() => this.removeValue(record.id), ttlMs);
     const entry = this.entryOf(record);
     for (const ref of [...this.refs]) ref.notify('added', entry);
-    this.actor.send({ type: 'directive.values', count: this.values.length });
+    this.tellLimit();
     return record.id;
   }
 
@@ -306,7 +308,15 @@ export class DirectiveInstance implements DirectivePorts, RunHost, ReferenceHost
         this.report(error, 'value release');
       }
     }
-    if (tellMachine) this.actor.send({ type: 'directive.values', count: this.values.length });
+    if (tellMachine) this.tellLimit();
+  }
+
+  /** Tells the machine when the value count crosses the limit. */
+  private tellLimit(): void {
+    const full = !this.belowLimit;
+    if (full === this.told.full) return;
+    this.told.full = full;
+    this.actor.send({ type: full ? 'directive.full' : 'directive.belowLimit' });
   }
 
   private entryOf(record: ValueRecord): DirectiveValue<unknown> {
@@ -327,9 +337,10 @@ export class DirectiveInstance implements DirectivePorts, RunHost, ReferenceHost
   private recount(): void {
     let busy = 0;
     for (const run of this.runs) if (run.status === 'running') busy++;
-    if (busy !== this.busy) {
-      this.busy = busy;
-      this.actor.send({ type: 'directive.busy', count: busy });
+    this.busy = busy;
+    if (busy > 0 !== this.told.busy) {
+      this.told.busy = busy > 0;
+      this.actor.send({ type: busy > 0 ? 'directive.busy' : 'directive.quiet' });
     }
     const settled = this.settled;
     if (settled !== this.wasSettled) {

@@ -15,9 +15,10 @@
  * instance holds `maxValues` values and its resolvers are held stopped).
  *
  * Per-value traffic does not drive this machine transition by transition: the running
- * instance keeps the values and sends the machine the counts it decides on
- * (`directive.values`, `directive.busy`, `directive.refs`). The machine does no I/O
- * itself; its actions call {@link DirectivePorts}.
+ * instance keeps the values, the resolvers and the references, and tells the machine
+ * only when a fact flips (`directive.referenced` / `unreferenced`, `full` / `belowLimit`,
+ * `busy` / `quiet`): joining a live instance or adding a value below the limit costs no
+ * transition. The machine does no I/O itself; its actions call {@link DirectivePorts}.
  */
 import { assign, setup } from 'xstate';
 
@@ -47,20 +48,31 @@ export interface DirectiveMachineInput {
 
 /** Context of the directive machine. */
 export interface DirectiveMachineContext extends DirectiveMachineInput {
-  /** References held now. */
-  refs: number;
-  /** Values held now. */
-  values: number;
-  /** Resolvers at work: started and neither idle, finished, held nor backing off. */
-  busy: number;
+  /** At least one reference is held. */
+  referenced: boolean;
+  /** The instance holds `maxValues` values. */
+  full: boolean;
+  /** Some resolver is at work: started and neither idle, finished, held nor backing off. */
+  busy: boolean;
 }
 
-/** Events the directive machine handles. */
+/** Events the directive machine handles: facts the instance tells it when they flip. */
 export type DirectiveEvent =
+  /** The bus asked its handlers; resolvers may start. */
   | { type: 'directive.attach' }
-  | { type: 'directive.refs'; count: number }
-  | { type: 'directive.values'; count: number }
-  | { type: 'directive.busy'; count: number }
+  /** The first reference was taken (again). */
+  | { type: 'directive.referenced' }
+  /** The last reference was released. */
+  | { type: 'directive.unreferenced' }
+  /** The value count reached `maxValues`. */
+  | { type: 'directive.full' }
+  /** The value count fell below `maxValues`. */
+  | { type: 'directive.belowLimit' }
+  /** A resolver is at work. */
+  | { type: 'directive.busy' }
+  /** No resolver is at work. */
+  | { type: 'directive.quiet' }
+  /** The registry closes: dispose now, whatever the references. */
   | { type: 'directive.close' };
 
 /** User-facing lifecycle state of a directive instance, flattened from the machine's regions. */
@@ -78,10 +90,6 @@ export function directiveState(value: DirectiveStateValue): DirectiveState {
   return value.live.references === 'disposing' ? 'disposing' : value.live.resolution;
 }
 
-function countOf(event: DirectiveEvent): number {
-  return 'count' in event ? event.count : 0;
-}
-
 /** The directive instance lifecycle machine. */
 export const directiveMachine = setup({
   types: {
@@ -94,30 +102,34 @@ export const directiveMachine = setup({
     holdResolvers: ({ context }) => context.ports.holdResolvers(),
     resumeResolvers: ({ context }) => context.ports.resumeResolvers(),
     dispose: ({ context }) => context.ports.dispose(),
-    countRefs: assign({ refs: ({ event }) => countOf(event) }),
-    countValues: assign({ values: ({ event }) => countOf(event) }),
-    countBusy: assign({ busy: ({ event }) => countOf(event) }),
+    markReferenced: assign({ referenced: true }),
+    markUnreferenced: assign({ referenced: false }),
+    markFull: assign({ full: true }),
+    markBelowLimit: assign({ full: false }),
+    markBusy: assign({ busy: true }),
+    markQuiet: assign({ busy: false }),
   },
   guards: {
-    isUnreferenced: ({ event }) => countOf(event) === 0,
-    isUnreferencedWithoutGrace: ({ context, event }) => countOf(event) === 0 && context.disposeAfterMs <= 0,
-    isReferenced: ({ event }) => countOf(event) > 0,
-    isFull: ({ context }) => context.values >= context.maxValues,
-    isBelowLimit: ({ context }) => context.values < context.maxValues,
-    isBusy: ({ context }) => context.busy > 0,
-    isQuiet: ({ context }) => context.busy === 0,
+    hasNoGrace: ({ context }) => context.disposeAfterMs <= 0,
+    isFull: ({ context }) => context.full,
+    isBelowLimit: ({ context }) => !context.full,
+    isBusy: ({ context }) => context.busy,
+    isQuiet: ({ context }) => !context.busy,
   },
   delays: {
     disposeGrace: ({ context }) => context.disposeAfterMs,
   },
 }).createMachine({
   id: 'directive',
-  context: ({ input }) => ({ ...input, refs: 0, values: 0, busy: 0 }),
+  context: ({ input }) => ({ ...input, referenced: false, full: false, busy: false }),
   initial: 'pending',
   on: {
-    'directive.refs': { actions: 'countRefs' },
-    'directive.values': { actions: 'countValues' },
-    'directive.busy': { actions: 'countBusy' },
+    'directive.referenced': { actions: 'markReferenced' },
+    'directive.unreferenced': { actions: 'markUnreferenced' },
+    'directive.full': { actions: 'markFull' },
+    'directive.belowLimit': { actions: 'markBelowLimit' },
+    'directive.busy': { actions: 'markBusy' },
+    'directive.quiet': { actions: 'markQuiet' },
     'directive.close': '.disposed',
   },
   states: {
@@ -138,10 +150,9 @@ export const directiveMachine = setup({
             referenced: {
               description: 'At least one reference holds the instance.',
               on: {
-                'directive.refs': [
-                  { guard: 'isUnreferencedWithoutGrace', target: '#directive.disposed', actions: 'countRefs' },
-                  { guard: 'isUnreferenced', target: 'disposing', actions: 'countRefs' },
-                  { actions: 'countRefs' },
+                'directive.unreferenced': [
+                  { guard: 'hasNoGrace', target: '#directive.disposed', actions: 'markUnreferenced' },
+                  { target: 'disposing', actions: 'markUnreferenced' },
                 ],
               },
             },
@@ -151,10 +162,7 @@ export const directiveMachine = setup({
                 disposeGrace: { target: '#directive.disposed' },
               },
               on: {
-                'directive.refs': [
-                  { guard: 'isReferenced', target: 'referenced', actions: 'countRefs' },
-                  { actions: 'countRefs' },
-                ],
+                'directive.referenced': { target: 'referenced', actions: 'markReferenced' },
               },
             },
           },

@@ -3,11 +3,12 @@ import { createActor, SimulatedClock } from 'xstate';
 import {
   directiveMachine,
   directiveState,
+  type DirectiveEvent,
   type DirectivePorts,
   type DirectiveStateValue,
 } from '../../src/machines/directive.machine.js';
 
-function start(maxValues = Infinity, disposeAfterMs = 0) {
+function start(disposeAfterMs = 0) {
   const calls: string[] = [];
   const ports: DirectivePorts = {
     startResolvers: () => void calls.push('start'),
@@ -16,74 +17,68 @@ function start(maxValues = Infinity, disposeAfterMs = 0) {
     dispose: () => void calls.push('dispose'),
   };
   const clock = new SimulatedClock();
-  const actor = createActor(directiveMachine, { clock, input: { name: 'D', maxValues, disposeAfterMs, ports } }).start();
+  const actor = createActor(directiveMachine, { clock, input: { name: 'D', maxValues: 2, disposeAfterMs, ports } }).start();
   const state = () => directiveState(actor.getSnapshot().value as DirectiveStateValue);
-  return { actor, calls, clock, state };
+  const send = (...types: DirectiveEvent['type'][]) => {
+    for (const type of types) actor.send({ type } as DirectiveEvent);
+  };
+  return { actor, calls, clock, state, send };
 }
 
 describe('directive machine', () => {
   it('waits in pending until attached, then starts its resolvers', () => {
-    const { actor, calls, state } = start();
-    actor.send({ type: 'directive.refs', count: 1 });
+    const { calls, state, send } = start();
+    send('directive.referenced', 'directive.busy');
     expect(state()).toBe('pending');
     expect(calls).toEqual([]);
-    actor.send({ type: 'directive.attach' });
+    send('directive.attach');
     expect(calls).toEqual(['start']);
-    expect(state()).toBe('idle');
+    expect(state()).toBe('resolving');
   });
 
   it.each([
-    { busy: 1, values: 0, max: Infinity, expected: 'resolving' },
-    { busy: 0, values: 0, max: Infinity, expected: 'idle' },
-    { busy: 0, values: 3, max: Infinity, expected: 'idle' },
-    { busy: 1, values: 1, max: 2, expected: 'resolving' },
-    { busy: 1, values: 2, max: 2, expected: 'full' },
-    { busy: 0, values: 1, max: 1, expected: 'full' },
-  ])('busy $busy, values $values of $max -> $expected', ({ busy, values, max, expected }) => {
-    const { actor, state } = start(max);
-    actor.send({ type: 'directive.refs', count: 1 });
-    actor.send({ type: 'directive.attach' });
-    actor.send({ type: 'directive.busy', count: busy });
-    actor.send({ type: 'directive.values', count: values });
+    { facts: [], expected: 'idle' },
+    { facts: ['directive.busy'], expected: 'resolving' },
+    { facts: ['directive.busy', 'directive.quiet'], expected: 'idle' },
+    { facts: ['directive.busy', 'directive.full'], expected: 'full' },
+    { facts: ['directive.full', 'directive.busy'], expected: 'full' },
+    { facts: ['directive.full', 'directive.belowLimit'], expected: 'idle' },
+    { facts: ['directive.busy', 'directive.full', 'directive.belowLimit'], expected: 'resolving' },
+  ] as { facts: DirectiveEvent['type'][]; expected: string }[])('after $facts: $expected', ({ facts, expected }) => {
+    const { state, send } = start();
+    send('directive.referenced', 'directive.attach', ...facts);
     expect(state()).toBe(expected);
   });
 
   it('holds resolvers on reaching the limit and resumes them below it', () => {
-    const { actor, calls, state } = start(2);
-    actor.send({ type: 'directive.refs', count: 1 });
-    actor.send({ type: 'directive.attach' });
-    actor.send({ type: 'directive.values', count: 2 });
+    const { calls, state, send } = start();
+    send('directive.referenced', 'directive.attach', 'directive.full');
     expect(state()).toBe('full');
-    actor.send({ type: 'directive.values', count: 2 });
-    actor.send({ type: 'directive.values', count: 1 });
+    send('directive.belowLimit');
     expect(state()).toBe('idle');
     expect(calls).toEqual(['start', 'hold', 'resume']);
   });
 
   it('disposes at once when the last reference goes and there is no grace period', () => {
-    const { actor, calls, state } = start();
-    actor.send({ type: 'directive.refs', count: 2 });
-    actor.send({ type: 'directive.attach' });
-    actor.send({ type: 'directive.refs', count: 1 });
+    const { actor, calls, state, send } = start();
+    send('directive.referenced', 'directive.attach');
     expect(state()).toBe('idle');
-    actor.send({ type: 'directive.refs', count: 0 });
+    send('directive.unreferenced');
     expect(state()).toBe('disposed');
     expect(actor.getSnapshot().status).toBe('done');
     expect(calls).toEqual(['start', 'dispose']);
   });
 
   it('waits out the grace period, and a new reference within it keeps the instance', () => {
-    const { actor, calls, clock, state } = start(Infinity, 100);
-    actor.send({ type: 'directive.refs', count: 1 });
-    actor.send({ type: 'directive.attach' });
-    actor.send({ type: 'directive.refs', count: 0 });
+    const { calls, clock, state, send } = start(100);
+    send('directive.referenced', 'directive.attach', 'directive.unreferenced');
     expect(state()).toBe('disposing');
     clock.increment(99);
-    actor.send({ type: 'directive.refs', count: 1 });
+    send('directive.referenced');
     expect(state()).toBe('idle');
     clock.increment(1_000);
     expect(state()).toBe('idle');
-    actor.send({ type: 'directive.refs', count: 0 });
+    send('directive.unreferenced');
     clock.increment(99);
     expect(state()).toBe('disposing');
     clock.increment(1);
@@ -92,21 +87,19 @@ describe('directive machine', () => {
   });
 
   it('keeps the resolution region while disposing', () => {
-    const { actor, state } = start(1, 50);
-    actor.send({ type: 'directive.refs', count: 1 });
-    actor.send({ type: 'directive.attach' });
-    actor.send({ type: 'directive.refs', count: 0 });
-    actor.send({ type: 'directive.values', count: 1 });
+    const { actor, calls, state, send } = start(50);
+    send('directive.referenced', 'directive.attach', 'directive.unreferenced', 'directive.full');
     expect(actor.getSnapshot().value).toEqual({ live: { references: 'disposing', resolution: 'full' } });
     expect(state()).toBe('disposing');
+    expect(calls).toEqual(['start', 'hold']);
   });
 
   it('closes from any state', () => {
     for (const attach of [false, true]) {
-      const { actor, calls, state } = start();
-      actor.send({ type: 'directive.refs', count: 1 });
-      if (attach) actor.send({ type: 'directive.attach' });
-      actor.send({ type: 'directive.close' });
+      const { calls, state, send } = start();
+      send('directive.referenced');
+      if (attach) send('directive.attach');
+      send('directive.close');
       expect(state()).toBe('disposed');
       expect(calls.at(-1)).toBe('dispose');
     }
