@@ -77,7 +77,8 @@ export class Instance {
    * differs) are replaced, untouched ones keep serving without a blip. Resolves with what
    * changed; logs it. Instance-level sections (`name`, `shutdown`, ...) take effect only
    * on a restart: the report lists those that changed. `settings` must be validated
-   * (`loadSettings`, `validateSettings`). Applies run one at a time.
+   * (`loadSettings`, `validateSettings`). Applies run one at a time. Once the instance
+   * stops, an apply rejects with a `DirectiveError` `Closed`.
    */
   apply(settings: InstanceSettings, options?: ApplyOptions): Promise<ApplyReport> {
     return this.live.apply(settings, options);

@@ -38,7 +38,7 @@ export interface DirectivePorts {
 export interface DirectiveMachineInput {
   /** `kind` and key of the directive, for the inspector and logs. */
   name: string;
-  /** Most values the instance holds; `Infinity` when unbounded. */
+  /** Most values the instance holds; `Infinity` when unbounded (shown by the inspector; the instance tells `full`). */
   maxValues: number;
   /** Grace period between the last reference going and the disposal; 0 disposes at once. */
   disposeAfterMs: number;
