@@ -224,5 +224,6 @@ describe('LoadProcessor and ApplySettings', () => {
       ['b', 'stopped'],
     ]);
     expect(instance.prosa.processors()).toHaveLength(2);
+    await expect(instance.apply(settingsOf(kinds, [{ name: 'a' }]))).rejects.toMatchObject({ kind: 'Closed' });
   });
 });
