@@ -12,6 +12,7 @@ import type { InspectOption } from '../actors/processor.js';
 import {
   directiveMachine,
   directiveState,
+  type DirectiveEvent,
   type DirectivePorts,
   type DirectiveState,
   type DirectiveStateValue,
@@ -67,6 +68,9 @@ export class DirectiveInstance implements DirectivePorts, RunHost, ReferenceHost
   private wasSettled = false;
   /** The facts as last told to the machine (it hears only flips). */
   private told = { busy: false, full: false };
+  /** Work queued by the machine's actions, run after the transition (see `runEffects`). */
+  private readonly effects: (() => void)[] = [];
+  private runningEffects = false;
 
   constructor(host: InstanceHost, directive: Directive<unknown>, id: string, limits: ValueLimits) {
     this.host = host;
@@ -80,6 +84,8 @@ export class DirectiveInstance implements DirectivePorts, RunHost, ReferenceHost
       clock: host.clock,
       input: { name: this.name, maxValues: limits.maxValues, disposeAfterMs: limits.disposeAfterMs, ports: this },
     });
+    // Observers hear every processed event, after its actions ran, outside any action.
+    this.actor.subscribe({ next: () => this.runEffects(), error: (error) => this.report(error, 'directive machine') });
     this.actor.start();
   }
 
@@ -122,13 +128,13 @@ export class DirectiveInstance implements DirectivePorts, RunHost, ReferenceHost
   reference(): DirectiveReference<unknown> {
     const ref = new DirectiveReference<unknown>(this);
     this.refs.add(ref);
-    if (this.refs.size === 1) this.actor.send({ type: 'directive.referenced' });
+    if (this.refs.size === 1) this.tell({ type: 'directive.referenced' });
     return ref;
   }
 
   dropRef(ref: DirectiveReference<unknown>): void {
     if (!this.refs.delete(ref)) return;
-    if (this.refs.size === 0) this.actor.send({ type: 'directive.unreferenced' });
+    if (this.refs.size === 0) this.tell({ type: 'directive.unreferenced' });
   }
 
   entries(): readonly DirectiveValue<unknown>[] {
@@ -199,8 +205,38 @@ export class DirectiveInstance implements DirectivePorts, RunHost, ReferenceHost
   }
 
   // DirectivePorts -----------------------------------------------------------
+  // The machine's actions only queue the work: it runs once the transition is over (see
+  // `runEffects`), so that resolvers, subscribers and release hooks never run inside an
+  // XState action (where other machines they drive would run nested).
 
   startResolvers(): void {
+    this.effects.push(() => this.startNewResolvers());
+  }
+
+  holdResolvers(): void {
+    this.effects.push(() => this.holdRunningResolvers());
+  }
+
+  resumeResolvers(): void {
+    this.effects.push(() => this.resumeHeldResolvers());
+  }
+
+  dispose(): void {
+    this.effects.push(() => this.disposeNow());
+  }
+
+  /** Runs the work the machine's last transitions queued, in order; called after each transition. */
+  private runEffects(): void {
+    if (this.runningEffects) return;
+    this.runningEffects = true;
+    try {
+      for (let effect = this.effects.shift(); effect !== undefined; effect = this.effects.shift()) effect();
+    } finally {
+      this.runningEffects = false;
+    }
+  }
+
+  private startNewResolvers(): void {
     for (const run of [...this.runs]) {
       if (run.status !== 'new') continue;
       if (this.belowLimit) run.start();
@@ -208,19 +244,19 @@ export class DirectiveInstance implements DirectivePorts, RunHost, ReferenceHost
     }
   }
 
-  holdResolvers(): void {
+  private holdRunningResolvers(): void {
     for (const run of this.runs) {
       if (run.status !== 'stopped' && run.status !== 'held' && run.status !== 'done') run.stop('held');
     }
   }
 
-  resumeResolvers(): void {
+  private resumeHeldResolvers(): void {
     for (const run of [...this.runs]) {
       if (run.status === 'held' && this.belowLimit && this.runs.includes(run)) run.start();
     }
   }
 
-  dispose(): void {
+  private disposeNow(): void {
     const runs = this.runs.splice(0);
     for (const run of runs) run.stop('stopped');
     while (this.values.length > 0) this.removeRecord(this.values[this.values.length - 1]!, false);
@@ -311,12 +347,17 @@ export class DirectiveInstance implements DirectivePorts, RunHost, ReferenceHost
     if (tellMachine) this.tellLimit();
   }
 
+  /** Sends the machine an event, unless it already reached `disposed`. */
+  private tell(event: DirectiveEvent): void {
+    if (this.live) this.actor.send(event);
+  }
+
   /** Tells the machine when the value count crosses the limit. */
   private tellLimit(): void {
     const full = !this.belowLimit;
     if (full === this.told.full) return;
     this.told.full = full;
-    this.actor.send({ type: full ? 'directive.full' : 'directive.belowLimit' });
+    this.tell({ type: full ? 'directive.full' : 'directive.belowLimit' });
   }
 
   private entryOf(record: ValueRecord): DirectiveValue<unknown> {
@@ -340,7 +381,7 @@ export class DirectiveInstance implements DirectivePorts, RunHost, ReferenceHost
     this.busy = busy;
     if (busy > 0 !== this.told.busy) {
       this.told.busy = busy > 0;
-      this.actor.send({ type: busy > 0 ? 'directive.busy' : 'directive.quiet' });
+      this.tell({ type: busy > 0 ? 'directive.busy' : 'directive.quiet' });
     }
     const settled = this.settled;
     if (settled !== this.wasSettled) {
