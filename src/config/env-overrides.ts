@@ -46,8 +46,11 @@ export interface EnvOverrideResult {
   readonly issues: SettingsIssue[];
 }
 
-/** The schema of the field at `path`, when known (used to resolve fields the file leaves out). */
-export type SchemaLookup = (path: readonly (string | number)[]) => z.ZodType | undefined;
+/**
+ * The schema of the field at `path`, when known (used to resolve fields the file leaves
+ * out). `root` is the settings as the overrides applied so far left them.
+ */
+export type SchemaLookup = (path: readonly (string | number)[], root: unknown) => z.ZodType | undefined;
 
 function normalize(segment: string): string {
   return segment.toUpperCase().replace(/[^A-Z0-9]/g, '');
@@ -113,7 +116,7 @@ export function applyEnvOverrides(settings: unknown, env: Environment, schemaFor
         }
       } else {
         const present = Object.keys(node).filter((name) => normalize(name) === wanted);
-        const schema = schemaFor(path);
+        const schema = schemaFor(path, root);
         const known = schema === undefined ? [] : (objectKeys(schema) ?? []).filter((name) => normalize(name) === wanted);
         const candidates = present.length > 0 ? present : known;
         if (candidates.length !== 1) {
@@ -135,7 +138,7 @@ export function applyEnvOverrides(settings: unknown, env: Environment, schemaFor
       }
       let next: unknown = (node as Record<string | number, unknown>)[key];
       if (next === undefined) {
-        const childSchema = schemaFor(path);
+        const childSchema = schemaFor(path, root);
         if (childSchema !== undefined && containerKind(childSchema) === 'mapping') {
           next = {};
           (node as Record<string | number, unknown>)[key] = next;

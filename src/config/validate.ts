@@ -64,9 +64,9 @@ export function checkSettings(input: unknown, options: ValidateOptions): Setting
     const kind = isRecord(entry) ? entry['kind'] : undefined;
     return typeof kind === 'string' ? kinds.get(kind) : undefined;
   };
-  const schemaFor = (path: readonly (string | number)[]): z.ZodType | undefined => {
+  const schemaFor = (path: readonly (string | number)[], root: unknown): z.ZodType | undefined => {
     if (path[0] === 'processors' && typeof path[1] === 'number' && path[2] === 'settings') {
-      const factory = factoryOf(rawProcessors(input)[path[1]]);
+      const factory = factoryOf(rawProcessors(root)[path[1]]);
       return factory === undefined ? undefined : schemaAt(factory.settings, path.slice(3));
     }
     return schemaAt(instanceSettingsSchema, path);

@@ -92,6 +92,19 @@ describe('environment overrides (PROSA__...)', () => {
     expect(byEnv['PROSA__LOG__LEVEL']!.path).toBe('log.level');
   });
 
+  it('resolves settings fields with the kind an earlier override gave the processor', () => {
+    const input = { name: 'x', processors: [{ name: 'a', kind: 'inj', settings: { service: 'A' } }] };
+    const settings = validateSettings(input, {
+      kinds,
+      env: {
+        PROSA__PROCESSORS__A__KIND: 'stub',
+        PROSA__PROCESSORS__A__SETTINGS: '{ services: [A] }',
+        PROSA__PROCESSORS__A__SETTINGS__JITTER_MS: '4',
+      },
+    });
+    expect(settings.processors[0]!).toMatchObject({ kind: 'stub', settings: { services: ['A'], jitterMs: 4 } });
+  });
+
   it('does not change its input', () => {
     const input = { name: 'x', processors: [{ name: 'a', kind: 'stub', settings: { services: ['A'] } }] };
     const before = structuredClone(input);
