@@ -7,7 +7,15 @@ export {
   type ServicesOptions,
 } from './prosa.js';
 export { Processor, type InspectOption, DEFAULT_MAX_IN_FLIGHT, DEFAULT_INIT_TIMEOUT_MS } from './processor.js';
-export type { Adaptor, ProcessorContext, ProcessorSpec, MaybePromise } from './adaptor.js';
+export type {
+  Adaptor,
+  ProcessorContext,
+  ProcessorSpec,
+  MaybePromise,
+  DirectiveHandler,
+  DirectiveShape,
+  ResolverShape,
+} from './adaptor.js';
 export {
   ServiceError,
   ProcessorError,

@@ -17,7 +17,7 @@ import {
 } from '../machines/processor.machine.js';
 import type { MainEvent } from '../machines/main.machine.js';
 import { restartPolicy } from '../machines/restart-policy.js';
-import type { Adaptor, ProcessorContext, ProcessorSpec } from './adaptor.js';
+import type { Adaptor, DirectiveHandler, DirectiveShape, ProcessorContext, ProcessorSpec, ResolverShape } from './adaptor.js';
 import { BusError, ProcessorError, ServiceError } from './errors.js';
 import { failInFlight, type Provider, type RequestMsg } from './msg.js';
 import type { RequestOptions, Requests } from './requests.js';
@@ -91,6 +91,8 @@ export class ProcessorRuntime implements Provider, ProcessorPorts {
 
   private readonly host: ProcessorHost;
   private readonly adaptor: Adaptor;
+  /** @internal */
+  readonly directiveHandler: DirectiveHandler | undefined;
   private readonly initTimeoutMs: number;
   private mailbox: AnyActorRef | null = null;
   /** The current run of the adaptor; undefined before the first init. */
@@ -113,6 +115,10 @@ export class ProcessorRuntime implements Provider, ProcessorPorts {
     this.host = host;
     this.processor = name;
     this.adaptor = spec.adaptor;
+    if (spec.directives !== undefined && typeof spec.directives !== 'function') {
+      throw new BusError('InvalidOption', `processor '${name}': directives must be a function`);
+    }
+    this.directiveHandler = spec.directives;
     this.services = Object.freeze([...new Set(spec.services ?? [])]);
     for (const service of this.services) {
       if (typeof service !== 'string' || service.length === 0) {
@@ -167,6 +173,18 @@ export class ProcessorRuntime implements Provider, ProcessorPorts {
   request(service: string, payload: Tvf, options: RequestOptions | undefined): Promise<Tvf> {
     const host = this.host;
     return host.requests.send(host.table.lookup(service), service, payload, options, this.processor);
+  }
+
+  /** Asks the processor's directive handler, with the current run's context; a throw is logged and counts as none. */
+  resolversFor(directive: DirectiveShape): readonly ResolverShape[] {
+    const handler = this.directiveHandler;
+    if (handler === undefined) return [];
+    try {
+      return handler(directive, this.ctx) ?? [];
+    } catch (error) {
+      this.logger.warn({ err: error, directive: directive.kind }, 'directive handler failed');
+      return [];
+    }
   }
 
   /** A short form for the inspector: the ports hold the whole runtime. */
@@ -385,6 +403,21 @@ export class Processor {
   subscribe(listener: (state: ProcessorState) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** True when the processor was given a directive handler (`ProcessorSpec.directives`). */
+  get handlesDirectives(): boolean {
+    return this.runtime.directiveHandler !== undefined;
+  }
+
+  /**
+   * The resolvers this processor gives for `directive` (its `ProcessorSpec.directives`
+   * handler, called with the context of its current run); empty when it has no handler,
+   * does not handle the directive, or the handler throws (logged). The directive layer
+   * calls it while the processor serves.
+   */
+  resolversFor(directive: DirectiveShape): readonly ResolverShape[] {
+    return this.runtime.resolversFor(directive);
   }
 
   /** Sends a request as this processor. Same contract as `ProcessorContext.request`. */

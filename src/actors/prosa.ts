@@ -77,6 +77,8 @@ export type ProsaEvents = {
   table: { version: number };
   /** Main changed lifecycle state. */
   'main.state': { state: MainState };
+  /** A processor left the bus (`remove()` finished): its name is free again. */
+  'processor.removed': { processor: Processor; state: ProcessorState };
 };
 
 /** Options of `prosa.services()`. */
@@ -172,6 +174,11 @@ export class Prosa {
     };
   }
 
+  /** The XState inspection observer the bus passes to its actors (the `inspect` option), if any. */
+  get inspect(): InspectOption | undefined {
+    return this.host.inspect;
+  }
+
   /** Main's lifecycle state, or `created` before `start()`. */
   get state(): ProsaState {
     if (this.stoppedBeforeStart) return 'stopped';
@@ -232,7 +239,10 @@ export class Prosa {
       final = await runtime.handle.when('stopped', 'failed');
     }
     runtime.actor.stop();
-    if (this.runtimes.get(name) === runtime) this.runtimes.delete(name);
+    if (this.runtimes.get(name) === runtime) {
+      this.runtimes.delete(name);
+      this.events.emit('processor.removed', { processor: runtime.handle, state: final });
+    }
     return final;
   }
 

@@ -49,7 +49,9 @@ export function prosaProgram(io: CommandIo, result: { code: number }): Command {
     .command('run')
     .description(
       'Run an instance until --duration is over or SIGINT/SIGTERM arrives, then stop it gracefully and print a summary.\n' +
-        'Without a file, runs the embedded default: an injector driving a stub.',
+        'Without a file, runs the embedded default: an injector driving a stub.\n' +
+        'With a file, SIGHUP re-applies it as a diff (new processors start, removed ones drain and stop, changed ones\n' +
+        'are replaced, the rest keep serving); an invalid file is refused with every issue and the instance runs on.',
     )
     .argument('[file]', 'settings file (YAML or JSON)')
     .addOption(new Option('-d, --duration <seconds>', 'stop after this many seconds').argParser(positiveSeconds))
@@ -66,10 +68,19 @@ export function prosaProgram(io: CommandIo, result: { code: number }): Command {
       ),
     )
     .option('--inspect-requests', 'with --inspect, show every request in the inspector too (heavy)')
+    .option('-w, --watch', 're-apply the settings file whenever it changes (as SIGHUP does)')
     .action(
       async (
         file: string | undefined,
-        options: { duration?: number; json?: boolean; status: boolean; metricsPort?: number; inspect?: number | true; inspectRequests?: boolean },
+        options: {
+          duration?: number;
+          json?: boolean;
+          status: boolean;
+          watch?: boolean;
+          metricsPort?: number;
+          inspect?: number | true;
+          inspectRequests?: boolean;
+        },
       ) => {
         result.code = await runCommand(
           {
@@ -77,6 +88,7 @@ export function prosaProgram(io: CommandIo, result: { code: number }): Command {
             durationS: options.duration,
             json: options.json,
             status: options.status,
+            watch: options.watch,
             observability: { metricsPort: options.metricsPort, inspect: options.inspect, inspectRequests: options.inspectRequests },
           },
           io,

@@ -1,10 +1,12 @@
 /**
  * `prosa run [file]`: runs an instance from a settings file (or the embedded default)
  * until `--duration` is over, SIGINT or SIGTERM arrives, or a processor fails for good;
- * then stops it gracefully and prints the summary.
+ * then stops it gracefully and prints the summary. With a file, SIGHUP re-applies it
+ * (a diff: see `Instance.apply`), and `--watch` re-applies it whenever it changes.
  */
 import { buildInstance, type Instance } from '../config/instance.js';
 import type { KindRegistry } from '../config/registry.js';
+import { liveReload, type LiveReload } from '../config/live-reload.js';
 import { loadSettings, parseSettings } from '../config/load.js';
 import { SettingsError } from '../config/settings-error.js';
 import type { InstanceSettings } from '../config/settings-schema.js';
@@ -46,6 +48,12 @@ export interface RunOptions {
    */
   observability?: ObservabilityFlags;
   /**
+   * Re-apply the settings file whenever it changes (SIGHUP re-applies it in any case).
+   * Needs `file`.
+   * @defaultValue false
+   */
+  watch?: boolean;
+  /**
    * The processor kinds the settings may use.
    * @defaultValue `defaultKinds()`, the built-in kinds
    */
@@ -66,6 +74,10 @@ async function readSettings(options: RunOptions, kinds: KindRegistry, io: Comman
  * inspector port is taken), 3 for invalid settings. Every timer and signal handler it set is gone when it resolves.
  */
 export async function runCommand(options: RunOptions, io: CommandIo): Promise<number> {
+  if (options.watch === true && options.file === undefined) {
+    io.stderr.write('prosa run: --watch needs a settings file\n');
+    return ExitCode.Usage;
+  }
   const kinds = options.kinds ?? defaultKinds();
   let settings: InstanceSettings;
   try {
@@ -138,6 +150,7 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
     options.status === false ? undefined : new StatusReporter(instance, { tty, logger, intervalMs: options.statusIntervalMs });
 
   const startedAt = performance.now();
+  let reload: LiveReload | undefined;
   try {
     if (options.durationS !== undefined) {
       durationTimer = setTimeout(() => stopRequested!('duration'), options.durationS * 1_000);
@@ -149,9 +162,14 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
       io.stderr.write(`prosa: ${error.message}\n`);
       return ExitCode.Failed;
     }
+    if (options.file !== undefined) {
+      // SIGHUP re-applies the file on demand; --watch on every change. Each apply is logged.
+      reload = liveReload(instance, { file: options.file, kinds, env: io.env, logger, watch: options.watch === true });
+    }
     status?.start();
     const reason = await stopReason;
     stopping = true;
+    reload?.close();
     status?.stop();
     logger.info({ reason }, 'stopping');
     await instance.stop(reason);
@@ -161,6 +179,7 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
     io.stdout.write(options.json === true ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary)}\n`);
     return exitCode;
   } finally {
+    reload?.close();
     clearTimeout(durationTimer);
     status?.stop();
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal);

@@ -54,3 +54,4 @@ export {
   type TransportSettings,
 } from './transport-settings.js';
 export { describeFields, type FieldDoc } from './describe.js';
+export { liveReload, type LiveReload, type LiveReloadOptions, type ReloadOutcome, type ReloadTrigger } from './live-reload.js';

@@ -23,6 +23,16 @@ export {
   type RestartPolicy,
 } from './restart-policy.js';
 export {
+  directiveMachine,
+  directiveState,
+  type DirectiveState,
+  type DirectiveStateValue,
+  type DirectiveEvent,
+  type DirectiveMachineContext,
+  type DirectiveMachineInput,
+  type DirectivePorts,
+} from './directive.machine.js';
+export {
   linkMachine,
   type LinkState,
   type LinkEvent,
