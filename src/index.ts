@@ -1,5 +1,6 @@
 /**
  * prosa: a service bus of XState v5 actors. This is the package's one public entry.
  */
+export * from './tvf/index.js';
 export * from './machines/index.js';
 export * from './actors/index.js';

@@ -1,0 +1,302 @@
+/**
+ * `TvfDict`: names for numeric field ids (and back), with sub-dictionaries for nested
+ * buffers, and the conversion of records to and from plain JSON objects through them.
+ */
+import { formatDate, formatDatetime, parseDate, parseDatetime } from './date-text.js';
+import { TvfError } from './error.js';
+import { isFieldId } from './field-id.js';
+import { formatFloat, parseFloatText } from './float-text.js';
+import { decodeHex, encodeHex } from './hex-text.js';
+import { I64_MAX, I64_MIN, parseInteger, U64_MAX } from './integer-text.js';
+import { DEFAULT_TVF_READ_LIMITS } from './read-limits.js';
+import { SimpleStringTvf } from './simple-string-tvf.js';
+import type { Tvf } from './tvf.js';
+
+/** The value types a dictionary can give a field; they choose the JSON form. */
+export type TvfValueType = 'string' | 'unsigned' | 'signed' | 'byte' | 'float' | 'bytes' | 'date' | 'datetime' | 'buffer';
+
+const VALUE_TYPES: ReadonlySet<string> = new Set<TvfValueType>([
+  'string',
+  'unsigned',
+  'signed',
+  'byte',
+  'float',
+  'bytes',
+  'date',
+  'datetime',
+  'buffer',
+]);
+
+/** One field of a {@link TvfDictDefinition}. */
+export interface TvfDictField {
+  /** The field id. */
+  id: number;
+  /** The value type; without one the field converts as its text (a JSON string). */
+  type?: TvfValueType;
+  /** The sub-dictionary of a nested buffer; implies (and requires) type `buffer`. */
+  fields?: TvfDictDefinition;
+}
+
+/** A dictionary definition: field name to id, or to a {@link TvfDictField}. */
+export interface TvfDictDefinition {
+  readonly [name: string]: number | TvfDictField;
+}
+
+/** One resolved entry of a {@link TvfDict}. */
+export interface TvfDictEntry {
+  readonly id: number;
+  readonly name: string;
+  /** `undefined` for an untyped field. */
+  readonly type: TvfValueType | undefined;
+  /** For a `buffer`, the dictionary of its fields (empty when none was given). */
+  readonly dict: TvfDict | undefined;
+}
+
+/** A JSON value as {@link TvfDict.toJson} produces it. */
+export type TvfJsonValue = string | number | TvfJsonObject;
+/** A record as a plain JSON object: field names (or decimal ids) to values. */
+export interface TvfJsonObject {
+  [name: string]: TvfJsonValue;
+}
+
+/** Deepest dictionary nesting accepted when building one (deeper is a mistake or a cycle). */
+const MAX_DICT_DEPTH = 64;
+const DECIMAL_ID = /^(?:0|[1-9]\d*)$/;
+const ALL_DIGITS = /^\d+$/;
+
+function badDefinition(path: string, why: string): TvfError {
+  return new TvfError('TypeMismatch', `dictionary entry "${path}": ${why}`);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Names for field ids, one level of a record; nested buffers have their own dictionary.
+ * Immutable once built.
+ *
+ * JSON form of each value type: `string`, `bytes` (lowercase hex), `date` (`YYYY-MM-DD`)
+ * and `datetime` (`YYYY-MM-DDTHH:MM:SS`) as strings; `unsigned` and `signed` as numbers
+ * when within ±(2^53-1), else as decimal strings; `byte` as a number; `float` as a number,
+ * except `"NaN"`, `"inf"` and `"-inf"` (note that `JSON.stringify` writes -0 as 0);
+ * `buffer` as a nested object; untyped fields as their text. A field the dictionary does
+ * not name is keyed by its decimal id, its value its text.
+ */
+export class TvfDict {
+  readonly #byId = new Map<number, TvfDictEntry>();
+  readonly #byName = new Map<string, TvfDictEntry>();
+
+  /**
+   * @throws TvfError `TypeMismatch` naming the entry's path when a name is empty, all
+   *   digits or `__proto__`, an id is not a field id, a name or id repeats, a type is
+   *   unknown, `fields` comes with a type other than `buffer`, or nesting passes 64 levels.
+   */
+  constructor(definition: TvfDictDefinition);
+  /** @internal A sub-dictionary `depth` levels down, its entries' paths starting with `prefix`. */
+  constructor(definition: TvfDictDefinition, depth: number, prefix: string);
+  constructor(definition: TvfDictDefinition, depth = 0, prefix = '') {
+    this.#build(definition, depth, prefix);
+  }
+
+  #build(definition: TvfDictDefinition, depth: number, prefix: string): void {
+    if (!isPlainObject(definition)) throw badDefinition(prefix, 'the definition is not a plain object');
+    if (depth > MAX_DICT_DEPTH) throw badDefinition(prefix, `dictionaries nest deeper than ${MAX_DICT_DEPTH} levels`);
+    for (const name of Object.keys(definition)) {
+      const path = prefix + name;
+      if (name.length === 0 || ALL_DIGITS.test(name) || name === '__proto__')
+        throw badDefinition(path, 'a name must be non-empty, not all digits and not __proto__');
+      const spec = definition[name];
+      const field: TvfDictField = typeof spec === 'number' ? { id: spec } : (spec as TvfDictField);
+      if (!isPlainObject(field)) throw badDefinition(path, 'expected an id or { id, type?, fields? }');
+      if (!isFieldId(field.id)) throw badDefinition(path, `id ${String(field.id)} is not a non-negative safe integer`);
+      if (this.#byId.has(field.id)) throw badDefinition(path, `id ${field.id} is already named "${this.#byId.get(field.id)!.name}"`);
+      let type = field.type;
+      if (type !== undefined && !VALUE_TYPES.has(type)) throw badDefinition(path, `unknown type "${String(type)}"`);
+      let dict: TvfDict | undefined;
+      if (field.fields !== undefined) {
+        if (type !== undefined && type !== 'buffer') throw badDefinition(path, `fields given for a ${type}, not a buffer`);
+        type = 'buffer';
+        dict = new TvfDict(field.fields, depth + 1, path + '.');
+      } else if (type === 'buffer') {
+        dict = EMPTY_DICT;
+      }
+      const entry: TvfDictEntry = Object.freeze({ id: field.id, name, type, dict });
+      this.#byId.set(entry.id, entry);
+      this.#byName.set(name, entry);
+    }
+  }
+
+  /** Number of named fields at this level. */
+  get size(): number {
+    return this.#byId.size;
+  }
+
+  /** The id named `name`, or `undefined`. */
+  idOf(name: string): number | undefined {
+    return this.#byName.get(name)?.id;
+  }
+
+  /** The name of field `id`, or `undefined`. */
+  nameOf(id: number): string | undefined {
+    return this.#byId.get(id)?.name;
+  }
+
+  /** The entry for a name or an id, or `undefined`. */
+  entry(nameOrId: string | number): TvfDictEntry | undefined {
+    return typeof nameOrId === 'number' ? this.#byId.get(nameOrId) : this.#byName.get(nameOrId);
+  }
+
+  /** The sub-dictionary of a buffer field, by name or id, or `undefined`. */
+  sub(nameOrId: string | number): TvfDict | undefined {
+    return this.entry(nameOrId)?.dict;
+  }
+
+  /** The entries at this level, in ascending id order. */
+  entries(): TvfDictEntry[] {
+    return [...this.#byId.values()].sort((a, b) => a.id - b.id);
+  }
+
+  /**
+   * `tvf` as a plain JSON object (see the class doc for each type's form).
+   * @throws TvfError as the getters do when a field does not hold its dictionary type
+   *   (`TypeMismatch`, `ConversionError`, `SerializationError` for a buffer).
+   */
+  toJson(tvf: Tvf): TvfJsonObject {
+    const out: TvfJsonObject = {};
+    for (const id of tvf.keys()) {
+      const entry = this.#byId.get(id);
+      if (entry === undefined) out[String(id)] = tvf.getString(id);
+      else out[entry.name] = fieldToJson(tvf, id, entry);
+    }
+    return out;
+  }
+
+  /**
+   * A record from a plain object keyed by this dictionary's names (or decimal ids for
+   * fields it does not name), accepting what {@link toJson} produces and also bigints,
+   * `Date`s for dates, `Uint8Array`s for bytes and any float text for floats. An unnamed
+   * field takes a string, a number (an integer becomes a signed field, others a float), a
+   * bigint or a plain object (a nested buffer).
+   * @throws TvfError `FieldNotFound` for a key that is neither a name here nor a decimal
+   *   id; `TypeMismatch` / `ConversionError` (with the id) for a value of the wrong form;
+   *   `SerializationError` when objects nest deeper than 32 levels.
+   */
+  fromJson(json: Readonly<Record<string, unknown>>): SimpleStringTvf {
+    return this.#fromJson(json, 0);
+  }
+
+  #fromJson(json: Readonly<Record<string, unknown>>, depth: number): SimpleStringTvf {
+    if (depth > DEFAULT_TVF_READ_LIMITS.maxDepth)
+      throw new TvfError('SerializationError', `JSON objects nest deeper than ${DEFAULT_TVF_READ_LIMITS.maxDepth} levels`);
+    if (!isPlainObject(json)) throw new TvfError('TypeMismatch', 'a record converts from a plain object');
+    const out = new SimpleStringTvf();
+    for (const key of Object.keys(json)) {
+      const value = json[key];
+      const entry = this.#byName.get(key);
+      if (entry !== undefined) {
+        this.#putTyped(out, entry, value, depth);
+        continue;
+      }
+      const id = DECIMAL_ID.test(key) ? Number(key) : -1;
+      if (!isFieldId(id)) throw new TvfError('FieldNotFound', `no field named "${key}" in the dictionary`);
+      this.#putUntyped(out, id, value, depth);
+    }
+    return out;
+  }
+
+  #putUntyped(out: SimpleStringTvf, id: number, value: unknown, depth: number): void {
+    if (typeof value === 'string') out.putString(id, value);
+    else if (typeof value === 'number') {
+      if (Number.isSafeInteger(value)) out.putSigned(id, value);
+      else out.putFloat(id, value);
+    } else if (typeof value === 'bigint') {
+      if (value > I64_MAX) out.putUnsigned(id, value);
+      else out.putSigned(id, value);
+    } else if (isPlainObject(value)) out.putBuffer(id, EMPTY_DICT.#fromJson(value, depth + 1));
+    else throw wrongJson(id, 'a string, number, bigint or object');
+  }
+
+  #putTyped(out: SimpleStringTvf, entry: TvfDictEntry, value: unknown, depth: number): void {
+    const id = entry.id;
+    switch (entry.type) {
+      case undefined:
+        return this.#putUntyped(out, id, value, depth);
+      case 'string':
+        if (typeof value !== 'string') throw wrongJson(id, 'a string');
+        return out.putString(id, value);
+      case 'unsigned':
+      case 'signed': {
+        const [min, max] = entry.type === 'unsigned' ? [0n, U64_MAX] : [I64_MIN, I64_MAX];
+        const v = typeof value === 'string' ? parseInteger(value, min, max) : value;
+        if (typeof v !== 'number' && typeof v !== 'bigint') throw wrongJson(id, `an ${entry.type} integer`);
+        return entry.type === 'unsigned' ? out.putUnsigned(id, v) : out.putSigned(id, v);
+      }
+      case 'byte':
+        if (typeof value !== 'number') throw wrongJson(id, 'a byte number');
+        return out.putByte(id, value);
+      case 'float': {
+        const v = typeof value === 'string' ? parseFloatText(value) : value;
+        if (typeof v !== 'number') throw wrongJson(id, 'a float number or float text');
+        return out.putFloat(id, v);
+      }
+      case 'bytes': {
+        const v = typeof value === 'string' ? decodeHex(value) : value;
+        if (!(v instanceof Uint8Array)) throw wrongJson(id, 'hex digits');
+        return out.putBytes(id, v);
+      }
+      case 'date':
+      case 'datetime': {
+        const v = typeof value === 'string' ? (entry.type === 'date' ? parseDate(value) : parseDatetime(value)) : value;
+        if (typeof v === 'string') throw new TvfError('ConversionError', `field ${id} cannot be read as a ${entry.type}: ${v}`, { id });
+        if (!(v instanceof Date)) throw wrongJson(id, `a ${entry.type} text or Date`);
+        return entry.type === 'date' ? out.putDate(id, v) : out.putDatetime(id, v);
+      }
+      case 'buffer':
+        if (!isPlainObject(value)) throw wrongJson(id, 'an object');
+        return out.putBuffer(id, entry.dict!.#fromJson(value, depth + 1));
+    }
+  }
+}
+
+function wrongJson(id: number, expected: string): TvfError {
+  return new TvfError('TypeMismatch', `field ${id} cannot be set from JSON: expected ${expected}`, { id });
+}
+
+/** A 64-bit integer as a JSON number when exact, else as its decimal text. */
+function integerToJson(value: bigint): number | string {
+  return value <= MAX_SAFE && value >= -MAX_SAFE ? Number(value) : value.toString();
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+function fieldToJson(tvf: Tvf, id: number, entry: TvfDictEntry): TvfJsonValue {
+  switch (entry.type) {
+    case undefined:
+    case 'string':
+      return tvf.getString(id);
+    case 'unsigned':
+      return integerToJson(tvf.getUnsigned(id));
+    case 'signed':
+      return integerToJson(tvf.getSigned(id));
+    case 'byte':
+      return tvf.getByte(id);
+    case 'float': {
+      const v = tvf.getFloat(id);
+      return Number.isFinite(v) ? v : formatFloat(v);
+    }
+    case 'bytes':
+      return encodeHex(tvf.getBytes(id));
+    case 'date':
+      return formatDate(tvf.getDate(id))!;
+    case 'datetime':
+      return formatDatetime(tvf.getDatetime(id))!;
+    case 'buffer':
+      return entry.dict!.toJson(tvf.getBuffer(id));
+  }
+}
+
+/** The dictionary that names nothing: nested buffers without a sub-dictionary use it. */
+const EMPTY_DICT = new TvfDict({});

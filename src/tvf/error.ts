@@ -1,0 +1,63 @@
+/**
+ * `TvfError`: the one error type of the TVF layer, with ProSA's four kinds.
+ */
+
+/**
+ * What went wrong, as ProSA's `TvfError` variants name it:
+ * - `FieldNotFound`: a getter asked for an id the record does not hold.
+ * - `TypeMismatch`: a value cannot be read (or stored) as the asked number or bytes type,
+ *   or a field id is not a non-negative safe integer.
+ * - `ConversionError`: a value cannot be read (or stored) as a date, datetime or string
+ *   (an invalid calendar day, a year outside 0000-9999, a lone UTF-16 surrogate).
+ * - `SerializationError`: a text form is malformed or exceeds a read limit.
+ */
+export type TvfErrorKind = 'FieldNotFound' | 'TypeMismatch' | 'ConversionError' | 'SerializationError';
+
+/** Where a {@link TvfError} happened, when that is known. */
+export interface TvfErrorPlace {
+  /** The field id at fault. */
+  id?: number;
+  /** Byte offset (in the UTF-8 text form) where reading failed. */
+  offset?: number;
+  /** The error this one wraps. */
+  cause?: unknown;
+}
+
+/**
+ * An error from a TVF record or its text form. Never recoverable: retrying the same call
+ * on the same record or text fails the same way.
+ *
+ * Messages name the field id and, for the text form, the byte offset; they never quote
+ * a field's value, so they are safe to log next to masked records.
+ */
+export class TvfError extends Error {
+  override readonly name = 'TvfError';
+  /** What went wrong. */
+  readonly kind: TvfErrorKind;
+  /** The field id at fault, where there is one. */
+  readonly id: number | undefined;
+  /** For `SerializationError`: the byte offset in the UTF-8 text where reading failed. */
+  readonly offset: number | undefined;
+  /** Always false: the same input fails the same way. */
+  readonly recoverable = false;
+
+  constructor(kind: TvfErrorKind, message: string, place?: TvfErrorPlace) {
+    super(message, place?.cause === undefined ? undefined : { cause: place.cause });
+    this.kind = kind;
+    this.id = place?.id;
+    this.offset = place?.offset;
+  }
+}
+
+/** A getter's error for a missing field. */
+export function fieldNotFound(id: number): TvfError {
+  return new TvfError('FieldNotFound', `field ${id} is not in the record`, { id });
+}
+
+/** The error for an argument that is not a field id. */
+export function invalidFieldId(id: unknown): TvfError {
+  return new TvfError(
+    'TypeMismatch',
+    `field id ${typeof id === 'number' || typeof id === 'bigint' ? String(id) : typeof id} is not a non-negative safe integer`,
+  );
+}

@@ -1,0 +1,130 @@
+/**
+ * Reads the text form of one record, `ID;LEN;VALUE;` repeated, into a {@link FieldTable}.
+ *
+ * One level only: the text does not say which values are nested records, so a nested
+ * buffer stays a value text until `getBuffer` reads it (with the same limits, one level
+ * deeper). The loop always moves forward, so reading ends in time linear in the text and
+ * never recurses.
+ */
+import { TvfError } from './error.js';
+import { FieldTable } from './field-table.js';
+import type { TvfReadLimits } from './read-limits.js';
+import { advanceUtf8 } from './utf8.js';
+
+const SEMICOLON = 59;
+const PLUS = 43;
+const ZERO = 48;
+const NINE = 57;
+const NON_ASCII = /[^\x00-\x7f]/;
+
+function malformed(message: string, offset: number, id?: number): TvfError {
+  return new TvfError('SerializationError', `at byte ${offset}: ${message}`, { offset, id });
+}
+
+/** Up to 24 characters of `text` from `from`, for a message about a bad number. */
+function excerpt(text: string, from: number, to: number): string {
+  return to - from > 24 ? `${text.slice(from, from + 24)}...` : text.slice(from, to);
+}
+
+/**
+ * Reads `text` as the fields of one record. Ids may come in any order (ProSA writes hash
+ * order); a repeated id keeps its last value, as ProSA does.
+ * @throws TvfError `SerializationError`, whose message says what is wrong and at which
+ *   byte of the UTF-8 text (`offset`), when the text is malformed or larger than
+ *   `limits.maxBytes`.
+ */
+export function readFields(text: string, limits: TvfReadLimits): FieldTable {
+  const n = text.length;
+  // UTF-8 never takes fewer bytes than UTF-16 code units, so this bounds the size cheaply.
+  if (n > limits.maxBytes) throw malformed(`text of at least ${n} bytes exceeds maxBytes ${limits.maxBytes}`, 0);
+  const table = new FieldTable();
+  if (n === 0) return table;
+  // All ASCII: char index == byte offset and value slices need no walk. This one native
+  // scan is cheaper than checking each value.
+  const ascii = !NON_ASCII.test(text);
+  let p = 0; // code unit index
+  let byte = 0; // byte offset of p
+  while (p < n) {
+    // ID
+    const idByte = byte;
+    let c = text.charCodeAt(p);
+    let q = c === PLUS ? p + 1 : p;
+    let id = 0;
+    const idDigits = q;
+    c = text.charCodeAt(q);
+    while (c >= ZERO && c <= NINE) {
+      id = id * 10 + (c - ZERO);
+      c = text.charCodeAt(++q);
+    }
+    if (q === idDigits) throw malformed('field id is not a decimal number', idByte);
+    if (id > Number.MAX_SAFE_INTEGER)
+      throw malformed(`field id ${excerpt(text, p, q)} is larger than 2^53-1`, idByte);
+    byte += q - p;
+    if (q === n) throw malformed(`text ends after field id ${id}, expected ';'`, byte, id);
+    if (c !== SEMICOLON) throw malformed(`field id is not a decimal number: unexpected character after ${id}`, byte, id);
+    p = q + 1;
+    byte += 1;
+
+    // LEN
+    const lenByte = byte;
+    if (p === n) throw malformed(`no length after field id ${id}`, lenByte, id);
+    c = text.charCodeAt(p);
+    q = c === PLUS ? p + 1 : p;
+    let len = 0;
+    const lenDigits = q;
+    c = text.charCodeAt(q);
+    while (c >= ZERO && c <= NINE) {
+      len = len * 10 + (c - ZERO);
+      c = text.charCodeAt(++q);
+    }
+    if (q === lenDigits) throw malformed(`length of field ${id} is not a non-negative decimal number`, lenByte, id);
+    byte += q - p;
+    if (q === n) throw malformed(`text ends after the length of field ${id}, expected ';'`, byte, id);
+    if (c !== SEMICOLON)
+      throw malformed(`length of field ${id} is not a non-negative decimal number: unexpected character`, byte, id);
+    p = q + 1;
+    byte += 1;
+
+    // VALUE (and its terminator) must end within maxBytes
+    if (len >= limits.maxBytes - byte)
+      throw malformed(
+        `length ${excerpt(text, lenDigits, q)} of field ${id} (given at byte ${lenByte}) exceeds maxBytes ${limits.maxBytes}`,
+        byte,
+        id,
+      );
+    let end: number;
+    if (ascii) {
+      end = p + len;
+      if (end > n)
+        throw malformed(
+          `value of field ${id} runs past the end of the text (length ${len} given at byte ${lenByte}, ${n - p} bytes left)`,
+          byte,
+          id,
+        );
+    } else {
+      end = advanceUtf8(text, p, len);
+      if (end < 0) {
+        if (end === -1)
+          throw malformed(
+            `value of field ${id} runs past the end of the text (length ${len} given at byte ${lenByte})`,
+            byte,
+            id,
+          );
+        if (end === -2)
+          throw malformed(`length ${len} of field ${id} (given at byte ${lenByte}) ends inside a character`, byte, id);
+        throw malformed(`value of field ${id} holds a lone UTF-16 surrogate, which has no UTF-8 form`, byte, id);
+      }
+    }
+    const value = text.slice(p, end);
+    p = end;
+    byte += len;
+
+    // terminator
+    if (p === n) throw malformed(`text ends after the value of field ${id}, expected ';'`, byte, id);
+    if (text.charCodeAt(p) !== SEMICOLON) throw malformed(`bad field terminator after field ${id}, expected ';'`, byte, id);
+    p += 1;
+    byte += 1;
+    table.set(id, value, len, 'text');
+  }
+  return table;
+}

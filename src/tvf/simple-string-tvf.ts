@@ -1,0 +1,347 @@
+/**
+ * `SimpleStringTvf`: the reference {@link Tvf}, whose text form is ProSA's
+ * `SimpleStringTvf` text form, so the two exchange records.
+ */
+import { formatDate, formatDatetime, parseDate, parseDatetime, unwritableDate } from './date-text.js';
+import { describeTvf } from './describe.js';
+import { fieldNotFound, TvfError } from './error.js';
+import { checkFieldId } from './field-id.js';
+import { FieldTable, type FieldKindSlot } from './field-table.js';
+import { formatFloat, parseFloatText } from './float-text.js';
+import { decodeHex, encodeHex } from './hex-text.js';
+import { formatInteger, I64_MAX, I64_MIN, parseInteger, U64_MAX } from './integer-text.js';
+import { DEFAULT_TVF_READ_LIMITS, readLimits, type TvfReadLimits, type TvfReadOptions } from './read-limits.js';
+import { readFields } from './record-reader.js';
+import { hasKinds, type Tvf, type TvfFieldKind, type TvfWithKinds } from './tvf.js';
+import { isWellFormed, utf8Length } from './utf8.js';
+
+function mismatch(id: number, what: string): TvfError {
+  return new TvfError('TypeMismatch', `field ${id} cannot be read as ${what}`, { id });
+}
+
+function unconvertible(id: number, what: string, why: string): TvfError {
+  return new TvfError('ConversionError', `field ${id} cannot be read as ${what}: ${why}`, { id });
+}
+
+function rejected(kind: 'TypeMismatch' | 'ConversionError', id: number, why: string): TvfError {
+  return new TvfError(kind, `field ${id} cannot be set: ${why}`, { id });
+}
+
+/**
+ * The reference TVF record. Each field is kept as its text form (plus how it was written),
+ * so `serialize` only joins texts, `deserialize` only slices, and equality is equality of
+ * texts (see {@link Tvf.equals}).
+ *
+ * Text form: for each field in ascending id order, `ID;LEN;VALUE;` where ID is the id in
+ * decimal, VALUE the value's text and LEN its length in UTF-8 bytes (see docs/tvf.md).
+ */
+export class SimpleStringTvf implements TvfWithKinds {
+  #fields: FieldTable;
+  /** Levels of `getBuffer` between this record and the one first read or built. */
+  readonly #depth: number;
+  readonly #limits: TvfReadLimits;
+
+  /** An empty record, read limits at their defaults. */
+  constructor();
+  /** @internal A record over `fields` (owned from now on), `depth` levels down. */
+  constructor(fields: FieldTable, depth: number, limits: TvfReadLimits);
+  constructor(fields?: FieldTable, depth = 0, limits: TvfReadLimits = DEFAULT_TVF_READ_LIMITS) {
+    this.#fields = fields ?? new FieldTable();
+    this.#depth = depth;
+    this.#limits = limits;
+  }
+
+  /**
+   * Reads a record from its text form. Fields may come in any order; a repeated id keeps
+   * its last value. Nested records stay text until `getBuffer` opens them, under the same
+   * `options` one level deeper.
+   * @throws TvfError `SerializationError` (with the byte `offset`) for a malformed text,
+   *   or one longer than `options.maxBytes`; never any other error.
+   */
+  static deserialize(text: string, options?: TvfReadOptions): SimpleStringTvf {
+    if (typeof text !== 'string') throw new TvfError('SerializationError', `cannot read a ${typeof text} as a record text`);
+    const limits = readLimits(options);
+    return new SimpleStringTvf(readFields(text, limits), 0, limits);
+  }
+
+  /**
+   * Reads a record from its text form encoded in UTF-8 (as it crosses a wire).
+   * @throws TvfError `SerializationError` for bytes that are not UTF-8, or as {@link deserialize}.
+   */
+  static fromUtf8(bytes: Uint8Array, options?: TvfReadOptions): SimpleStringTvf {
+    const limits = readLimits(options);
+    if (bytes.length > limits.maxBytes)
+      throw new TvfError('SerializationError', `at byte 0: text of ${bytes.length} bytes exceeds maxBytes ${limits.maxBytes}`, {
+        offset: 0,
+      });
+    let text: string;
+    try {
+      text = STRICT_UTF8.decode(bytes);
+    } catch (cause) {
+      throw new TvfError('SerializationError', 'record bytes are not valid UTF-8', { cause });
+    }
+    return new SimpleStringTvf(readFields(text, limits), 0, limits);
+  }
+
+  /**
+   * A `SimpleStringTvf` with the same fields as `tvf` (read with `getString`, so any
+   * implementation that honours its contract converts); a copy when `tvf` is one already.
+   */
+  static from(tvf: Tvf): SimpleStringTvf {
+    if (tvf instanceof SimpleStringTvf) return tvf.clone();
+    const out = new SimpleStringTvf();
+    const kinds = hasKinds(tvf);
+    for (const id of tvf.keys()) {
+      const text = tvf.getString(id);
+      out.#fields.set(checkFieldId(id), text, utf8Length(text), kinds ? tvf.kindOf(id) : 'text');
+    }
+    return out;
+  }
+
+  /** The text form: fields in ascending id order, so equal records give equal texts. */
+  serialize(): string {
+    const { ids, texts, sizes } = this.#fields;
+    let out = '';
+    for (let i = 0; i < ids.length; i++) out += ids[i] + ';' + sizes[i] + ';' + texts[i] + ';';
+    return out;
+  }
+
+  /** The text form encoded in UTF-8. */
+  toUtf8(): Uint8Array {
+    return Buffer.from(this.serialize(), 'utf8');
+  }
+
+  isEmpty(): boolean {
+    return this.#fields.ids.length === 0;
+  }
+
+  len(): number {
+    return this.#fields.ids.length;
+  }
+
+  contains(id: number): boolean {
+    return this.#fields.find(checkFieldId(id)) >= 0;
+  }
+
+  remove(id: number): boolean {
+    return this.#fields.delete(checkFieldId(id));
+  }
+
+  keys(): number[] {
+    return this.#fields.ids.slice();
+  }
+
+  /** How field `id` was written: `text` when it was read from a text form. */
+  kindOf(id: number): TvfFieldKind {
+    const kind = this.#fields.kinds[this.#at(id)]!;
+    return typeof kind === 'string' ? kind : 'buffer';
+  }
+
+  /** Index of field `id`, or throws. */
+  #at(id: number): number {
+    const i = this.#fields.find(checkFieldId(id));
+    if (i < 0) throw fieldNotFound(id);
+    return i;
+  }
+
+  getString(id: number): string {
+    return this.#fields.texts[this.#at(id)]!;
+  }
+
+  getUnsigned(id: number): bigint {
+    const value = parseInteger(this.getString(id), 0n, U64_MAX);
+    if (value === undefined) throw mismatch(id, 'an unsigned 64-bit integer');
+    return value;
+  }
+
+  getSigned(id: number): bigint {
+    const value = parseInteger(this.getString(id), I64_MIN, I64_MAX);
+    if (value === undefined) throw mismatch(id, 'a signed 64-bit integer');
+    return value;
+  }
+
+  getByte(id: number): number {
+    const text = this.getString(id);
+    const bytes = text.length === 2 ? decodeHex(text) : undefined;
+    if (bytes === undefined) throw mismatch(id, 'one byte (two hex digits)');
+    return bytes[0]!;
+  }
+
+  getFloat(id: number): number {
+    const value = parseFloatText(this.getString(id));
+    if (value === undefined) throw mismatch(id, 'a float');
+    return value;
+  }
+
+  getBytes(id: number): Uint8Array {
+    const bytes = decodeHex(this.getString(id));
+    if (bytes === undefined) throw mismatch(id, 'bytes (hex digits, two a byte)');
+    return bytes;
+  }
+
+  getDate(id: number): Date {
+    const date = parseDate(this.getString(id));
+    if (typeof date === 'string') throw unconvertible(id, 'a date', date);
+    return date;
+  }
+
+  getDatetime(id: number): Date {
+    const date = parseDatetime(this.getString(id));
+    if (typeof date === 'string') throw unconvertible(id, 'a datetime', date);
+    return date;
+  }
+
+  /**
+   * Field `id` as a nested record, one level deeper than this one, read under the same
+   * limits. See {@link Tvf.getBuffer}.
+   * @throws TvfError `SerializationError` (with `id`, and the `offset` inside the value)
+   *   when the value is not a record text or the depth would pass `maxDepth`.
+   */
+  getBuffer(id: number): SimpleStringTvf {
+    const i = this.#at(id);
+    const depth = this.#depth + 1;
+    const limits = this.#limits;
+    if (depth > limits.maxDepth)
+      throw new TvfError(
+        'SerializationError',
+        `field ${id} is a buffer ${depth} levels deep, more than maxDepth ${limits.maxDepth}`,
+        { id },
+      );
+    const kind = this.#fields.kinds[i]!;
+    if (typeof kind !== 'string') return new SimpleStringTvf(kind.copy(), depth, limits);
+    try {
+      return new SimpleStringTvf(readFields(this.#fields.texts[i]!, limits), depth, limits);
+    } catch (error) {
+      const inner = error as TvfError;
+      throw new TvfError('SerializationError', `field ${id} does not hold a record; in its value, ${inner.message}`, {
+        id,
+        offset: inner.offset,
+        cause: error,
+      });
+    }
+  }
+
+  #put(id: number, text: string, size: number, kind: FieldKindSlot): void {
+    this.#fields.set(id, text, size, kind);
+  }
+
+  putString(id: number, value: string): void {
+    checkFieldId(id);
+    if (typeof value !== 'string') throw rejected('TypeMismatch', id, `a ${typeof value} is not a string`);
+    if (!isWellFormed(value))
+      throw rejected('ConversionError', id, 'the string holds a lone UTF-16 surrogate, which has no UTF-8 form');
+    this.#put(id, value, utf8Length(value), 'string');
+  }
+
+  putUnsigned(id: number, value: bigint | number): void {
+    checkFieldId(id);
+    const text = formatInteger(value, 0n, U64_MAX);
+    if (text === undefined) throw rejected('TypeMismatch', id, `${String(value)} is not an integer in 0..2^64-1`);
+    this.#put(id, text, text.length, 'unsigned');
+  }
+
+  putSigned(id: number, value: bigint | number): void {
+    checkFieldId(id);
+    const text = formatInteger(value, I64_MIN, I64_MAX);
+    if (text === undefined) throw rejected('TypeMismatch', id, `${String(value)} is not an integer in -2^63..2^63-1`);
+    this.#put(id, text, text.length, 'signed');
+  }
+
+  putByte(id: number, value: number): void {
+    checkFieldId(id);
+    if (!Number.isInteger(value) || value < 0 || value > 255)
+      throw rejected('TypeMismatch', id, `${String(value)} is not a byte (an integer 0..255)`);
+    const text = BYTE_TEXTS[value]!;
+    this.#put(id, text, 2, 'byte');
+  }
+
+  putFloat(id: number, value: number): void {
+    checkFieldId(id);
+    if (typeof value !== 'number') throw rejected('TypeMismatch', id, `a ${typeof value} is not a number`);
+    const text = formatFloat(value);
+    this.#put(id, text, text.length, 'float');
+  }
+
+  putBytes(id: number, value: Uint8Array): void {
+    checkFieldId(id);
+    if (!(value instanceof Uint8Array)) throw rejected('TypeMismatch', id, 'the value is not a Uint8Array');
+    const text = encodeHex(value);
+    this.#put(id, text, text.length, 'bytes');
+  }
+
+  putDate(id: number, value: Date): void {
+    checkFieldId(id);
+    const text = formatDate(value);
+    if (text === undefined) throw rejected('ConversionError', id, `the date ${unwritableDate(value)!}`);
+    this.#put(id, text, 10, 'date');
+  }
+
+  putDatetime(id: number, value: Date): void {
+    checkFieldId(id);
+    const text = formatDatetime(value);
+    if (text === undefined) throw rejected('ConversionError', id, `the datetime ${unwritableDate(value)!}`);
+    this.#put(id, text, 19, 'datetime');
+  }
+
+  /** Sets field `id` to a copy of `value` (any {@link Tvf}, see {@link SimpleStringTvf.from}). */
+  putBuffer(id: number, value: Tvf): void {
+    checkFieldId(id);
+    if (typeof value !== 'object' || value === null || typeof value.keys !== 'function')
+      throw rejected('TypeMismatch', id, 'the value is not a Tvf');
+    const record = value instanceof SimpleStringTvf ? value : SimpleStringTvf.from(value);
+    const text = record.serialize();
+    // The byte size is the sum of the parts: ids and lengths are ASCII, values already counted.
+    const { ids, sizes } = record.#fields;
+    let size = text.length;
+    for (let i = 0; i < ids.length; i++) size += sizes[i]! - record.#fields.texts[i]!.length;
+    this.#put(id, text, size, record.#fields.copy());
+  }
+
+  equals(other: Tvf): boolean {
+    if (other instanceof SimpleStringTvf) return this.#fields.sameTexts(other.#fields);
+    if (typeof other !== 'object' || other === null || typeof other.keys !== 'function') return false;
+    const ids = this.#fields.ids;
+    const theirs = other.keys();
+    if (theirs.length !== ids.length) return false;
+    const texts = this.#fields.texts;
+    try {
+      for (let i = 0; i < ids.length; i++) {
+        if (theirs[i] !== ids[i] || other.getString(ids[i]!) !== texts[i]) return false;
+      }
+    } catch {
+      return false;
+    }
+    return true;
+  }
+
+  clone(): SimpleStringTvf {
+    return new SimpleStringTvf(this.#fields.copy(), this.#depth, this.#limits);
+  }
+
+  /**
+   * Readable one-line text for logs and debugging, e.g.
+   * `SimpleStringTvf {1: 42, 2: "abc", 10: {200: 154.5}}`: strings quoted, bytes as
+   * `<hex>`, nested buffers opened. Shows every value: mask sensitive fields first.
+   */
+  toString(): string {
+    return 'SimpleStringTvf ' + describeTvf(this);
+  }
+
+  /** Plain object of id to value text, for `JSON.stringify`; nested records stay text. */
+  toJSON(): Record<string, string> {
+    const out: Record<string, string> = {};
+    const { ids, texts } = this.#fields;
+    for (let i = 0; i < ids.length; i++) out[ids[i]!] = texts[i]!;
+    return out;
+  }
+
+  /** Node's `util.inspect` (and so `console.log`) shows {@link toString}. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+}
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The text of each byte value, made once. */
+const BYTE_TEXTS: readonly string[] = Array.from({ length: 256 }, (_, b) => encodeHex(Uint8Array.of(b)));

@@ -1,0 +1,57 @@
+/**
+ * UTF-8 sizes of JS strings, without encoding them: the text form counts lengths in
+ * UTF-8 bytes while JS strings index UTF-16 code units.
+ */
+
+/**
+ * The number of bytes `text` takes in UTF-8. Exact for a well-formed string (see
+ * {@link isWellFormed}); callers reject lone surrogates before they count.
+ */
+export function utf8Length(text: string): number {
+  const n = text.length;
+  let bytes = n;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    // One byte per code unit is already counted; add what the wider encodings take.
+    if (c >= 0x80) bytes += c < 0x800 ? 1 : c >= 0xd800 && c <= 0xdfff ? 1 : 2;
+  }
+  return bytes;
+}
+
+/** True when `text` has no lone UTF-16 surrogate, so it encodes to UTF-8 and back unchanged. */
+export function isWellFormed(text: string): boolean {
+  return (text as unknown as { isWellFormed(): boolean }).isWellFormed();
+}
+
+/**
+ * Walks `text` from code unit `from` over exactly `bytes` UTF-8 bytes and returns the code
+ * unit index where they end; or -1 when the text ends first, -2 when the last character
+ * would be cut in the middle, -3 when a lone surrogate stands in the way.
+ */
+export function advanceUtf8(text: string, from: number, bytes: number): number {
+  const n = text.length;
+  let i = from;
+  let left = bytes;
+  while (left > 0) {
+    if (i >= n) return -1;
+    const c = text.charCodeAt(i);
+    if (c < 0x80) {
+      left -= 1;
+      i += 1;
+    } else if (c < 0x800) {
+      left -= 2;
+      i += 1;
+    } else if (c >= 0xd800 && c <= 0xdbff) {
+      const d = i + 1 < n ? text.charCodeAt(i + 1) : 0;
+      if (d < 0xdc00 || d > 0xdfff) return -3;
+      left -= 4;
+      i += 2;
+    } else if (c >= 0xdc00 && c <= 0xdfff) {
+      return -3;
+    } else {
+      left -= 3;
+      i += 1;
+    }
+  }
+  return left === 0 ? i : -2;
+}
