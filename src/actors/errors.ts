@@ -27,6 +27,8 @@ export class ServiceError extends Error {
   readonly processor: string | undefined;
   /** True when the same request may succeed if sent again later (every kind but `protocol`). */
   readonly recoverable: boolean;
+  /** What went wrong, without the kind, service and processor the message starts with. */
+  readonly detail: string;
 
   constructor(
     kind: ServiceErrorKind,
@@ -43,6 +45,7 @@ export class ServiceError extends Error {
     this.service = service;
     this.processor = processor;
     this.recoverable = kind !== 'protocol';
+    this.detail = detail;
   }
 }
 

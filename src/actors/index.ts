@@ -1,6 +1,6 @@
 export { createProsa, Prosa, type ProsaOptions, type ProsaEvents, type ProsaState } from './prosa.js';
 export { Processor, type InspectOption, DEFAULT_MAX_IN_FLIGHT, DEFAULT_INIT_TIMEOUT_MS } from './processor.js';
-export type { Adaptor, ProcessorContext, ProcessorSpec, MaybePromise } from './adaptor.js';
+export type { Adaptor, ProcessorContext, ProcessorSpec, MaybePromise, RequestInfo } from './adaptor.js';
 export {
   ServiceError,
   ProcessorError,

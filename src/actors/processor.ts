@@ -259,7 +259,7 @@ export class ProcessorRuntime implements Provider, ProcessorPorts {
   private handle_(msg: RequestMsg): void {
     let result: unknown;
     try {
-      result = this.adaptor.processRequest(msg.service, msg.payload, this.ctx);
+      result = this.adaptor.processRequest(msg.service, msg.payload, this.ctx, msg);
     } catch (error) {
       this.protocolFailure(msg, error);
       return;
@@ -281,6 +281,12 @@ export class ProcessorRuntime implements Provider, ProcessorPorts {
 
   private protocolFailure(msg: RequestMsg, error: unknown): void {
     if (msg.settled) return; // the request already timed out or its provider crashed
+    if (error instanceof ServiceError) {
+      // The adaptor chose the kind (an upstream unreachable, a timeout): keep it and its
+      // detail, but name this request's service and this processor.
+      msg.fail(new ServiceError(error.kind, msg.service, this.processor, error.detail, error));
+      return;
+    }
     msg.fail(new ServiceError('protocol', msg.service, this.processor, `adaptor failed: ${describe(error)}`, error));
   }
 
