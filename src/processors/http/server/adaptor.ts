@@ -1,0 +1,64 @@
+/**
+ * The http-server's adaptor: each run (each `init`, restarts included) opens a
+ * {@link Gateway} on the configured address; `terminate` stops it gracefully. The
+ * processor provides no services: it only sends requests to the bus.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Adaptor, ProcessorContext } from '../../../actors/adaptor.js';
+import { ServiceError } from '../../../actors/errors.js';
+import type { Tvf } from '../../../tvf/tvf.js';
+import { BodyCodec } from '../body-codec.js';
+import { resolveField } from '../settings.js';
+import { Gateway, type GatewayPlan } from './gateway.js';
+import { RouteTable } from './routes.js';
+import type { HttpServerSettings } from './settings.js';
+
+/** An http-server's adaptor. One per processor; it survives restarts. */
+export class HttpServerAdaptor implements Adaptor {
+  private readonly plan: GatewayPlan;
+  private gateway: Gateway | undefined;
+
+  /**
+   * Resolves the routes and the dictionary once.
+   * @throws Error for settings the schema would have refused (a bad route, an unknown field name).
+   */
+  constructor(settings: HttpServerSettings) {
+    const codec = new BodyCodec({ dict: settings.dict, maxBytes: settings.maxBodyBytes });
+    const statusField = settings.statusField === undefined ? undefined : resolveField(settings.statusField, codec.dict);
+    if (settings.statusField !== undefined && statusField === undefined) {
+      throw new TypeError(`statusField '${String(settings.statusField)}' is not a field name in dict`);
+    }
+    this.plan = Object.freeze({ settings, routes: new RouteTable(settings.routes, codec.dict), codec, statusField });
+  }
+
+  /** Where the current run listens (the port chosen when the settings say 0); undefined when not listening. */
+  get address(): AddressInfo | undefined {
+    return this.gateway?.address;
+  }
+
+  /** HTTP exchanges of the current run received and not answered yet. */
+  get exchangesInFlight(): number {
+    return this.gateway?.exchangesInFlight ?? 0;
+  }
+
+  /** Listens. A port in use is a recoverable crash (the bus retries with backoff); a bad address is fatal. */
+  async init(ctx: ProcessorContext): Promise<void> {
+    const gateway = new Gateway(this.plan, ctx);
+    this.gateway = gateway;
+    const address = await gateway.listen();
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    ctx.logger.info({ url: `http://${host}:${address.port}`, routes: this.plan.settings.routes.length }, 'http-server listening');
+  }
+
+  /** Never called: an http-server provides no services. */
+  processRequest(service: string, _request: Tvf, ctx: ProcessorContext): Tvf {
+    throw new ServiceError('unreachable', service, ctx.name, 'an http-server provides no services');
+  }
+
+  /** Stops the current run gracefully (see `Gateway.close`), within `shutdownGraceMs`. */
+  async terminate(): Promise<void> {
+    const gateway = this.gateway;
+    this.gateway = undefined;
+    await gateway?.close(this.plan.settings.shutdownGraceMs);
+  }
+}
