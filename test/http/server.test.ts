@@ -305,7 +305,7 @@ describe('http-server: limits', () => {
     expect(gateway.adaptor.exchangesInFlight).toBe(0);
   });
 
-  it('answers 431 for a head over maxHeaderBytes, and 400 for bytes that are not HTTP', async () => {
+  it('answers 431 for a head over maxHeaderBytes, 400 for bytes that are not HTTP or a request without Host', async () => {
     const { gateway } = await gatewayOverEcho({ maxHeaderBytes: 1024 });
     const big = await rawExchange(gateway.port(), [`GET /accounts/1 HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(2048)}\r\n\r\n`]);
     expect(parseAnswer(big.text)?.status).toBe(431);
@@ -313,6 +313,9 @@ describe('http-server: limits', () => {
     const junk = await rawExchange(gateway.port(), ['\x00\x01 hello there\r\n\r\n']);
     expect(parseAnswer(junk.text)?.status).toBe(400);
     expect(JSON.parse(parseAnswer(junk.text)!.body).error).toBe('BadRequest');
+    const hostless = await rawExchange(gateway.port(), ['GET /accounts/1 HTTP/1.1\r\n\r\n']);
+    expect(parseAnswer(hostless.text)?.status).toBe(400);
+    expect(JSON.parse(parseAnswer(hostless.text)!.body)).toEqual({ error: 'BadRequest', message: 'an HTTP/1.1 request needs a Host header' });
   });
 });
 

@@ -80,6 +80,8 @@ export class Gateway {
         requestTimeout: settings.requestTimeoutMs,
         keepAliveTimeout: settings.keepAliveTimeoutMs,
         connectionsCheckingInterval: checkingIntervalMs(settings),
+        // Checked in `exchange`, so the 400 carries the JSON error body like every other.
+        requireHostHeader: false,
       },
       (req, res) => this.exchange(req, res),
     );
@@ -163,6 +165,10 @@ export class Gateway {
     this.inFlight++;
     if (this.stopping) {
       this.answerError(res, 503, 'shutdown', 'the server is stopping', declaresBody(req));
+      return;
+    }
+    if (req.headers.host === undefined && req.httpVersionMinor === 1) {
+      this.answerError(res, 400, 'BadRequest', 'an HTTP/1.1 request needs a Host header', declaresBody(req));
       return;
     }
     const method = req.method ?? 'GET';
