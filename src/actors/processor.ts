@@ -45,6 +45,9 @@ export const DEFAULT_MAX_IN_FLIGHT = 10_000;
 /** Default of `initTimeoutMs`. */
 export const DEFAULT_INIT_TIMEOUT_MS = 30_000;
 
+/** Reason of every run's abort signal. */
+const RUN_ENDED = Object.freeze(new Error('the processor run ended (crash or stop)'));
+
 const FINAL: ReadonlySet<ProcessorState> = new Set(['stopped', 'failed']);
 const SETTLED: ReadonlySet<ProcessorState> = new Set(['serving', 'crashed', 'stopped', 'failed']);
 
@@ -88,8 +91,12 @@ export class ProcessorRuntime implements Provider, ProcessorPorts {
   private readonly adaptor: Adaptor;
   private readonly initTimeoutMs: number;
   private mailbox: AnyActorRef | null = null;
-  private run = new AbortController();
+  /** The current run of the adaptor; undefined before the first init. */
+  private run: AbortController | undefined;
+  /** The current run's context; a placeholder (never aborted by a run) before the first init. */
   private ctx: ProcessorContext;
+  /** True while Main's table holds this processor's services. */
+  registered = false;
   private runId = 0;
   private drainWatch = false;
   private settledOnce = false;
@@ -111,7 +118,7 @@ export class ProcessorRuntime implements Provider, ProcessorPorts {
     this.maxInFlight = positiveInteger(name, 'queue.maxInFlight', spec.queue?.maxInFlight, DEFAULT_MAX_IN_FLIGHT);
     this.initTimeoutMs = positiveInteger(name, 'initTimeoutMs', spec.initTimeoutMs, DEFAULT_INIT_TIMEOUT_MS);
     this.logger = spec.logger ?? host.logger.child({ proc: name });
-    this.ctx = this.makeContext();
+    this.ctx = this.makeContext(new AbortController());
     this.handle = new Processor(this);
     this.actor = createActor(processorMachine, {
       id: name,
@@ -179,7 +186,7 @@ export class ProcessorRuntime implements Provider, ProcessorPorts {
 
   async init(): Promise<void> {
     this.run = new AbortController();
-    this.ctx = this.makeContext();
+    this.ctx = this.makeContext(this.run);
     const init = this.adaptor.init;
     if (init === undefined) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -214,7 +221,7 @@ export class ProcessorRuntime implements Provider, ProcessorPorts {
 
   unregisterServices(): void {
     this.accepting = false;
-    this.host.toMain({ type: 'prosa.unregister', processor: this.processor });
+    if (this.registered) this.host.toMain({ type: 'prosa.unregister', processor: this.processor });
   }
 
   openIntake(mailbox: Mailbox): () => void {
@@ -241,7 +248,8 @@ export class ProcessorRuntime implements Provider, ProcessorPorts {
   }
 
   endRun(): void {
-    this.run.abort();
+    // A shared reason: abort() would otherwise build a DOMException per run.
+    this.run?.abort(RUN_ENDED);
   }
 
   toCrash(error: unknown): Crash {
@@ -290,9 +298,9 @@ export class ProcessorRuntime implements Provider, ProcessorPorts {
     msg.fail(new ServiceError('protocol', msg.service, this.processor, `adaptor failed: ${describe(error)}`, error));
   }
 
-  private makeContext(): ProcessorContext {
+  private makeContext(run: AbortController): ProcessorContext {
     const runId = ++this.runId;
-    const signal = this.run.signal;
+    const signal = run.signal;
     return {
       name: this.processor,
       logger: this.logger,

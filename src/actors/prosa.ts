@@ -290,12 +290,14 @@ export class Prosa {
         if (runtime === undefined) return;
         let changed = false;
         for (const service of runtime.services) changed = this.table.add(service, runtime) || changed;
+        runtime.registered = true;
         if (changed) this.schedulePublish();
         runtime.actor.send({ type: 'proc.registered' });
       },
       unregisterServices: (name) => {
         const runtime = this.runtimes.get(name);
-        if (runtime === undefined) return;
+        if (runtime === undefined || !runtime.registered) return;
+        runtime.registered = false;
         let changed = false;
         for (const service of runtime.services) changed = this.table.remove(service, runtime) || changed;
         if (changed) this.schedulePublish();

@@ -91,7 +91,7 @@ export class TvfDict {
 
   /**
    * @throws TvfError `TypeMismatch` naming the entry's path when a name is empty, all
-   *   digits or `__proto__`, an id is not a field id, a name or id repeats, a type is
+   *   digits or `__proto__`, an id is not a field id or repeats, a type is
    *   unknown, `fields` comes with a type other than `buffer`, or nesting passes 64 levels.
    */
   constructor(definition: TvfDictDefinition);

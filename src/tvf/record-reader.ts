@@ -15,7 +15,15 @@ const SEMICOLON = 59;
 const PLUS = 43;
 const ZERO = 48;
 const NINE = 57;
-const NON_ASCII = /[^\x00-\x7f]/;
+
+const WIDE = /[^\x00-\x7f]/g;
+
+/** Index of the first non-ASCII code unit of `text` at or after `from`, or its length. */
+function nextWide(text: string, from: number): number {
+  WIDE.lastIndex = from;
+  const match = WIDE.exec(text);
+  return match === null ? text.length : match.index;
+}
 
 function malformed(message: string, offset: number, id?: number): TvfError {
   return new TvfError('SerializationError', `at byte ${offset}: ${message}`, { offset, id });
@@ -35,13 +43,17 @@ function excerpt(text: string, from: number, to: number): string {
  */
 export function readFields(text: string, limits: TvfReadLimits): FieldTable {
   const n = text.length;
-  // UTF-8 never takes fewer bytes than UTF-16 code units, so this bounds the size cheaply.
+  // UTF-8 never takes fewer bytes than UTF-16 code units: refuse a huge text before scanning it.
   if (n > limits.maxBytes) throw malformed(`text of at least ${n} bytes exceeds maxBytes ${limits.maxBytes}`, 0);
   const table = new FieldTable();
   if (n === 0) return table;
-  // All ASCII: char index == byte offset and value slices need no walk. This one native
-  // scan is cheaper than checking each value.
-  const ascii = !NON_ASCII.test(text);
+  // One native pass gives the exact size (a lone surrogate counts as the 3 bytes of U+FFFD,
+  // and is refused where a value holds it) and tells whether the text is all ASCII.
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > limits.maxBytes) throw malformed(`text of ${bytes} bytes exceeds maxBytes ${limits.maxBytes}`, 0);
+  // Index of the next non-ASCII code unit: a value that ends before it is sliced by its
+  // length at once; only values that reach it are walked character by character.
+  let wide = bytes === n ? n : nextWide(text, 0);
   let p = 0; // code unit index
   let byte = 0; // byte offset of p
   while (p < n) {
@@ -85,35 +97,25 @@ export function readFields(text: string, limits: TvfReadLimits): FieldTable {
     p = q + 1;
     byte += 1;
 
-    // VALUE (and its terminator) must end within maxBytes
-    if (len >= limits.maxBytes - byte)
+    // VALUE
+    const left = bytes - byte;
+    if (len > left)
       throw malformed(
-        `length ${excerpt(text, lenDigits, q)} of field ${id} (given at byte ${lenByte}) exceeds maxBytes ${limits.maxBytes}`,
+        `value of field ${id} runs past the end of the text (length ${excerpt(text, lenDigits, q)} given at byte ${lenByte}, ${left} bytes left)`,
         byte,
         id,
       );
-    let end: number;
-    if (ascii) {
-      end = p + len;
-      if (end > n)
-        throw malformed(
-          `value of field ${id} runs past the end of the text (length ${len} given at byte ${lenByte}, ${n - p} bytes left)`,
-          byte,
-          id,
-        );
-    } else {
+    let end = p + len;
+    if (end > wide) {
       end = advanceUtf8(text, p, len);
       if (end < 0) {
         if (end === -1)
-          throw malformed(
-            `value of field ${id} runs past the end of the text (length ${len} given at byte ${lenByte})`,
-            byte,
-            id,
-          );
+          throw malformed(`value of field ${id} runs past the end of the text (length ${len} given at byte ${lenByte})`, byte, id);
         if (end === -2)
           throw malformed(`length ${len} of field ${id} (given at byte ${lenByte}) ends inside a character`, byte, id);
         throw malformed(`value of field ${id} holds a lone UTF-16 surrogate, which has no UTF-8 form`, byte, id);
       }
+      if (end >= wide) wide = nextWide(text, end);
     }
     const value = text.slice(p, end);
     p = end;

@@ -6,14 +6,14 @@ import { formatDate, formatDatetime, parseDate, parseDatetime, unwritableDate } 
 import { describeTvf } from './describe.js';
 import { fieldNotFound, TvfError } from './error.js';
 import { checkFieldId } from './field-id.js';
-import { FieldTable, type FieldKindSlot } from './field-table.js';
+import { FieldTable } from './field-table.js';
 import { formatFloat, parseFloatText } from './float-text.js';
 import { decodeHex, encodeHex } from './hex-text.js';
 import { formatInteger, I64_MAX, I64_MIN, parseInteger, U64_MAX } from './integer-text.js';
 import { DEFAULT_TVF_READ_LIMITS, readLimits, type TvfReadLimits, type TvfReadOptions } from './read-limits.js';
 import { readFields } from './record-reader.js';
 import { hasKinds, type Tvf, type TvfFieldKind, type TvfWithKinds } from './tvf.js';
-import { isWellFormed, utf8Length } from './utf8.js';
+import { utf8Length } from './utf8.js';
 
 function mismatch(id: number, what: string): TvfError {
   return new TvfError('TypeMismatch', `field ${id} cannot be read as ${what}`, { id });
@@ -22,6 +22,8 @@ function mismatch(id: number, what: string): TvfError {
 function unconvertible(id: number, what: string, why: string): TvfError {
   return new TvfError('ConversionError', `field ${id} cannot be read as ${what}: ${why}`, { id });
 }
+
+const LONE_SURROGATE = 'the string holds a lone UTF-16 surrogate, which has no UTF-8 form';
 
 function rejected(kind: 'TypeMismatch' | 'ConversionError', id: number, why: string): TvfError {
   return new TvfError(kind, `field ${id} cannot be set: ${why}`, { id });
@@ -36,7 +38,7 @@ function rejected(kind: 'TypeMismatch' | 'ConversionError', id: number, why: str
  * decimal, VALUE the value's text and LEN its length in UTF-8 bytes (see docs/tvf.md).
  */
 export class SimpleStringTvf implements TvfWithKinds {
-  #fields: FieldTable;
+  readonly #fields: FieldTable;
   /** Levels of `getBuffer` between this record and the one first read or built. */
   readonly #depth: number;
   readonly #limits: TvfReadLimits;
@@ -86,6 +88,8 @@ export class SimpleStringTvf implements TvfWithKinds {
   /**
    * A `SimpleStringTvf` with the same fields as `tvf` (read with `getString`, so any
    * implementation that honours its contract converts); a copy when `tvf` is one already.
+   * @throws TvfError `TypeMismatch` for an id that is not a field id, `ConversionError`
+   *   for a text with a lone UTF-16 surrogate; whatever `tvf.getString` throws.
    */
   static from(tvf: Tvf): SimpleStringTvf {
     if (tvf instanceof SimpleStringTvf) return tvf.clone();
@@ -93,7 +97,9 @@ export class SimpleStringTvf implements TvfWithKinds {
     const kinds = hasKinds(tvf);
     for (const id of tvf.keys()) {
       const text = tvf.getString(id);
-      out.#fields.set(checkFieldId(id), text, utf8Length(text), kinds ? tvf.kindOf(id) : 'text');
+      const size = utf8Length(text);
+      if (size < 0) throw rejected('ConversionError', checkFieldId(id), LONE_SURROGATE);
+      out.#fields.set(checkFieldId(id), text, size, kinds ? tvf.kindOf(id) : 'text');
     }
     return out;
   }
@@ -221,66 +227,62 @@ export class SimpleStringTvf implements TvfWithKinds {
     }
   }
 
-  #put(id: number, text: string, size: number, kind: FieldKindSlot): void {
-    this.#fields.set(id, text, size, kind);
-  }
-
   putString(id: number, value: string): void {
     checkFieldId(id);
     if (typeof value !== 'string') throw rejected('TypeMismatch', id, `a ${typeof value} is not a string`);
-    if (!isWellFormed(value))
-      throw rejected('ConversionError', id, 'the string holds a lone UTF-16 surrogate, which has no UTF-8 form');
-    this.#put(id, value, utf8Length(value), 'string');
+    const size = utf8Length(value);
+    if (size < 0) throw rejected('ConversionError', id, LONE_SURROGATE);
+    this.#fields.set(id, value, size, 'string');
   }
 
   putUnsigned(id: number, value: bigint | number): void {
     checkFieldId(id);
     const text = formatInteger(value, 0n, U64_MAX);
-    if (text === undefined) throw rejected('TypeMismatch', id, `${String(value)} is not an integer in 0..2^64-1`);
-    this.#put(id, text, text.length, 'unsigned');
+    if (text === undefined) throw rejected('TypeMismatch', id, 'the value is not an integer in 0..2^64-1');
+    this.#fields.set(id, text, text.length, 'unsigned');
   }
 
   putSigned(id: number, value: bigint | number): void {
     checkFieldId(id);
     const text = formatInteger(value, I64_MIN, I64_MAX);
-    if (text === undefined) throw rejected('TypeMismatch', id, `${String(value)} is not an integer in -2^63..2^63-1`);
-    this.#put(id, text, text.length, 'signed');
+    if (text === undefined) throw rejected('TypeMismatch', id, 'the value is not an integer in -2^63..2^63-1');
+    this.#fields.set(id, text, text.length, 'signed');
   }
 
   putByte(id: number, value: number): void {
     checkFieldId(id);
     if (!Number.isInteger(value) || value < 0 || value > 255)
-      throw rejected('TypeMismatch', id, `${String(value)} is not a byte (an integer 0..255)`);
+      throw rejected('TypeMismatch', id, 'the value is not a byte (an integer 0..255)');
     const text = BYTE_TEXTS[value]!;
-    this.#put(id, text, 2, 'byte');
+    this.#fields.set(id, text, 2, 'byte');
   }
 
   putFloat(id: number, value: number): void {
     checkFieldId(id);
     if (typeof value !== 'number') throw rejected('TypeMismatch', id, `a ${typeof value} is not a number`);
     const text = formatFloat(value);
-    this.#put(id, text, text.length, 'float');
+    this.#fields.set(id, text, text.length, 'float');
   }
 
   putBytes(id: number, value: Uint8Array): void {
     checkFieldId(id);
     if (!(value instanceof Uint8Array)) throw rejected('TypeMismatch', id, 'the value is not a Uint8Array');
     const text = encodeHex(value);
-    this.#put(id, text, text.length, 'bytes');
+    this.#fields.set(id, text, text.length, 'bytes');
   }
 
   putDate(id: number, value: Date): void {
     checkFieldId(id);
     const text = formatDate(value);
     if (text === undefined) throw rejected('ConversionError', id, `the date ${unwritableDate(value)!}`);
-    this.#put(id, text, 10, 'date');
+    this.#fields.set(id, text, 10, 'date');
   }
 
   putDatetime(id: number, value: Date): void {
     checkFieldId(id);
     const text = formatDatetime(value);
     if (text === undefined) throw rejected('ConversionError', id, `the datetime ${unwritableDate(value)!}`);
-    this.#put(id, text, 19, 'datetime');
+    this.#fields.set(id, text, 19, 'datetime');
   }
 
   /** Sets field `id` to a copy of `value` (any {@link Tvf}, see {@link SimpleStringTvf.from}). */
@@ -294,7 +296,7 @@ export class SimpleStringTvf implements TvfWithKinds {
     const { ids, sizes } = record.#fields;
     let size = text.length;
     for (let i = 0; i < ids.length; i++) size += sizes[i]! - record.#fields.texts[i]!.length;
-    this.#put(id, text, size, record.#fields.copy());
+    this.#fields.set(id, text, size, record.#fields.copy());
   }
 
   equals(other: Tvf): boolean {
@@ -314,6 +316,7 @@ export class SimpleStringTvf implements TvfWithKinds {
     return true;
   }
 
+  /** A copy sharing nothing mutable, at the same depth and under the same read limits. */
   clone(): SimpleStringTvf {
     return new SimpleStringTvf(this.#fields.copy(), this.#depth, this.#limits);
   }
@@ -327,7 +330,10 @@ export class SimpleStringTvf implements TvfWithKinds {
     return 'SimpleStringTvf ' + describeTvf(this);
   }
 
-  /** Plain object of id to value text, for `JSON.stringify`; nested records stay text. */
+  /**
+   * Plain object of id to value text, for `JSON.stringify` (and so for loggers); nested
+   * records stay text. Shows every value: mask sensitive fields first (see `TvfFilter`).
+   */
   toJSON(): Record<string, string> {
     const out: Record<string, string> = {};
     const { ids, texts } = this.#fields;

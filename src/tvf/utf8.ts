@@ -3,17 +3,28 @@
  * UTF-8 bytes while JS strings index UTF-16 code units.
  */
 
+/** Past this many code units, two native scans beat one JS loop. */
+const NATIVE_FROM = 256;
+
 /**
- * The number of bytes `text` takes in UTF-8. Exact for a well-formed string (see
- * {@link isWellFormed}); callers reject lone surrogates before they count.
+ * The number of bytes `text` takes in UTF-8, or -1 when it holds a lone UTF-16 surrogate
+ * (which has no UTF-8 form).
  */
 export function utf8Length(text: string): number {
   const n = text.length;
-  let bytes = n;
+  if (n > NATIVE_FROM) return isWellFormed(text) ? Buffer.byteLength(text, 'utf8') : -1;
+  let bytes = n; // one byte per code unit; add what wider encodings take
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
-    // One byte per code unit is already counted; add what the wider encodings take.
-    if (c >= 0x80) bytes += c < 0x800 ? 1 : c >= 0xd800 && c <= 0xdfff ? 1 : 2;
+    if (c < 0x80) continue;
+    if (c < 0x800) bytes += 1;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      const d = text.charCodeAt(i + 1); // NaN past the end
+      if (!(d >= 0xdc00 && d <= 0xdfff)) return -1;
+      bytes += 2; // a pair: 2 code units, 4 bytes
+      i++;
+    } else if (c >= 0xdc00 && c <= 0xdfff) return -1;
+    else bytes += 2;
   }
   return bytes;
 }

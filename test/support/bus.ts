@@ -1,15 +1,16 @@
 import { pino } from 'pino';
-import { createProsa, type ProsaOptions } from '../../src/index.js';
-import type { Tvf } from '../../src/tvf/tvf.js';
+import { createProsa, SimpleStringTvf, type ProsaOptions, type Tvf } from '../../src/index.js';
 
-/** A record carrying `n` in field 1 (a stand-in until SimpleStringTvf lands). */
+/** A record carrying `n` in field 1. */
 export function record(n: number): Tvf {
-  return { n, len: () => 1 } as unknown as Tvf;
+  const tvf = new SimpleStringTvf();
+  tvf.putUnsigned(1, n);
+  return tvf;
 }
 
 /** The number a {@link record} carries. */
 export function valueOf(tvf: Tvf): number {
-  return (tvf as unknown as { n: number }).n;
+  return Number(tvf.getUnsigned(1));
 }
 
 /** A bus with a silent logger, short grace periods and a fine deadline tick. */

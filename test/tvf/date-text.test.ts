@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { formatDate, formatDatetime, parseDate, parseDatetime, unwritableDate } from '../../src/tvf/date-text.js';
 
 describe('date text', () => {
@@ -21,7 +22,7 @@ describe('date text', () => {
     expect(unwritableDate(new Date(NaN))).toBe('is an invalid Date');
     const far = new Date(Date.UTC(10000, 0, 1));
     expect(formatDatetime(far)).toBeUndefined();
-    expect(unwritableDate(far)).toMatch(/year 10000/);
+    expect(unwritableDate(far)).toMatch(/year outside 0000-9999/);
     const before = new Date(0);
     before.setUTCFullYear(-1);
     expect(formatDate(before)).toBeUndefined();
@@ -66,5 +67,31 @@ describe('date text', () => {
     ['2023-06-05', 'not of the form YYYY-MM-DDTHH:MM:SS'],
   ])('datetime %j: %s', (text, reason) => {
     expect(parseDatetime(text)).toBe(reason);
+  });
+});
+
+describe('date text agrees with the platform', () => {
+  it('formats every instant of 0000-9999 as toISOString does', () => {
+    fc.assert(
+      fc.property(
+        fc.date({ min: new Date('0000-01-01T00:00:00.000Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }),
+        (d) => {
+          const iso = d.toISOString();
+          expect(formatDatetime(d)).toBe(iso.slice(0, 19));
+          expect(formatDate(d)).toBe(iso.slice(0, 10));
+          expect((parseDatetime(iso.slice(0, 19)) as Date).getTime()).toBe(Math.floor(d.getTime() / 1000) * 1000);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('formats the first and last instants of the range and nothing outside', () => {
+    expect(formatDatetime(new Date('0000-01-01T00:00:00.000Z'))).toBe('0000-01-01T00:00:00');
+    expect(formatDatetime(new Date('9999-12-31T23:59:59.999Z'))).toBe('9999-12-31T23:59:59');
+    expect(formatDate(new Date('1970-01-01T00:00:00.000Z'))).toBe('1970-01-01');
+    expect(formatDate(new Date('1969-12-31T23:59:59.999Z'))).toBe('1969-12-31');
+    expect(formatDate(new Date(new Date('0000-01-01T00:00:00.000Z').getTime() - 1))).toBeUndefined();
+    expect(formatDate(new Date('+010000-01-01T00:00:00.000Z'))).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SimpleStringTvf, TvfError, type Tvf, type TvfErrorKind } from '../../src/index.js';
+import { describeTvf, hasKinds, SimpleStringTvf, TvfError, type Tvf, type TvfErrorKind } from '../../src/index.js';
 
 /** Runs `fn` and returns the TvfError it throws (failing the test if it throws none or another). */
 function tvfError(fn: () => unknown): TvfError {
@@ -345,11 +345,21 @@ describe('SimpleStringTvf: errors', () => {
     expect(tvf.contains(1)).toBe(false);
   });
 
+  it('never quotes a refused value in the message', () => {
+    const tvf = new SimpleStringTvf();
+    for (const call of [
+      () => tvf.putUnsigned(1, -4111111111111111n),
+      () => tvf.putSigned(1, 41111111111111111111111n),
+      () => tvf.putByte(1, 4111),
+    ])
+      expect(expectKind(call, 'TypeMismatch', 1).message).not.toContain('4111');
+  });
+
   it('refuses unwritable dates and strings with ConversionError', () => {
     const tvf = new SimpleStringTvf();
     const far = new Date(Date.UTC(10000, 0, 1));
     expect(expectKind(() => tvf.putDate(1, new Date(NaN)), 'ConversionError', 1).message).toMatch(/invalid Date/);
-    expect(expectKind(() => tvf.putDatetime(1, far), 'ConversionError', 1).message).toMatch(/year 10000/);
+    expect(expectKind(() => tvf.putDatetime(1, far), 'ConversionError', 1).message).toMatch(/year outside 0000-9999/);
     expectKind(() => tvf.putDate(1, '2023-01-01' as unknown as Date), 'ConversionError', 1);
     expect(expectKind(() => tvf.putString(1, 'a\ud800'), 'ConversionError', 1).message).toMatch(/surrogate/);
     expect(tvf.isEmpty()).toBe(true);
@@ -420,6 +430,8 @@ describe('SimpleStringTvf: equality, copies and display', () => {
     parent.putBuffer(9, foreign);
     expect(parent.getBuffer(9).equals(copy)).toBe(true);
     expect(SimpleStringTvf.from(copy)).not.toBe(copy);
+    const lone = { keys: () => [1], getString: () => 'a\ud800' } as unknown as Tvf;
+    expect(() => SimpleStringTvf.from(lone)).toThrow(/lone UTF-16 surrogate/);
     expect(SimpleStringTvf.from(copy).equals(copy)).toBe(true);
   });
 
@@ -451,6 +463,13 @@ describe('SimpleStringTvf: equality, copies and display', () => {
     const outer = SimpleStringTvf.deserialize('', { maxDepth: 0 });
     outer.putBuffer(2, inner);
     expect(outer.toString()).toBe('SimpleStringTvf {2: "1;1;a;"}');
+  });
+
+  it('describes another Tvf implementation, all fields quoted as text', () => {
+    const foreign = { keys: () => [1, 2], getString: (id: number) => (id === 1 ? '5' : 'a"b') } as unknown as Tvf;
+    expect(hasKinds(foreign)).toBe(false);
+    expect(hasKinds(new SimpleStringTvf())).toBe(true);
+    expect(describeTvf(foreign)).toBe('{1: "5", 2: "a\\"b"}');
   });
 
   it('turns into a JSON object of texts', () => {

@@ -150,7 +150,8 @@ describe('text form: malformed texts are SerializationErrors that say what and w
     ['1;2;to,', 6, /bad field terminator after field 1, expected ';'/],
     ['1;5;ab;', 4, /value of field 1 runs past the end of the text \(length 5 given at byte 2, 3 bytes left\)/],
     ['1;-1;a;', 2, /length of field 1 is not a non-negative decimal number/],
-    ['1;99999999999999999999999;a;', 26, /length 99999999999999999999999 of field 1 \(given at byte 2\) exceeds maxBytes/],
+    ['1;99999999999999999999999;a;', 26, /value of field 1 runs past the end of the text \(length 99999999999999999999999 given at byte 2, 2 bytes left\)/],
+    ['1;' + '9'.repeat(400) + ';a;', 403, /length 999999999999999999999999\.\.\. given at byte 2/],
     ['1', 1, /text ends after field id 1, expected ';'/],
     ['1;2', 3, /text ends after the length of field 1, expected ';'/],
     ['1;2x;ab;', 3, /length of field 1 is not a non-negative decimal number: unexpected character/],
@@ -204,7 +205,7 @@ describe('text form: limits', () => {
     const text = '1;6;ééé;'; // 8 code units, 11 bytes
     expect(text.length).toBe(8);
     expect(SimpleStringTvf.deserialize(text, { maxBytes: 11 }).getString(1)).toBe('ééé');
-    expect(readError(text, { maxBytes: 10 }).message).toMatch(/exceeds maxBytes 10/);
+    expect(readError(text, { maxBytes: 10 }).message).toMatch(/at byte 0: text of 11 bytes exceeds maxBytes 10/);
   });
 
   it('refuses a value past the default 16 MiB', () => {

@@ -9,6 +9,16 @@ describe('utf8', () => {
     },
   );
 
+  it('counts long texts natively, the same way', () => {
+    const long = 'aé€😀'.repeat(100);
+    expect(utf8Length(long)).toBe(Buffer.byteLength(long, 'utf8'));
+    expect(utf8Length(long + '\ud800')).toBe(-1);
+  });
+
+  it.each(['\ud800', 'a\ud800', '\ud800a', '\udc00', 'a\udc00😀', '😀\ud83d'])('gives -1 for the lone surrogate in %j', (text) => {
+    expect(utf8Length(text)).toBe(-1);
+  });
+
   it('tells lone surrogates apart', () => {
     expect(isWellFormed('a😀')).toBe(true);
     expect(isWellFormed('a\ud800')).toBe(false);
