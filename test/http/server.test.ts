@@ -162,7 +162,7 @@ describe('http-server: outcomes as status codes', () => {
     const stub = {
       processRequest: async (_s: string, request: Tvf, _ctx: unknown, info: RequestInfo) => {
         seen.push(info.deadline - info.sentAt);
-        await sleep(300);
+        await sleep(1_000);
         return request;
       },
     };
@@ -175,7 +175,7 @@ describe('http-server: outcomes as status codes', () => {
     const started = performance.now();
     const reply = await http.send('POST', '/slow', '{}', JSON_HEADERS);
     expect(reply.status).toBe(504);
-    expect(performance.now() - started).toBeLessThan(280);
+    expect(performance.now() - started).toBeLessThan(700); // well before the stub's answer
     expect(JSON.parse(reply.body)).toEqual({ error: 'timeout', message: "timeout: service 'SLOW' at processor 'stub': no reply within 60 ms" });
     expect(seen).toEqual([60]);
   });

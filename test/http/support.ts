@@ -204,3 +204,12 @@ export function answer(res: ServerResponse, status: number, body: string, conten
   res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
+
+/** Resolves once `check()` is true, polling every 5 ms; rejects after `timeoutMs`. */
+export async function eventually(check: () => boolean, timeoutMs = 1_000): Promise<void> {
+  const until = performance.now() + timeoutMs;
+  while (!check()) {
+    if (performance.now() > until) throw new Error(`condition not met within ${timeoutMs} ms: ${check.toString()}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
