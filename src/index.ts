@@ -4,3 +4,5 @@
 export * from './tvf/index.js';
 export * from './machines/index.js';
 export * from './actors/index.js';
+export * from './config/index.js';
+export * from './processors/index.js';

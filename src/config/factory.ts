@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Adaptor } from '../actors/adaptor.js';
+import type { ServiceDirectory } from './service-directory.js';
 
 /** What a factory's `create` gets besides the settings. */
 export interface FactoryContext {
@@ -15,6 +16,12 @@ export interface FactoryContext {
   readonly instance: string;
   /** The processor's logger. */
   readonly logger: Logger;
+  /**
+   * Which services the bus serves now, and a wait for one to appear: for processors that
+   * call services (an injector waits for its target before sending). Set by
+   * `buildInstance`; absent when a factory is called another way.
+   */
+  readonly services?: ServiceDirectory;
 }
 
 /** What a factory builds: the part of a processor spec that depends on its kind. */
@@ -23,6 +30,18 @@ export interface FactoryProduct {
   services: readonly string[];
   /** The processor's adaptor. */
   adaptor: Adaptor;
+  /**
+   * Figures of the processor for run summaries (`prosa run` prints them): a plain,
+   * JSON-serialisable object. Cheap; may be called at any time, before start and after stop.
+   */
+  report?(): object;
+  /**
+   * Stops generating traffic before the bus stops: no new requests from this processor,
+   * and resolves once the ones it sent have settled. Called once by `Instance.stop()`
+   * before the bus drains, so a clean stop ends no request in `shutdown`; bounded by the
+   * instance's `shutdown.graceMs`. Processors that only serve do not need it.
+   */
+  quiesce?(): Promise<void>;
 }
 
 /** A processor kind. */

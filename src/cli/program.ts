@@ -1,0 +1,87 @@
+/**
+ * The `prosa` command line: `run`, `validate`, `kinds`, parsed with commander (unknown
+ * flags and extra arguments are errors), each command's exit code returned (see
+ * `exit-codes.ts`).
+ */
+import { createRequire } from 'node:module';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { defaultKinds } from '../processors/builtins.js';
+import { ExitCode } from './exit-codes.js';
+import { kindsCommand } from './kinds.js';
+import type { CommandIo } from './io.js';
+import { runCommand } from './run.js';
+import { validateCommand } from './validate.js';
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+function positiveSeconds(text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError('expected a number of seconds > 0.');
+  return value;
+}
+
+/** The command-line program; the action's exit code is written to `result.code`. */
+export function prosaProgram(io: CommandIo, result: { code: number }): Command {
+  const program = new Command('prosa')
+    .description('Run a prosa instance (a service bus of XState actors) from a settings file.')
+    .version(version, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    });
+
+  program
+    .command('run')
+    .description(
+      'Run an instance until --duration is over or SIGINT/SIGTERM arrives, then stop it gracefully and print a summary.\n' +
+        'Without a file, runs the embedded default: an injector driving a stub.',
+    )
+    .argument('[file]', 'settings file (YAML or JSON)')
+    .addOption(new Option('-d, --duration <seconds>', 'stop after this many seconds').argParser(positiveSeconds))
+    .option('--json', 'print the summary as one JSON object on stdout')
+    .option('--no-status', 'no live status line (nor periodic status log)')
+    .action(async (file: string | undefined, options: { duration?: number; json?: boolean; status: boolean }) => {
+      result.code = await runCommand({ file, durationS: options.duration, json: options.json, status: options.status }, io);
+    });
+
+  program
+    .command('validate')
+    .description('Check a settings file (environment overrides applied) without running it; print every issue.')
+    .argument('<file>', 'settings file (YAML or JSON)')
+    .option('--json', 'print { file, valid, issues } as one JSON object on stdout')
+    .action(async (file: string, options: { json?: boolean }) => {
+      result.code = await validateCommand(file, options, io);
+    });
+
+  program
+    .command('kinds')
+    .description('List the processor kinds with their settings, defaults and docs.')
+    .addOption(new Option('--json', 'print the kinds as JSON, JSON Schemas included').conflicts('markdown'))
+    .option('--markdown', 'print the whole settings reference as Markdown')
+    .action((options: { json?: boolean; markdown?: boolean }) => {
+      result.code = kindsCommand(defaultKinds(), options, io);
+    });
+
+  return program;
+}
+
+/** Runs the command line `argv` (as `process.argv`); resolves with the exit code. */
+export async function main(argv: readonly string[], io: CommandIo): Promise<number> {
+  const result = { code: ExitCode.Ok as number };
+  const program = prosaProgram(io, result);
+  if (argv.length <= 2) {
+    program.outputHelp({ error: true });
+    return ExitCode.Usage;
+  }
+  try {
+    await program.parseAsync([...argv]);
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+    io.stderr.write(`prosa: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return ExitCode.Failed;
+  }
+  return result.code;
+}

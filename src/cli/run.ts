@@ -1,0 +1,134 @@
+/**
+ * `prosa run [file]`: runs an instance from a settings file (or the embedded default)
+ * until `--duration` is over, SIGINT or SIGTERM arrives, or a processor fails for good;
+ * then stops it gracefully and prints the summary.
+ */
+import { buildInstance, type Instance } from '../config/instance.js';
+import type { KindRegistry } from '../config/registry.js';
+import { loadSettings, parseSettings } from '../config/load.js';
+import { SettingsError } from '../config/settings-error.js';
+import type { InstanceSettings } from '../config/settings-schema.js';
+import { LatencyRecorder } from '../processors/inj/latency-recorder.js';
+import { defaultKinds } from '../processors/builtins.js';
+import { DEFAULT_SETTINGS_SOURCE, DEFAULT_SETTINGS_YAML } from './default-settings.js';
+import { ExitCode } from './exit-codes.js';
+import { cliLogger } from './logger.js';
+import type { CommandIo } from './io.js';
+import { StatusReporter, TtyLine } from './status-line.js';
+import { formatSummary, summarize } from './summary.js';
+
+/** Options of {@link runCommand}. */
+export interface RunOptions {
+  /** Settings file; the embedded default when left out. */
+  file?: string;
+  /** Seconds to run before stopping; until a signal when left out. */
+  durationS?: number;
+  /** Print the summary as one JSON object instead of text. */
+  json?: boolean;
+  /**
+   * Show the live status (a line on a TTY, a log line every few seconds elsewhere).
+   * @defaultValue true
+   */
+  status?: boolean;
+  /**
+   * Time between two status updates, in milliseconds.
+   * @defaultValue 1000 on a TTY, 5000 otherwise
+   */
+  statusIntervalMs?: number;
+  /**
+   * The processor kinds the settings may use.
+   * @defaultValue `defaultKinds()`, the built-in kinds
+   */
+  kinds?: KindRegistry;
+}
+
+/** Signals that stop a run gracefully; a second one quits at once. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+async function readSettings(options: RunOptions, kinds: KindRegistry, io: CommandIo): Promise<InstanceSettings> {
+  if (options.file !== undefined) return loadSettings(options.file, { kinds, env: io.env });
+  return parseSettings(DEFAULT_SETTINGS_YAML, { kinds, env: io.env, source: DEFAULT_SETTINGS_SOURCE });
+}
+
+/**
+ * Runs the instance; resolves with the exit code once it has stopped and the summary is
+ * printed: 0 on a clean stop, 1 when a processor failed for good, 3 for invalid
+ * settings. Every timer and signal handler it set is gone when it resolves.
+ */
+export async function runCommand(options: RunOptions, io: CommandIo): Promise<number> {
+  const kinds = options.kinds ?? defaultKinds();
+  let settings: InstanceSettings;
+  try {
+    settings = await readSettings(options, kinds, io);
+  } catch (error) {
+    if (!(error instanceof SettingsError)) throw error;
+    io.stderr.write(`${error.message}\n`);
+    return ExitCode.InvalidSettings;
+  }
+
+  const tty = options.status !== false && io.stderr.isTTY === true ? new TtyLine(io.stderr) : undefined;
+  const logger = cliLogger(settings.name, settings.log.level, io.stderr, tty);
+  const latency = new LatencyRecorder();
+  let instance: Instance;
+  try {
+    instance = buildInstance(settings, {
+      kinds,
+      logger,
+      observer: {
+        requestSettled: (_service, outcome, elapsedMs) => {
+          if (outcome === 'response') latency.record(elapsedMs);
+        },
+      },
+    });
+  } catch (error) {
+    if (!(error instanceof SettingsError)) throw error;
+    io.stderr.write(`${error.message}\n`);
+    return ExitCode.InvalidSettings;
+  }
+
+  // Everything below is undone in `finally`: the process must be able to exit.
+  let durationTimer: ReturnType<typeof setTimeout> | undefined;
+  let stopRequested: ((reason: string) => void) | undefined;
+  const stopReason = new Promise<string>((resolve) => (stopRequested = resolve));
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      io.stderr.write(`\n${signal} again: quitting without waiting for the stop\n`);
+      process.exit(ExitCode.Interrupted);
+    }
+    stopping = true;
+    stopRequested!(signal);
+  };
+  const onProcessorState = ({ state }: { state: string }) => {
+    if (state === 'failed') stopRequested!('processor failed');
+  };
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  instance.prosa.events.on('processor.state', onProcessorState);
+  const status =
+    options.status === false ? undefined : new StatusReporter(instance, { tty, logger, intervalMs: options.statusIntervalMs });
+
+  const startedAt = performance.now();
+  try {
+    if (options.durationS !== undefined) {
+      durationTimer = setTimeout(() => stopRequested!('duration'), options.durationS * 1_000);
+    }
+    await instance.start();
+    status?.start();
+    const reason = await stopReason;
+    stopping = true;
+    status?.stop();
+    logger.info({ reason }, 'stopping');
+    await instance.stop(reason);
+    const failed = [...instance.processors.values()].some((entry) => entry.processor.state === 'failed');
+    const exitCode = failed ? ExitCode.Failed : ExitCode.Ok;
+    const summary = summarize({ instance, latency, elapsedMs: performance.now() - startedAt, stopReason: reason, exitCode });
+    io.stdout.write(options.json === true ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary)}\n`);
+    return exitCode;
+  } finally {
+    clearTimeout(durationTimer);
+    status?.stop();
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+    instance.prosa.events.off('processor.state', onProcessorState);
+    await instance.stop('error');
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * Run summary: what `prosa run` prints on exit (requests, responses, errors by kind,
+ * TPS, latency percentiles, processors), as text or as one JSON object.
+ */
+import type { ServiceErrorKind } from '../actors/errors.js';
+import type { ProcessorState } from '../machines/processor.machine.js';
+import type { Instance } from '../config/instance.js';
+import type { LatencyRecorder, LatencySummary } from '../processors/inj/latency-recorder.js';
+import { isInjectorReport, type InjectorReport } from '../processors/inj/report.js';
+
+/** One processor in a summary. */
+export interface ProcessorSummary {
+  /** Its kind. */
+  kind: string;
+  /** Its lifecycle state at the end. */
+  state: ProcessorState;
+  /** Message of its last crash, if it crashed. */
+  lastError?: string;
+  /** Its kind's report, for kinds that give one (the injector does). */
+  report?: object;
+}
+
+/** What `prosa run` prints on exit; `--json` prints exactly this object. */
+export interface RunSummary {
+  /** Instance name. */
+  instance: string;
+  /** Why the run stopped: `duration`, `SIGINT`, `SIGTERM` or `processor failed`. */
+  stopReason: string;
+  /** Seconds from the start of the bus to the end of its stop. */
+  durationS: number;
+  /** Requests sent on the bus. */
+  requests: number;
+  /** Requests that got a response. */
+  responses: number;
+  /** Requests that ended in an error, by kind. */
+  errors: Record<ServiceErrorKind, number>;
+  /** Sum of `errors`. */
+  errorCount: number;
+  /** Replies dropped because their request had already settled. */
+  late: number;
+  /** Responses per second over `durationS`. */
+  tps: number;
+  /** Latency of the responses on the bus, in milliseconds (log-bucket histogram, within 0.5%). */
+  latencyMs: LatencySummary;
+  /** Every processor, in settings order. */
+  processors: Record<string, ProcessorSummary>;
+  /** The exit code of the run. */
+  exitCode: number;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Gathers the summary of a stopped run. */
+export function summarize(input: {
+  instance: Instance;
+  latency: LatencyRecorder;
+  elapsedMs: number;
+  stopReason: string;
+  exitCode: number;
+}): RunSummary {
+  const { instance } = input;
+  const stats = instance.prosa.stats();
+  const reports = instance.reports();
+  const processors: Record<string, ProcessorSummary> = {};
+  for (const [name, entry] of instance.processors) {
+    const summary: ProcessorSummary = { kind: entry.settings.kind, state: entry.processor.state };
+    if (entry.processor.lastError !== undefined) summary.lastError = message(entry.processor.lastError);
+    if (reports[name] !== undefined) summary.report = reports[name];
+    processors[name] = summary;
+  }
+  const durationS = input.elapsedMs / 1_000;
+  return {
+    instance: instance.settings.name,
+    stopReason: input.stopReason,
+    durationS,
+    requests: stats.requests,
+    responses: stats.responses,
+    errors: stats.errors,
+    errorCount: Object.values(stats.errors).reduce((sum, n) => sum + n, 0),
+    late: stats.late,
+    tps: durationS > 0 ? stats.responses / durationS : 0,
+    latencyMs: input.latency.summary(),
+    processors,
+    exitCode: input.exitCode,
+  };
+}
+
+/** A latency in ms with 3 significant digits. */
+function ms(value: number): string {
+  return `${value >= 100 ? Math.round(value) : Number(value.toPrecision(3))} ms`;
+}
+
+function rate(value: number): string {
+  return value.toFixed(1);
+}
+
+function latencyLine(latency: LatencySummary): string {
+  if (latency.count === 0) return 'none recorded';
+  return `p50 ${ms(latency.p50)}   p90 ${ms(latency.p90)}   p99 ${ms(latency.p99)}   max ${ms(latency.max)}`;
+}
+
+function errorsLine(errors: Record<string, number>, total: number): string {
+  const kinds = Object.entries(errors)
+    .map(([kind, n]) => `${kind} ${n}`)
+    .join(', ');
+  return `${total} (${kinds})`;
+}
+
+function injectorLine(name: string, report: InjectorReport): string {
+  const errors = Object.values(report.errors).reduce((sum, n) => sum + n, 0);
+  return (
+    `  ${name} -> ${report.service}: sent ${report.sent} at ${rate(report.sendRate)}/s (maxSpeed ${report.maxSpeed}), ` +
+    `${rate(report.tps)} tps, errors ${errors}, latency ${latencyLine(report.latencyMs)}`
+  );
+}
+
+/** The summary as text, a few lines. */
+export function formatSummary(summary: RunSummary): string {
+  const lines = [
+    `${summary.instance}: stopped after ${summary.durationS.toFixed(1)} s (${summary.stopReason})`,
+    `  requests    ${summary.requests}   responses ${summary.responses}   late ${summary.late}`,
+    `  errors      ${errorsLine(summary.errors, summary.errorCount)}`,
+    `  throughput  ${rate(summary.tps)} responses/s`,
+    `  latency     ${latencyLine(summary.latencyMs)}`,
+    `  processors  ${Object.entries(summary.processors)
+      .map(([name, p]) => `${name} (${p.kind}) ${p.state}${p.lastError === undefined ? '' : `: ${p.lastError}`}`)
+      .join('; ')}`,
+  ];
+  for (const [name, processor] of Object.entries(summary.processors)) {
+    if (isInjectorReport(processor.report)) lines.push(injectorLine(name, processor.report));
+  }
+  return lines.join('\n');
+}

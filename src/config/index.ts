@@ -1,0 +1,41 @@
+/**
+ * Config: the settings file (schema, loader, environment overrides, errors), processor
+ * kinds (factories and their registry), and instances built from settings.
+ */
+export { defineFactory, type ProcessorFactory, type FactoryContext, type FactoryProduct } from './factory.js';
+export { KindRegistry, KindError, type KindErrorKind } from './registry.js';
+export {
+  SettingsError,
+  formatPath,
+  type SettingsIssue,
+  type SettingsErrorKind,
+} from './settings-error.js';
+export {
+  INSTANCE_SECTIONS,
+  instanceSettingsSchema,
+  processorEntrySchema,
+  restartSchema,
+  queueSchema,
+  shutdownSchema,
+  logSchema,
+  LOG_LEVELS,
+  NAME_PATTERN,
+  type LogLevel,
+  type InstanceSettings,
+  type InstanceSettingsInput,
+  type ProcessorSettings,
+} from './settings-schema.js';
+export {
+  ENV_PREFIX,
+  applyEnvOverrides,
+  type Environment,
+  type AppliedOverride,
+  type EnvOverrideResult,
+  type SchemaLookup,
+} from './env-overrides.js';
+export { checkSettings, validateSettings, type ValidateOptions, type SettingsCheck } from './validate.js';
+export { loadSettings, parseSettings, checkSettingsText, readSettingsFile, type LoadOptions } from './load.js';
+export { parseSettingsText, type SettingsText } from './settings-text.js';
+export { serviceDirectory, type ServiceDirectory } from './service-directory.js';
+export { Instance, buildInstance, createInstance, type BuildOptions, type InstanceProcessor } from './instance.js';
+export { describeFields, type FieldDoc } from './describe.js';

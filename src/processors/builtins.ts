@@ -1,0 +1,23 @@
+/**
+ * Built-in processor kinds, and the registry that holds them: what `prosa run` and
+ * `prosa validate` know without any registration.
+ */
+import type { ProcessorFactory } from '../config/factory.js';
+import { KindRegistry } from '../config/registry.js';
+import { injectorFactory } from './inj/factory.js';
+import { stubFactory } from './stub/factory.js';
+
+/** The built-in factories: `stub` and `inj`. */
+export const BUILTIN_FACTORIES: readonly ProcessorFactory[] = Object.freeze([
+  stubFactory,
+  injectorFactory,
+]);
+
+/**
+ * A new registry holding the built-in kinds; register your own kinds on it
+ * (`defaultKinds().register(myFactory)` returns the disposer). Each call returns a
+ * fresh registry, so registrations never leak between instances or tests.
+ */
+export function defaultKinds(): KindRegistry {
+  return new KindRegistry(BUILTIN_FACTORIES);
+}

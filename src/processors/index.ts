@@ -1,0 +1,16 @@
+/**
+ * Built-in processors: `stub` (serves canned replies or echoes) and `inj` (the injector),
+ * their factories, settings schemas and adaptors, and the registry holding them.
+ */
+export { BUILTIN_FACTORIES, defaultKinds } from './builtins.js';
+export { buildTvf, tvfTemplateSchema, type TvfTemplate } from './tvf-template.js';
+export { randomSource, type RandomSource } from './random.js';
+export { stubFactory } from './stub/factory.js';
+export { StubAdaptor, InjectedError } from './stub/adaptor.js';
+export { stubSettingsSchema, type StubSettings } from './stub/settings.js';
+export { injectorFactory } from './inj/factory.js';
+export { InjectorAdaptor, MIN_TICK_MS, type InjectorOptions } from './inj/adaptor.js';
+export { injectorSettingsSchema, MAX_INJECTOR_SPEED, type InjectorSettings } from './inj/settings.js';
+export { RateRegulator, type RateRegulatorOptions } from './inj/rate-regulator.js';
+export { LatencyRecorder, type LatencySummary } from './inj/latency-recorder.js';
+export { isInjectorReport, type InjectorReport } from './inj/report.js';

@@ -1,0 +1,279 @@
+/**
+ * The injector's adaptor (ProSA's `inj`): sends requests to one service at a regulated
+ * rate with a bounded number in flight, backs off on timeouts, and counts every outcome.
+ *
+ * Its loop runs as background work of each run: `init` starts it and returns at once;
+ * the run's abort signal (crash, stop) ends it. Sends are paced by a token bucket
+ * ({@link RateRegulator}) checked on a timer of at least {@link MIN_TICK_MS} and on every
+ * reply, so a late timer is made up for in a short burst rather than lost.
+ *
+ * Waiting for the service: when the bus gives a service directory (instances built from
+ * settings do), the injector waits until its service is served before the first send and
+ * after each `unreachable` error, so start-up is not counted as failure and a lost
+ * provider costs one error per request in flight, not a stream of them. Without a
+ * directory it probes: an `unreachable` before the service was ever reached is a start-up
+ * miss (counted apart, not as an error), and each `unreachable` pauses sending for
+ * `retryDelayMs`.
+ *
+ * Errors never stop it: each is counted by kind; a timeout also slows the rate (see
+ * {@link RateRegulator.backOff}); only a `shutdown` error (the bus is stopping) stops
+ * the sending.
+ */
+import type { Logger } from 'pino';
+import type { Adaptor, ProcessorContext } from '../../actors/adaptor.js';
+import { ServiceError, type ServiceErrorKind } from '../../actors/errors.js';
+import type { ServiceDirectory } from '../../config/service-directory.js';
+import type { SimpleStringTvf } from '../../tvf/simple-string-tvf.js';
+import { buildTvf } from '../tvf-template.js';
+import { LatencyRecorder } from './latency-recorder.js';
+import { RateRegulator } from './rate-regulator.js';
+import type { InjectorReport } from './report.js';
+import type { InjectorSettings } from './settings.js';
+
+/** Shortest pacing timer, in milliseconds: above it sends go in small bursts instead of one timer each. */
+export const MIN_TICK_MS = 4;
+
+/** What an injector needs besides its settings. */
+export interface InjectorOptions {
+  /** Tells when the target service is served; without it the injector probes (see the module doc). */
+  services?: ServiceDirectory;
+  /** Logger for the injector's own events (start, waits, backoffs). */
+  logger?: Logger;
+}
+
+function zeroErrors(): Record<ServiceErrorKind, number> {
+  return { timeout: 0, unreachable: 0, protocol: 0, overloaded: 0, shutdown: 0 };
+}
+
+/** An injector's adaptor. One per processor; its counters survive restarts. */
+export class InjectorAdaptor implements Adaptor {
+  private readonly settings: InjectorSettings;
+  private readonly template: SimpleStringTvf;
+  private readonly regulator: RateRegulator;
+  private readonly latency = new LatencyRecorder();
+  private readonly services: ServiceDirectory | undefined;
+  private readonly logger: Logger | undefined;
+  private readonly requestOptions: { timeoutMs: number };
+
+  private ctx: ProcessorContext | undefined;
+  /** True while the loop may send (not waiting for the service, not stopped). */
+  private sending = false;
+  /** Set by `quiesce`: no more sends, restarts included. */
+  private quiesced = false;
+  /** True once a request got anything but `unreachable`. */
+  private reached = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private activeSince: number | undefined;
+  private activeMs = 0;
+  private idleWaiters: (() => void)[] = [];
+
+  private sent = 0;
+  private responses = 0;
+  private startupMisses = 0;
+  private inFlight = 0;
+  private readonly errors = zeroErrors();
+
+  /** @throws TvfError when `settings.request` does not build a record (the schema checks it first). */
+  constructor(settings: InjectorSettings, options: InjectorOptions = {}) {
+    this.settings = settings;
+    this.template = buildTvf(settings.request);
+    this.services = options.services;
+    this.logger = options.logger;
+    this.requestOptions = { timeoutMs: settings.timeoutMs };
+    this.regulator = new RateRegulator(
+      {
+        maxSpeed: settings.maxSpeed,
+        backoffFactor: settings.backoffFactor,
+        rampMs: settings.rampMs,
+        backoffWindowMs: settings.timeoutMs,
+      },
+      performance.now(),
+    );
+  }
+
+  /** Starts this run's loop in the background and returns at once. */
+  init(ctx: ProcessorContext): void {
+    this.stopSending();
+    this.ctx = ctx;
+    if (this.quiesced) return;
+    ctx.signal.addEventListener('abort', () => {
+      if (this.ctx === ctx) this.stopSending();
+    });
+    this.waitForService(ctx, true);
+  }
+
+  /** The injector serves no service: a request to it is a `protocol` error. */
+  processRequest(service: string): never {
+    throw new Error(`the injector serves no service, not even '${service}'`);
+  }
+
+  /** Stops sending (the run's signal has aborted by now); replies still in flight are counted as they come. */
+  terminate(): void {
+    this.stopSending();
+  }
+
+  /**
+   * Stops sending for good (restarts included) and resolves once every request it sent
+   * has settled (the bus settles each one, so this always resolves). Idempotent.
+   */
+  quiesce(): Promise<void> {
+    this.quiesced = true;
+    this.stopSending();
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Figures since the injector was built; cheap, callable at any time. */
+  report(): InjectorReport {
+    const now = performance.now();
+    const activeMs = this.activeMs + (this.activeSince === undefined ? 0 : now - this.activeSince);
+    const seconds = activeMs / 1_000;
+    return {
+      kind: 'inj',
+      service: this.settings.service,
+      maxSpeed: this.settings.maxSpeed,
+      currentSpeed: this.regulator.rate,
+      activeMs,
+      sent: this.sent,
+      responses: this.responses,
+      errors: { ...this.errors },
+      startupMisses: this.startupMisses,
+      inFlight: this.inFlight,
+      sendRate: seconds > 0 ? this.sent / seconds : 0,
+      tps: seconds > 0 ? this.responses / seconds : 0,
+      latencyMs: this.latency.summary(),
+    };
+  }
+
+  // the loop -----------------------------------------------------------------
+
+  /** Resumes once the service is served (at once without a directory on start; after `retryDelayMs` on a retry). */
+  private waitForService(ctx: ProcessorContext, starting: boolean): void {
+    const resume = () => {
+      if (ctx !== this.ctx || ctx.signal.aborted || this.quiesced || this.sending) return;
+      this.startSending();
+    };
+    if (this.services !== undefined) {
+      if (!this.services.served(this.settings.service)) {
+        this.logger?.info({ service: this.settings.service }, `waiting for service '${this.settings.service}'`);
+      }
+      this.services.whenServed(this.settings.service, ctx.signal).then(resume, () => {
+        /* the run ended first */
+      });
+    } else if (starting) {
+      resume();
+    } else {
+      this.clearTimer();
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        resume();
+      }, this.settings.retryDelayMs);
+    }
+  }
+
+  private startSending(): void {
+    const now = performance.now();
+    if (this.activeSince === undefined) {
+      this.activeSince = now;
+      this.logger?.info(
+        { service: this.settings.service, maxSpeed: this.settings.maxSpeed, maxConcurrent: this.settings.maxConcurrent },
+        'injecting',
+      );
+    }
+    this.sending = true;
+    this.regulator.reset(now);
+    this.pump();
+  }
+
+  /** Stops the loop; closes the active stretch. Requests in flight keep going. */
+  private stopSending(): void {
+    this.sending = false;
+    this.clearTimer();
+    if (this.activeSince !== undefined) {
+      this.activeMs += performance.now() - this.activeSince;
+      this.activeSince = undefined;
+    }
+  }
+
+  /** Pauses the loop until the service is back; the active stretch goes on. */
+  private pauseForService(): void {
+    if (!this.sending || this.ctx === undefined) return;
+    this.sending = false;
+    this.clearTimer();
+    this.waitForService(this.ctx, false);
+  }
+
+  private clearTimer(): void {
+    if (this.timer === undefined) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private readonly tick = (): void => {
+    this.timer = undefined;
+    this.pump();
+  };
+
+  /** Sends what the rate and the concurrency allow now, then arms the timer for the next send. */
+  private pump(): void {
+    if (!this.sending) return;
+    const now = performance.now();
+    const max = this.settings.maxConcurrent;
+    while (this.inFlight < max && this.regulator.take(now)) this.send();
+    if (this.sending && this.inFlight < max && this.timer === undefined) {
+      this.timer = setTimeout(this.tick, Math.max(MIN_TICK_MS, this.regulator.waitMs(now)));
+    }
+  }
+
+  private send(): void {
+    const ctx = this.ctx!;
+    this.inFlight++;
+    this.sent++;
+    const sentAt = performance.now();
+    ctx.request(this.settings.service, this.template.clone(), this.requestOptions).then(
+      () => this.settled(sentAt, undefined),
+      (error: unknown) => this.settled(sentAt, error),
+    );
+  }
+
+  private settled(sentAt: number, error: unknown): void {
+    this.inFlight--;
+    const now = performance.now();
+    if (error === undefined) {
+      this.reached = true;
+      this.responses++;
+      this.latency.record(now - sentAt);
+    } else {
+      this.failed(error, now);
+    }
+    if (this.inFlight === 0 && this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const wake of waiters) wake();
+    }
+    this.pump();
+  }
+
+  private failed(error: unknown, now: number): void {
+    // ctx.request settles with a ServiceError only; anything else would be a bus bug, counted as protocol.
+    const kind: ServiceErrorKind = error instanceof ServiceError ? error.kind : 'protocol';
+    if (kind === 'unreachable') {
+      if (!this.reached && this.services === undefined) this.startupMisses++;
+      else this.errors.unreachable++;
+      this.pauseForService();
+      return;
+    }
+    this.reached = true;
+    this.errors[kind]++;
+    if (kind === 'timeout') {
+      if (this.regulator.backOff(now)) {
+        this.logger?.warn(
+          { service: this.settings.service, rate: Math.round(this.regulator.rate) },
+          `request timed out: slowing down to ${Math.round(this.regulator.rate)}/s`,
+        );
+      }
+    } else if (kind === 'shutdown') {
+      this.stopSending();
+    }
+  }
+}

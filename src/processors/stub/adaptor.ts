@@ -1,0 +1,76 @@
+/**
+ * The stub's adaptor: answers each request with its reply template (or the request
+ * itself), after an optional fixed-plus-random delay, failing a chosen fraction.
+ */
+import type { Adaptor } from '../../actors/adaptor.js';
+import type { Tvf } from '../../tvf/tvf.js';
+import type { SimpleStringTvf } from '../../tvf/simple-string-tvf.js';
+import { randomSource, type RandomSource } from '../random.js';
+import { buildTvf } from '../tvf-template.js';
+import type { StubSettings } from './settings.js';
+
+/** The error a stub answers with for the requests its `errorRate` picks. */
+export class InjectedError extends Error {
+  override name = 'InjectedError';
+  /** Always `'InjectedError'`. */
+  readonly kind = 'InjectedError' as const;
+  /** True: the same request may well succeed next time. */
+  readonly recoverable = true;
+  /** The service the request was for. */
+  readonly service: string;
+
+  constructor(service: string, errorRate: number) {
+    super(`stub: error injected for '${service}' (errorRate ${errorRate})`);
+    this.service = service;
+  }
+}
+
+/** A stub's adaptor. One per processor; it survives restarts. */
+export class StubAdaptor implements Adaptor {
+  private readonly settings: StubSettings;
+  private readonly template: SimpleStringTvf | undefined;
+  private readonly random: RandomSource;
+  private readonly delayed: boolean;
+  /** Timers of replies not yet sent; cleared by `terminate` so nothing outlives the stub. */
+  private readonly pending = new Set<ReturnType<typeof setTimeout>>();
+
+  /** @throws TvfError when `settings.reply` does not build a record (the schema checks it first). */
+  constructor(settings: StubSettings) {
+    this.settings = settings;
+    this.template = settings.reply === undefined ? undefined : buildTvf(settings.reply);
+    this.random = randomSource(settings.seed);
+    this.delayed = settings.latencyMs > 0 || settings.jitterMs > 0;
+  }
+
+  /**
+   * Replies to one request: synchronously when there is no delay, else through a timer.
+   * An echo replies with the request record itself, not a copy.
+   */
+  processRequest(service: string, request: Tvf): Tvf | Promise<Tvf> {
+    const { errorRate, latencyMs, jitterMs } = this.settings;
+    const fail = errorRate > 0 && this.random() < errorRate;
+    if (!this.delayed) {
+      if (fail) throw new InjectedError(service, errorRate);
+      return this.reply(request);
+    }
+    const delay = latencyMs + (jitterMs > 0 ? this.random() * jitterMs : 0);
+    return new Promise<Tvf>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(timer);
+        if (fail) reject(new InjectedError(service, errorRate));
+        else resolve(this.reply(request));
+      }, delay);
+      this.pending.add(timer);
+    });
+  }
+
+  /** Clears the timers of replies still waiting (their requests have already settled by then). */
+  terminate(): void {
+    for (const timer of this.pending) clearTimeout(timer);
+    this.pending.clear();
+  }
+
+  private reply(request: Tvf): Tvf {
+    return this.template === undefined ? request : this.template.clone();
+  }
+}

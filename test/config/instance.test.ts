@@ -1,0 +1,151 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import {
+  buildInstance,
+  createInstance,
+  defineFactory,
+  loadSettings,
+  serviceDirectory,
+  SettingsError,
+  type FactoryContext,
+  type Instance,
+} from '../../src/config/index.js';
+import { createProsa } from '../../src/actors/prosa.js';
+import { defaultKinds, isInjectorReport } from '../../src/processors/index.js';
+import { fixture } from '../fixtures/settings.js';
+
+const silent = pino({ level: 'silent' });
+let instance: Instance | undefined;
+afterEach(async () => {
+  await instance?.stop();
+  instance = undefined;
+});
+
+describe('buildInstance', () => {
+  it('builds the bus and its processors from a settings file, runs and stops them cleanly', async () => {
+    const settings = await loadSettings(fixture('demo.yaml'), { kinds: defaultKinds(), env: {} });
+    instance = buildInstance(settings, { kinds: defaultKinds(), logger: silent });
+    expect([...instance.processors.keys()]).toEqual(['stub-1', 'inj-1']);
+    expect(instance.prosa.name).toBe('demo');
+    await instance.start();
+    expect(instance.prosa.services()).toEqual({ ECHO: ['stub-1'] });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await instance.stop();
+    expect(instance.prosa.state).toBe('stopped');
+    for (const entry of instance.processors.values()) expect(entry.processor.state).toBe('stopped');
+    const stats = instance.prosa.stats();
+    expect(stats.responses).toBeGreaterThan(100);
+    expect(stats.inFlight).toBe(0);
+    // The injector is quiesced before the bus stops: nothing ends in `shutdown`.
+    expect(stats.errors).toEqual({ timeout: 0, unreachable: 0, protocol: 0, overloaded: 0, shutdown: 0 });
+    const report = instance.reports()['inj-1'];
+    expect(isInjectorReport(report) && report.responses).toBe(stats.responses);
+    expect(Object.keys(instance.reports())).toEqual(['inj-1']);
+  });
+
+  it('gives each factory its validated settings and a context (names, logger, service directory)', async () => {
+    let seen: { settings: unknown; context: FactoryContext } | undefined;
+    const kinds = defaultKinds();
+    kinds.register(
+      defineFactory({
+        kind: 'probe',
+        description: 'Records what it is given.',
+        version: '1',
+        settings: z.strictObject({ size: z.number().default(3).describe('A size.') }),
+        create(settings, context) {
+          seen = { settings, context };
+          return { services: ['PROBE'], adaptor: { processRequest: (_service, request) => request } };
+        },
+      }),
+    );
+    instance = createInstance(
+      { name: 'inst', processors: [{ name: 'p-1', kind: 'probe', log: { level: 'debug' } }] },
+      { kinds, logger: silent, env: {} },
+    );
+    expect(seen!.settings).toEqual({ size: 3 });
+    expect(seen!.context).toMatchObject({ name: 'p-1', instance: 'inst' });
+    expect(seen!.context.logger.level).toBe('debug');
+    expect(seen!.context.services!.served('PROBE')).toBe(false);
+    await instance.start();
+    expect(seen!.context.services!.served('PROBE')).toBe(true);
+  });
+
+  it('reports factories that fail as settings errors, all at once, and leaves no bus running', () => {
+    const kinds = defaultKinds();
+    kinds.register(
+      defineFactory({
+        kind: 'broken',
+        description: 'Cannot be built.',
+        version: '1',
+        settings: z.strictObject({}),
+        create() {
+          throw new Error('no backend configured');
+        },
+      }),
+    );
+    try {
+      createInstance(
+        {
+          name: 'inst',
+          processors: [
+            { name: 'a', kind: 'broken' },
+            { name: 'b', kind: 'stub', settings: { services: ['A'] } },
+            { name: 'c', kind: 'broken' },
+          ],
+        },
+        { kinds, logger: silent, env: {} },
+      );
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(SettingsError);
+      const issues = (error as SettingsError).issues;
+      expect(issues.map((issue) => issue.path)).toEqual(['processors[0].settings', 'processors[2].settings']);
+      expect(issues[0]!.found).toBe('an error: no backend configured');
+    }
+  });
+
+  it('logs through the given logger at the instance level, per-processor levels apart', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    instance = createInstance(
+      {
+        name: 'inst',
+        log: { level: 'warn' },
+        processors: [
+          { name: 'loud', kind: 'stub', settings: { services: ['A'] }, log: { level: 'info' } },
+          { name: 'quiet', kind: 'stub', settings: { services: ['B'] } },
+        ],
+      },
+      { kinds: defaultKinds(), env: {}, logger: pino({ level: 'warn' }, sink) },
+    );
+    await instance.start();
+    const serving = lines.map((line) => JSON.parse(line) as { proc?: string; msg: string }).filter((line) => line.msg === 'serving');
+    expect(serving.map((line) => line.proc)).toEqual(['loud']);
+  });
+});
+
+describe('serviceDirectory', () => {
+  it('resolves when a service is served, and rejects when the wait is aborted', async () => {
+    const prosa = createProsa({ name: 'dir', logger: silent });
+    const directory = serviceDirectory(prosa);
+    const aborted = new AbortController();
+    const abandoned = directory.whenServed('A', aborted.signal);
+    aborted.abort(new Error('gone'));
+    await expect(abandoned).rejects.toThrow('gone');
+    const waiting = directory.whenServed('A');
+    prosa.processor('a', { services: ['A'], adaptor: { processRequest: (_service, request) => request } });
+    await prosa.start();
+    await waiting;
+    expect(directory.served('A')).toBe(true);
+    await prosa.stop();
+    expect(directory.served('A')).toBe(false);
+    expect(prosa.events.all.get('table') ?? []).toHaveLength(0);
+  });
+});

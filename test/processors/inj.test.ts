@@ -1,0 +1,153 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Prosa } from '../../src/actors/prosa.js';
+import { injectorFactory, stubFactory, type InjectorReport } from '../../src/processors/index.js';
+import { addProcessor, quietBus, sleep } from './bus.js';
+
+let prosa: Prosa | undefined;
+afterEach(async () => {
+  await prosa?.stop();
+  prosa = undefined;
+});
+
+function injector(bus: Prosa, settings: Record<string, unknown>, options: { directory?: boolean } = {}) {
+  const { product } = addProcessor(bus, injectorFactory, 'inj-1', { service: 'ECHO', ...settings }, options);
+  return {
+    report: () => product.report!() as InjectorReport,
+    quiesce: () => product.quiesce!(),
+  };
+}
+
+/** Runs for `ms`, then quiesces the injector; returns its report. */
+async function runFor(bus: Prosa, inj: ReturnType<typeof injector>, ms: number): Promise<InjectorReport> {
+  await bus.start();
+  await sleep(ms);
+  await inj.quiesce();
+  return inj.report();
+}
+
+describe('injector', () => {
+  // Behaviour, not a benchmark: rates this machine carries easily, generous bounds.
+  it.each([200, 2000])('keeps the achieved rate within 10 percent of maxSpeed %d/s over 2.5 s', async (maxSpeed) => {
+    prosa = quietBus();
+    addProcessor(prosa, stubFactory, 'stub-1', { services: ['ECHO'] });
+    const inj = injector(prosa, { maxSpeed, maxConcurrent: 16 });
+    const report = await runFor(prosa, inj, 2500);
+    expect(report.sendRate).toBeGreaterThan(maxSpeed * 0.9);
+    expect(report.sendRate).toBeLessThan(maxSpeed * 1.1);
+    expect(report.tps).toBeGreaterThan(maxSpeed * 0.9);
+    expect(report.activeMs).toBeGreaterThan(2000);
+    expect(report.responses).toBe(report.sent);
+    expect(Object.values(report.errors).every((n) => n === 0)).toBe(true);
+    expect(report.latencyMs.count).toBe(report.responses);
+    expect(report.latencyMs.p50).toBeLessThanOrEqual(report.latencyMs.p90);
+    expect(report.latencyMs.p90).toBeLessThanOrEqual(report.latencyMs.p99);
+    expect(report.latencyMs.p99).toBeLessThanOrEqual(report.latencyMs.max);
+  });
+
+  it('keeps going through errors and counts them by kind', async () => {
+    prosa = quietBus();
+    addProcessor(prosa, stubFactory, 'stub-1', { services: ['ECHO'], errorRate: 0.5, seed: 1 });
+    const inj = injector(prosa, { maxSpeed: 500 });
+    const report = await runFor(prosa, inj, 1500);
+    expect(report.sendRate).toBeGreaterThan(450);
+    expect(report.errors.protocol / report.sent).toBeGreaterThan(0.4);
+    expect(report.errors.protocol / report.sent).toBeLessThan(0.6);
+    expect(report.responses + report.errors.protocol).toBe(report.sent);
+  });
+
+  it('backs off when the service times out, and keeps sending', async () => {
+    prosa = quietBus();
+    addProcessor(prosa, stubFactory, 'stub-1', { services: ['ECHO'], latencyMs: 150 });
+    const inj = injector(prosa, { maxSpeed: 400, maxConcurrent: 64, timeoutMs: 50 });
+    await prosa.start();
+    await sleep(600);
+    const early = inj.report();
+    await sleep(600);
+    await inj.quiesce();
+    const report = inj.report();
+    // Every request times out: at full speed it would have sent ~480.
+    expect(report.errors.timeout).toBe(report.sent);
+    expect(report.sent).toBeLessThan(480 / 2);
+    expect(report.currentSpeed).toBeLessThan(400);
+    expect(report.sent - early.sent).toBeGreaterThan(5);
+  });
+
+  it('waits for its service to appear before sending: no start-up failures', async () => {
+    prosa = quietBus();
+    const inj = injector(prosa, { maxSpeed: 1000 });
+    await prosa.start();
+    await sleep(200);
+    expect(inj.report()).toMatchObject({ sent: 0, activeMs: 0 });
+    addProcessor(prosa, stubFactory, 'stub-1', { services: ['ECHO'] });
+    await sleep(300);
+    await inj.quiesce();
+    const report = inj.report();
+    expect(report.responses).toBeGreaterThan(100);
+    expect(report.errors.unreachable + report.startupMisses).toBe(0);
+    expect(prosa.stats().errors.unreachable).toBe(0);
+  });
+
+  it('without a service directory, counts start-up misses apart and retries after retryDelayMs', async () => {
+    prosa = quietBus();
+    const inj = injector(prosa, { maxSpeed: 1000, retryDelayMs: 50 }, { directory: false });
+    await prosa.start();
+    await sleep(175);
+    const waiting = inj.report();
+    expect(waiting.startupMisses).toBeGreaterThanOrEqual(2);
+    expect(waiting.startupMisses).toBeLessThanOrEqual(5);
+    addProcessor(prosa, stubFactory, 'stub-1', { services: ['ECHO'] });
+    await sleep(300);
+    await inj.quiesce();
+    const report = inj.report();
+    expect(report.responses).toBeGreaterThan(100);
+    expect(report.errors.unreachable).toBe(0);
+    expect(report.sent).toBe(report.responses + report.startupMisses);
+  });
+
+  it('counts a lost provider as unreachable errors, waits for it, and resumes when it is back', async () => {
+    prosa = quietBus();
+    const stub = addProcessor(prosa, stubFactory, 'stub-1', { services: ['ECHO'], latencyMs: 5 });
+    const inj = injector(prosa, { maxSpeed: 500, maxConcurrent: 4 });
+    await prosa.start();
+    await sleep(200);
+    stub.processor.runtime.actor.send({ type: 'proc.crash', crash: stub.processor.runtime.toCrash(new Error('boom')) });
+    await sleep(600); // restart delay is 100 ms
+    await inj.quiesce();
+    const report = inj.report();
+    expect(report.errors.unreachable).toBeGreaterThan(0);
+    expect(report.errors.unreachable).toBeLessThanOrEqual(4);
+    expect(report.responses).toBeGreaterThan(150);
+  });
+
+  it('quiesce stops sending and waits for the replies in flight; a stop after it ends nothing in shutdown', async () => {
+    prosa = quietBus();
+    addProcessor(prosa, stubFactory, 'stub-1', { services: ['ECHO'], latencyMs: 30 });
+    const inj = injector(prosa, { maxSpeed: 2000, maxConcurrent: 32 });
+    await prosa.start();
+    await sleep(300);
+    expect(inj.report().inFlight).toBeGreaterThan(0);
+    await inj.quiesce();
+    const quiet = inj.report();
+    expect(quiet.inFlight).toBe(0);
+    await sleep(50);
+    expect(inj.report().sent).toBe(quiet.sent);
+    await prosa.stop();
+    expect(prosa.stats().errors.shutdown).toBe(0);
+    expect(prosa.stats().responses).toBe(quiet.sent);
+  });
+
+  it('stops sending when the bus stops under it; every request settles', async () => {
+    prosa = quietBus();
+    addProcessor(prosa, stubFactory, 'stub-1', { services: ['ECHO'], latencyMs: 5 });
+    const inj = injector(prosa, { maxSpeed: 1000 });
+    await prosa.start();
+    await sleep(200);
+    await prosa.stop();
+    const report = inj.report();
+    expect(report.inFlight).toBe(0);
+    expect(report.sent).toBe(report.responses + Object.values(report.errors).reduce((a, b) => a + b, 0));
+    const sent = report.sent;
+    await sleep(50);
+    expect(inj.report().sent).toBe(sent);
+  });
+});
