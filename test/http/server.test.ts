@@ -1,6 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { routeSchema } from '../../src/processors/http/server/settings.js';
 import { ServiceError, SimpleStringTvf, type Prosa, type RequestInfo, type Tvf } from '../../src/index.js';
 import { deferred, sleep, testBus } from '../support/bus.js';
 import { addGateway, echo, httpClient, parseAnswer, rawExchange } from './support.js';
@@ -22,18 +24,20 @@ const DICT = {
   status: 9,
 };
 
+type RouteInput = z.input<typeof routeSchema>;
+
 const ROUTES = [
-  { method: 'POST', path: '/pay', service: 'PAYMENT', timeoutMs: 2_000 },
+  { method: 'POST' as const, path: '/pay', service: 'PAYMENT', timeoutMs: 2_000 },
   {
-    method: 'GET',
+    method: 'GET' as const,
     path: '/accounts/:id',
     service: 'ACCOUNT',
     params: { id: 'account' },
     query: { verbose: 'verbose' },
     headers: { 'X-Request-Id': 'requestId' },
   },
-  { method: 'PUT', path: '/accounts/:id', service: 'ACCOUNT', params: { id: 3 } },
-];
+  { method: 'PUT' as const, path: '/accounts/:id', service: 'ACCOUNT', params: { id: 3 } },
+] satisfies RouteInput[];
 
 /** A bus with an echoing stub for PAYMENT and ACCOUNT and a gateway in front of it. */
 async function gatewayOverEcho(settings: Record<string, unknown> = {}, stub = echo()) {

@@ -39,7 +39,7 @@ describe('http-server settings', () => {
     });
     const found = issues(result);
     expect(found).toContain('listen.port: Too big: expected number to be <=65535');
-    expect(found.some((line) => line.startsWith('dict: dictionary entry "other": id 1 is already named "amount"'))).toBe(true);
+    expect(found).toContain('dict: expected a dictionary with unique names and ids, found dictionary entry "other": id 1 is already named "amount"');
     expect(found.some((line) => line.startsWith('routes.2.path:'))).toBe(true);
   });
 
@@ -50,19 +50,21 @@ describe('http-server settings', () => {
         dict: { amount: 1 },
         statusField: 'status',
         routes: [
-          { method: 'get', path: '/a/:id', service: 'A', params: { id: 'nope', missing: 3 } },
+          { method: 'GET', path: '/a/:id', service: 'A', params: { id: 'nope', missing: 3 } },
           { method: 'GET', path: '/a/:id', service: 'B' },
+          { method: 'PUT', path: '/b/:x(^\\d+', service: 'C' },
         ],
         headersTimeoutMs: 5_000,
         requestTimeoutMs: 1_000,
       }),
     );
     expect(found).toEqual([
-      'requestTimeoutMs: requestTimeoutMs must be at least headersTimeoutMs',
-      "routes.0.path: params names 'missing', which path /a/:id does not declare (it has id)",
-      expect.stringMatching(/^routes\.1\.path: GET \/a\/:id: Method 'GET' already declared for route/),
-      "statusField: 'status' is not a field name in dict",
-      "routes.0.params.id: 'nope' is not a field name in dict",
+      'requestTimeoutMs: expected a number >= headersTimeoutMs (5000), found 1000',
+      'routes.0.params.missing: expected a parameter of path /a/:id (id), found "missing"',
+      'routes.1.path: expected a method + path no other route has, found GET /a/:id, already routes[0]',
+      expect.stringMatching(/^routes\.2\.path: expected a path the router accepts, found "\/b\/:x\(\^\\\\d\+" \(/),
+      'statusField: expected a field id or a name in dict (dict names amount), found "status"',
+      'routes.0.params.id: expected a field id or a name in dict (dict names amount), found "nope"',
     ]);
   });
 });
@@ -94,9 +96,9 @@ describe('http-client settings', () => {
         }),
       ),
     ).toEqual([
-      "services.0.params: placeholder ':id' of path /a/:id has no field in params",
-      "services.1.name: service 'A' is listed twice",
-      "services.1.params.id: path /b has no placeholder ':id'",
+      "services.0.params: expected a field for placeholder ':id' of path /a/:id, found none",
+      'services.1.name: expected a service name no other entry has, found "A", listed before',
+      'services.1.params.id: expected a placeholder of path /b, found "id"',
     ]);
   });
 });

@@ -38,9 +38,10 @@ export const dictSchema = dictDefinitionSchema
       new TvfDict(definition);
     } catch (error) {
       if (!(error instanceof TvfError)) throw error;
-      ctx.addIssue({ code: 'custom', message: error.message, input: definition });
+      addProblem(ctx, [], 'a dictionary with unique names and ids', error.message, definition);
     }
   })
+  .meta({ title: 'TVF dictionary' })
   .describe(
     'Names of the TVF fields in JSON bodies: `name: id`, or `name: { id, type, fields }` with a value type ' +
       '(string, unsigned, signed, byte, float, bytes, date, datetime, buffer) and a sub-dictionary for a nested buffer. ' +
@@ -51,7 +52,7 @@ export const dictSchema = dictDefinitionSchema
 export const bodyFormatSchema = z.enum(BODY_FORMATS);
 
 /** A field reference: a field id, or a name `dict` gives. */
-export const fieldRefSchema = z.union([fieldIdSchema, z.string().min(1)]);
+export const fieldRefSchema = z.union([fieldIdSchema, z.string().min(1)]).meta({ title: 'field id or dict name' });
 
 /** A field reference: an id, or a name of the dictionary. */
 export type FieldRef = z.output<typeof fieldRefSchema>;
@@ -62,11 +63,19 @@ export const headerNameSchema = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 /** A header value: visible characters, spaces and tabs, no line breaks. */
 export const headerValueSchema = z.string().regex(/^[\t\x20-\x7e\x80-\xff]*$/, 'not an HTTP header value');
 
-/** An HTTP method name (upper case). */
-export const methodSchema = z
-  .string()
-  .regex(/^[A-Za-z]+$/, 'not an HTTP method')
-  .transform((method) => method.toUpperCase());
+/** HTTP methods the kinds route and call. */
+export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+/** An HTTP method name, upper case. */
+export const methodSchema = z.enum(HTTP_METHODS);
+
+/**
+ * Adds a settings issue at `path` (relative to the schema being refined) in the loader's
+ * words: what the field should hold, and what it holds.
+ */
+export function addProblem(ctx: z.RefinementCtx, path: (string | number)[], expected: string, found: string, input: unknown): void {
+  ctx.addIssue({ code: 'custom', path, message: `expected ${expected}, found ${found}`, input, params: { expected, found } });
+}
 
 /**
  * The id `ref` stands for in `dict`, or `undefined` when `ref` is a name the dictionary
@@ -88,7 +97,9 @@ export function checkFieldRefs(
   for (const [path, ref] of refs) {
     if (typeof ref === 'number') continue;
     if (dict?.idOf(ref) === undefined) {
-      ctx.addIssue({ code: 'custom', path, message: `'${ref}' is not a field name in dict`, input: ref });
+      const names = dict?.entries().map((entry) => entry.name) ?? [];
+      const known = names.length === 0 ? 'dict names none' : `dict names ${names.slice(0, 8).join(', ')}${names.length > 8 ? ', ...' : ''}`;
+      addProblem(ctx, path, `a field id or a name in dict (${known})`, JSON.stringify(ref), ref);
     }
   }
 }

@@ -47,6 +47,23 @@ function headerText(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** What an http-client reports (`prosa run` shows it in its summary). */
+export interface HttpClientReport {
+  /** Always `'http-client'`: tells this report from other kinds'. */
+  kind: 'http-client';
+  /** The upstream origin. */
+  upstream: string;
+  /** Requests served since the processor was built. */
+  requests: number;
+  /** How they ended (a request that could not be sent counts as `protocol` or `timeout`). */
+  outcomes: { response: number; protocol: number; unreachable: number; timeout: number };
+}
+
+/** True when `value` is an {@link HttpClientReport}. */
+export function isHttpClientReport(value: unknown): value is HttpClientReport {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'http-client';
+}
+
 /** An http-client's adaptor. One per processor; it survives restarts. */
 export class HttpClientAdaptor implements Adaptor {
   private readonly settings: HttpClientSettings;
@@ -58,6 +75,12 @@ export class HttpClientAdaptor implements Adaptor {
   private readonly health: UpstreamHealth;
   private pool: Pool | undefined;
   private crashing = false;
+  private readonly counts: HttpClientReport = {
+    kind: 'http-client',
+    upstream: '',
+    requests: 0,
+    outcomes: { response: 0, protocol: 0, unreachable: 0, timeout: 0 },
+  };
 
   /** @throws Error for settings the schema would have refused. */
   constructor(settings: HttpClientSettings) {
@@ -66,6 +89,7 @@ export class HttpClientAdaptor implements Adaptor {
     this.routes = planUpstreamRoutes(settings, this.codec.dict);
     const url = new URL(settings.url);
     this.origin = url.origin;
+    this.counts.upstream = url.origin;
     const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
     const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
     this.probe = { host: hostname, port, path: settings.probe.path, timeoutMs: settings.probe.timeoutMs };
@@ -102,6 +126,24 @@ export class HttpClientAdaptor implements Adaptor {
 
   /** Calls the upstream for one request (see the module doc for the outcomes). */
   async processRequest(service: string, request: Tvf, ctx: ProcessorContext, info: RequestInfo): Promise<Tvf> {
+    this.counts.requests++;
+    try {
+      const reply = await this.call(service, request, ctx, info);
+      this.counts.outcomes.response++;
+      return reply;
+    } catch (error) {
+      const kind = error instanceof ServiceError ? error.kind : 'protocol';
+      if (kind === 'protocol' || kind === 'unreachable' || kind === 'timeout') this.counts.outcomes[kind]++;
+      throw error;
+    }
+  }
+
+  /** The requests served and how they ended, since the processor was built. */
+  report(): HttpClientReport {
+    return { ...this.counts, outcomes: { ...this.counts.outcomes } };
+  }
+
+  private async call(service: string, request: Tvf, ctx: ProcessorContext, info: RequestInfo): Promise<Tvf> {
     const route = this.routes.get(service);
     const pool = this.pool;
     if (route === undefined || pool === undefined) {

@@ -13,6 +13,6 @@ export const httpClientFactory = defineFactory({
   settings: httpClientSettingsSchema,
   create(settings) {
     const adaptor = new HttpClientAdaptor(settings);
-    return { services: adaptor.services, adaptor };
+    return { services: adaptor.services, adaptor, report: () => adaptor.report() };
   },
 });

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { MAX_TIMEOUT_MS } from '../../../actors/requests.js';
 import {
+  addProblem,
   bodyFormatSchema,
   checkFieldRefs,
   dictSchema,
@@ -35,7 +36,7 @@ export const clientServiceSchema = z.strictObject({
   path: upstreamPathSchema.describe(
     'Path (and query) called on the upstream, appended to the path of `url`. `:name` segments are filled from `params`.',
   ),
-  method: methodSchema.optional().describe('HTTP method for this service; defaults to the client\'s `method`.'),
+  method: methodSchema.optional().describe("HTTP method for this service; defaults to the client's `method`."),
   headers: headersSchema.default({}).describe('Headers for this service, over the client\'s `headers`.'),
   params: z
     .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), fieldRefSchema)
@@ -99,28 +100,18 @@ export const httpClientSettingsSchema = z
     const seen = new Set<string>();
     settings.services.forEach((service, index) => {
       if (seen.has(service.name)) {
-        ctx.addIssue({ code: 'custom', path: ['services', index, 'name'], message: `service '${service.name}' is listed twice`, input: service.name });
+        addProblem(ctx, ['services', index, 'name'], 'a service name no other entry has', `${JSON.stringify(service.name)}, listed before`, service.name);
       }
       seen.add(service.name);
       const placeholders = new Set([...service.path.matchAll(/\/:([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!));
       for (const name of Object.keys(service.params)) {
         if (!placeholders.has(name)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['services', index, 'params', name],
-            message: `path ${service.path} has no placeholder ':${name}'`,
-            input: name,
-          });
+          addProblem(ctx, ['services', index, 'params', name], `a placeholder of path ${service.path}`, JSON.stringify(name), name);
         }
       }
       for (const name of placeholders) {
         if (!(name in service.params)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['services', index, 'params'],
-            message: `placeholder ':${name}' of path ${service.path} has no field in params`,
-            input: service.params,
-          });
+          addProblem(ctx, ['services', index, 'params'], `a field for placeholder ':${name}' of path ${service.path}`, 'none', service.params);
         }
       }
     });

@@ -13,10 +13,28 @@ import { Gateway, type GatewayPlan } from './gateway.js';
 import { RouteTable } from './routes.js';
 import type { HttpServerSettings } from './settings.js';
 
+/** What an http-server reports (`prosa run` shows it in its summary). */
+export interface HttpServerReport {
+  /** Always `'http-server'`: tells this report from other kinds'. */
+  kind: 'http-server';
+  /** Where it listens now; undefined when it is not listening. */
+  url: string | undefined;
+  /** HTTP answers sent since the processor was built, by status class. */
+  answers: { '2xx': number; '3xx': number; '4xx': number; '5xx': number };
+  /** Exchanges received and not answered yet. */
+  inFlight: number;
+}
+
+/** True when `value` is an {@link HttpServerReport}. */
+export function isHttpServerReport(value: unknown): value is HttpServerReport {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'http-server';
+}
+
 /** An http-server's adaptor. One per processor; it survives restarts. */
 export class HttpServerAdaptor implements Adaptor {
   private readonly plan: GatewayPlan;
   private gateway: Gateway | undefined;
+  private quiesced = false;
 
   /**
    * Resolves the routes and the dictionary once.
@@ -28,7 +46,13 @@ export class HttpServerAdaptor implements Adaptor {
     if (settings.statusField !== undefined && statusField === undefined) {
       throw new TypeError(`statusField '${String(settings.statusField)}' is not a field name in dict`);
     }
-    this.plan = Object.freeze({ settings, routes: new RouteTable(settings.routes, codec.dict), codec, statusField });
+    this.plan = Object.freeze({
+      settings,
+      routes: new RouteTable(settings.routes, codec.dict),
+      codec,
+      statusField,
+      answers: [0, 0, 0, 0, 0, 0],
+    });
   }
 
   /** Where the current run listens (the port chosen when the settings say 0); undefined when not listening. */
@@ -41,13 +65,16 @@ export class HttpServerAdaptor implements Adaptor {
     return this.gateway?.exchangesInFlight ?? 0;
   }
 
-  /** Listens. A port in use is a recoverable crash (the bus retries with backoff); a bad address is fatal. */
+  /**
+   * Listens. A port in use is a recoverable crash (the bus retries with backoff); a bad
+   * address is fatal. After {@link HttpServerAdaptor.quiesce} it does not listen again.
+   */
   async init(ctx: ProcessorContext): Promise<void> {
+    if (this.quiesced) return;
     const gateway = new Gateway(this.plan, ctx);
     this.gateway = gateway;
-    const address = await gateway.listen();
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    ctx.logger.info({ url: `http://${host}:${address.port}`, routes: this.plan.settings.routes.length }, 'http-server listening');
+    await gateway.listen();
+    ctx.logger.info({ url: this.report().url, routes: this.plan.settings.routes.length }, 'http-server listening');
   }
 
   /** Never called: an http-server provides no services. */
@@ -60,5 +87,28 @@ export class HttpServerAdaptor implements Adaptor {
     const gateway = this.gateway;
     this.gateway = undefined;
     await gateway?.close(this.plan.settings.shutdownGraceMs);
+  }
+
+  /**
+   * Stops taking traffic ahead of the bus's own stop (an instance calls it first): the
+   * server closes gracefully as in `terminate`, and does not listen again. Resolves once
+   * the exchanges in flight are answered (or `shutdownGraceMs` passed).
+   */
+  async quiesce(): Promise<void> {
+    this.quiesced = true;
+    await this.terminate();
+  }
+
+  /** The current address and the answers counted so far. */
+  report(): HttpServerReport {
+    const address = this.address;
+    const host = address === undefined ? '' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const answers = this.plan.answers;
+    return {
+      kind: 'http-server',
+      url: address === undefined ? undefined : `http://${host}:${address.port}`,
+      answers: { '2xx': answers[2]!, '3xx': answers[3]!, '4xx': answers[4]!, '5xx': answers[5]! },
+      inFlight: this.exchangesInFlight,
+    };
   }
 }

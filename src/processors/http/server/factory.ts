@@ -13,6 +13,7 @@ export const httpServerFactory = defineFactory({
   version: '1',
   settings: httpServerSettingsSchema,
   create(settings) {
-    return { services: [], adaptor: new HttpServerAdaptor(settings) };
+    const adaptor = new HttpServerAdaptor(settings);
+    return { services: [], adaptor, report: () => adaptor.report(), quiesce: () => adaptor.quiesce() };
   },
 });

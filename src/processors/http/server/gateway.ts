@@ -30,6 +30,8 @@ export interface GatewayPlan {
   readonly codec: BodyCodec;
   /** Field id of the reply status, if any. */
   readonly statusField: number | undefined;
+  /** Answers sent, by status class (index 2 counts 2xx, ...): shared by every run. */
+  readonly answers: number[];
 }
 
 const JSON_TYPE = CONTENT_TYPES.json;
@@ -308,6 +310,7 @@ export class Gateway {
       if (close || this.stopping) res.setHeader('connection', 'close');
       res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
       res.end(body);
+      this.plan.answers[(status / 100) | 0]!++;
     }
     this.ended();
   }
@@ -329,6 +332,7 @@ export class Gateway {
     }
     const [status, kind, message] = clientErrorAnswer(error);
     const body = errorBody(kind, message);
+    this.plan.answers[(status / 100) | 0]!++;
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: ${JSON_TYPE}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
     );

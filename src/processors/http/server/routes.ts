@@ -81,25 +81,44 @@ function copies(map: Record<string, FieldRef>, dict: TvfDict, lowerCase: boolean
   });
 }
 
+/** One problem of a route list: where (under `routes`), what was expected, what was found. */
+export interface RouteProblem {
+  readonly path: (string | number)[];
+  readonly expected: string;
+  readonly found: string;
+}
+
 /**
- * Problems of a list of routes, as `[index, message]`: a path find-my-way refuses, a
- * method it does not know, a method + path given twice, a `params` entry the path does
- * not declare. Empty when the routes can make a table.
+ * Problems of a list of routes: a method + path given twice, a path find-my-way refuses,
+ * a `params` entry the path does not declare. Empty when the routes can make a table.
  */
-export function routeTableProblems(routes: readonly Pick<RouteDefinition, 'method' | 'path' | 'params'>[]): [number, string][] {
-  const problems: [number, string][] = [];
+export function routeTableProblems(routes: readonly Pick<RouteDefinition, 'method' | 'path' | 'params'>[]): RouteProblem[] {
+  const problems: RouteProblem[] = [];
   const router = newRouter();
+  const seen = new Map<string, number>();
   routes.forEach((route, index) => {
+    const key = `${route.method} ${route.path}`;
+    const earlier = seen.get(key);
+    if (earlier !== undefined) {
+      problems.push({ path: [index, 'path'], expected: 'a method + path no other route has', found: `${key}, already routes[${earlier}]` });
+      return;
+    }
+    seen.set(key, index);
     try {
       router.on(route.method as FindMyWay.HTTPMethod, route.path, ignore);
     } catch (error) {
-      problems.push([index, `${route.method} ${route.path}: ${error instanceof Error ? error.message : String(error)}`]);
+      const why = error instanceof Error ? error.message : String(error);
+      problems.push({ path: [index, 'path'], expected: 'a path the router accepts', found: `${JSON.stringify(route.path)} (${why})` });
       return;
     }
     const declared = router.findRoute(route.method as FindMyWay.HTTPMethod, route.path)?.params ?? [];
     for (const name of Object.keys(route.params)) {
       if (!declared.includes(name)) {
-        problems.push([index, `params names '${name}', which path ${route.path} does not declare (it has ${declared.length === 0 ? 'none' : declared.join(', ')})`]);
+        problems.push({
+          path: [index, 'params', name],
+          expected: `a parameter of path ${route.path} (${declared.length === 0 ? 'it has none' : declared.join(', ')})`,
+          found: JSON.stringify(name),
+        });
       }
     }
   });

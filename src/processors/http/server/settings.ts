@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { MAX_TIMEOUT_MS } from '../../../actors/requests.js';
 import {
+  addProblem,
   bodyFormatSchema,
   checkFieldRefs,
   dictSchema,
@@ -24,7 +25,7 @@ function durationMs(doc: string, defaultMs: number) {
 
 /** One route: `method` + `path` -> `service`. */
 export const routeSchema = z.strictObject({
-  method: methodSchema.default('POST').describe('HTTP method of the route (upper case), e.g. POST, GET, PUT.'),
+  method: methodSchema.default('POST').describe('HTTP method of the route.'),
   path: z
     .string()
     .startsWith('/')
@@ -126,15 +127,10 @@ export const httpServerSettingsSchema = z
   })
   .superRefine((settings, ctx) => {
     if (settings.requestTimeoutMs < settings.headersTimeoutMs) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['requestTimeoutMs'],
-        message: 'requestTimeoutMs must be at least headersTimeoutMs',
-        input: settings.requestTimeoutMs,
-      });
+      addProblem(ctx, ['requestTimeoutMs'], `a number >= headersTimeoutMs (${settings.headersTimeoutMs})`, String(settings.requestTimeoutMs), settings.requestTimeoutMs);
     }
-    for (const [index, message] of routeTableProblems(settings.routes)) {
-      ctx.addIssue({ code: 'custom', path: ['routes', index, 'path'], message, input: settings.routes[index]?.path });
+    for (const problem of routeTableProblems(settings.routes)) {
+      addProblem(ctx, ['routes', ...problem.path], problem.expected, problem.found, undefined);
     }
     const dict = tryDict(settings.dict);
     if (dict === undefined) return; // dictSchema reports it
