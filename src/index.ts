@@ -4,5 +4,7 @@
 export * from './tvf/index.js';
 export * from './machines/index.js';
 export * from './actors/index.js';
+export * from './observability/index.js';
+export * from './directives/index.js';
 export * from './config/index.js';
 export * from './processors/index.js';

@@ -3,6 +3,7 @@
  * Each method may return a value or a promise (ProSA's MaybeAsync).
  */
 import type { Logger } from 'pino';
+import type { AnyActorLogic } from 'xstate';
 import type { Tvf } from '../tvf/tvf.js';
 import type { RestartPolicy } from '../machines/restart-policy.js';
 import type { RequestOptions } from './requests.js';
@@ -77,6 +78,37 @@ export interface Adaptor {
   terminate?(ctx: ProcessorContext): MaybePromise<void>;
 }
 
+/**
+ * A directive as the bus sees it (src/directives gives directives their full type): its
+ * kind and its equivalence key.
+ */
+export interface DirectiveShape {
+  /** Directive kind (`LookupService`, `LoadProcessor`, ...). */
+  readonly kind: string;
+  /** Equivalence key within the kind: equal keys share one directive instance. */
+  readonly key: string;
+}
+
+/** A resolver as the bus sees it (src/directives gives resolvers their full type). */
+export interface ResolverShape {
+  /** Name in logs and reports. */
+  readonly name: string;
+  /** The actor logic the directive layer starts, with the resolver handle as its input. */
+  readonly logic: AnyActorLogic;
+}
+
+/**
+ * How a processor handles directives: called once per directive instance while the
+ * processor serves (for instances that exist when it starts serving, and for each new
+ * one after), with the context of its current run. Returns the resolvers to start for
+ * that directive, or nothing when the processor does not handle it. Must not block; a
+ * throw counts as "does not handle" and is logged.
+ */
+export type DirectiveHandler = (
+  directive: DirectiveShape,
+  ctx: ProcessorContext,
+) => readonly ResolverShape[] | undefined | void;
+
 /** How to build a processor: `prosa.processor(name, spec)`. */
 export interface ProcessorSpec {
   /**
@@ -104,4 +136,11 @@ export interface ProcessorSpec {
   initTimeoutMs?: number;
   /** Logger for this processor; defaults to a child of the bus logger with `proc` bound. */
   logger?: Logger;
+  /**
+   * Answers directives with resolvers (see {@link DirectiveHandler}). The resolvers of a
+   * processor run only while it serves: when it leaves `serving` (crash, stop) they are
+   * stopped and the values they gave are removed.
+   * @defaultValue none: the processor handles no directive
+   */
+  directives?: DirectiveHandler;
 }

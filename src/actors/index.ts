@@ -1,6 +1,15 @@
 export { createProsa, Prosa, type ProsaOptions, type ProsaEvents, type ProsaState } from './prosa.js';
 export { Processor, type InspectOption, DEFAULT_MAX_IN_FLIGHT, DEFAULT_INIT_TIMEOUT_MS } from './processor.js';
-export type { Adaptor, ProcessorContext, ProcessorSpec, MaybePromise, RequestInfo } from './adaptor.js';
+export type {
+  Adaptor,
+  ProcessorContext,
+  ProcessorSpec,
+  MaybePromise,
+  RequestInfo,
+  DirectiveHandler,
+  DirectiveShape,
+  ResolverShape,
+} from './adaptor.js';
 export {
   ServiceError,
   ProcessorError,

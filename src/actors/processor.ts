@@ -17,7 +17,7 @@ import {
 } from '../machines/processor.machine.js';
 import type { MainEvent } from '../machines/main.machine.js';
 import { restartPolicy } from '../machines/restart-policy.js';
-import type { Adaptor, ProcessorContext, ProcessorSpec } from './adaptor.js';
+import type { Adaptor, DirectiveHandler, DirectiveShape, ProcessorContext, ProcessorSpec, ResolverShape } from './adaptor.js';
 import { BusError, ProcessorError, ServiceError } from './errors.js';
 import { failInFlight, type Provider, type RequestMsg } from './msg.js';
 import type { RequestOptions, Requests } from './requests.js';
@@ -32,6 +32,8 @@ export interface ProcessorHost {
   readonly table: ServiceTableView;
   readonly logger: Logger;
   readonly inspect: InspectOption | undefined;
+  /** What a log shows of a payload; undefined leaves payloads out of logs. */
+  readonly maskPayload: ((service: string, payload: Tvf) => unknown) | undefined;
   readonly drainGraceMs: number;
   readonly terminateTimeoutMs: number;
   /** Sends a lifecycle event to Main. */
@@ -89,6 +91,8 @@ export class ProcessorRuntime implements Provider, ProcessorPorts {
 
   private readonly host: ProcessorHost;
   private readonly adaptor: Adaptor;
+  /** @internal */
+  readonly directiveHandler: DirectiveHandler | undefined;
   private readonly initTimeoutMs: number;
   private mailbox: AnyActorRef | null = null;
   /** The current run of the adaptor; undefined before the first init. */
@@ -100,6 +104,8 @@ export class ProcessorRuntime implements Provider, ProcessorPorts {
   private runId = 0;
   private drainWatch = false;
   private settledOnce = false;
+  /** Trace each request and reply: decided at each init, not per request. */
+  private traceRequests = false;
   private readonly receiveRequest = (event: { type: string }) => this.handle_(event as RequestMsg);
 
   constructor(host: ProcessorHost, name: string, spec: ProcessorSpec) {
@@ -109,6 +115,10 @@ export class ProcessorRuntime implements Provider, ProcessorPorts {
     this.host = host;
     this.processor = name;
     this.adaptor = spec.adaptor;
+    if (spec.directives !== undefined && typeof spec.directives !== 'function') {
+      throw new BusError('InvalidOption', `processor '${name}': directives must be a function`);
+    }
+    this.directiveHandler = spec.directives;
     this.services = Object.freeze([...new Set(spec.services ?? [])]);
     for (const service of this.services) {
       if (typeof service !== 'string' || service.length === 0) {
@@ -165,6 +175,18 @@ export class ProcessorRuntime implements Provider, ProcessorPorts {
     return host.requests.send(host.table.lookup(service), service, payload, options, this.processor);
   }
 
+  /** Asks the processor's directive handler, with the current run's context; a throw is logged and counts as none. */
+  resolversFor(directive: DirectiveShape): readonly ResolverShape[] {
+    const handler = this.directiveHandler;
+    if (handler === undefined) return [];
+    try {
+      return handler(directive, this.ctx) ?? [];
+    } catch (error) {
+      this.logger.warn({ err: error, directive: directive.kind }, 'directive handler failed');
+      return [];
+    }
+  }
+
   /** A short form for the inspector: the ports hold the whole runtime. */
   toJSON(): { processor: string } {
     return { processor: this.processor };
@@ -185,6 +207,7 @@ export class ProcessorRuntime implements Provider, ProcessorPorts {
   // ProcessorPorts -----------------------------------------------------------
 
   async init(): Promise<void> {
+    this.traceRequests = this.logger.isLevelEnabled('trace');
     this.run = new AbortController();
     this.ctx = this.makeContext(this.run);
     const init = this.adaptor.init;
@@ -265,6 +288,7 @@ export class ProcessorRuntime implements Provider, ProcessorPorts {
 
   /** The mailbox's receive handler: hands one request to the adaptor. */
   private handle_(msg: RequestMsg): void {
+    if (this.traceRequests) this.trace(msg, msg.payload, 'request');
     let result: unknown;
     try {
       result = this.adaptor.processRequest(msg.service, msg.payload, this.ctx, msg);
@@ -283,12 +307,15 @@ export class ProcessorRuntime implements Provider, ProcessorPorts {
   }
 
   private reply(msg: RequestMsg, reply: unknown): void {
-    if (isTvf(reply)) msg.respond(reply);
-    else this.protocolFailure(msg, new TypeError(`processRequest returned ${describe(reply)}, not a Tvf`));
+    if (isTvf(reply)) {
+      if (this.traceRequests) this.trace(msg, reply, 'reply');
+      msg.respond(reply);
+    } else this.protocolFailure(msg, new TypeError(`processRequest returned ${describe(reply)}, not a Tvf`));
   }
 
   private protocolFailure(msg: RequestMsg, error: unknown): void {
     if (msg.settled) return; // the request already timed out or its provider crashed
+    if (this.traceRequests) this.logger.trace({ service: msg.service, id: msg.id, err: error }, 'request failed');
     if (error instanceof ServiceError) {
       // The adaptor chose the kind (an upstream unreachable, a timeout): keep it and its
       // detail, but name this request's service and this processor.
@@ -296,6 +323,18 @@ export class ProcessorRuntime implements Provider, ProcessorPorts {
       return;
     }
     msg.fail(new ServiceError('protocol', msg.service, this.processor, `adaptor failed: ${describe(error)}`, error));
+  }
+
+  /**
+   * One trace line per request and per reply (level `trace`, checked once per run). The
+   * payload shows only through the bus's `maskPayload`; without it, it is left out.
+   */
+  private trace(msg: RequestMsg, payload: Tvf, what: 'request' | 'reply'): void {
+    const mask = this.host.maskPayload;
+    this.logger.trace(
+      { service: msg.service, id: msg.id, origin: msg.origin, payload: mask === undefined ? undefined : mask(msg.service, payload) },
+      what,
+    );
   }
 
   private makeContext(run: AbortController): ProcessorContext {
@@ -370,6 +409,21 @@ export class Processor {
   subscribe(listener: (state: ProcessorState) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** True when the processor was given a directive handler (`ProcessorSpec.directives`). */
+  get handlesDirectives(): boolean {
+    return this.runtime.directiveHandler !== undefined;
+  }
+
+  /**
+   * The resolvers this processor gives for `directive` (its `ProcessorSpec.directives`
+   * handler, called with the context of its current run); empty when it has no handler,
+   * does not handle the directive, or the handler throws (logged). The directive layer
+   * calls it while the processor serves.
+   */
+  resolversFor(directive: DirectiveShape): readonly ResolverShape[] {
+    return this.runtime.resolversFor(directive);
   }
 
   /** Sends a request as this processor. Same contract as `ProcessorContext.request`. */

@@ -32,6 +32,12 @@ export interface ProsaOptions {
    * logger at the level of `PROSA_LOG_LEVEL`, else `info`.
    */
   logger?: Logger;
+  /**
+   * What a log line shows of a request's or reply's payload (processors log each request
+   * and reply at level `trace`): typically a masked copy, e.g. observability's
+   * `PayloadMasks.mask`. Without it, payloads never appear in the bus's logs.
+   */
+  maskPayload?: (service: string, payload: Tvf) => unknown;
   /** XState inspection observer, passed to Main and every processor actor (e.g. `@statelyai/inspect`). */
   inspect?: InspectOption;
   /** How the bus stops. */
@@ -57,7 +63,7 @@ export interface ProsaOptions {
    * @defaultValue 10
    */
   deadlineTickMs?: number;
-  /** Hooks called as requests settle (metrics). */
+  /** Hooks called as requests settle (metrics). More can be added later with `observe`. */
   observer?: BusObserver;
 }
 
@@ -69,12 +75,18 @@ export type ProsaEvents = {
   table: { version: number };
   /** Main changed lifecycle state. */
   'main.state': { state: MainState };
+  /** A processor left the bus (`remove()` finished): its name is free again. */
+  'processor.removed': { processor: Processor; state: ProcessorState };
 };
 
 /** State of a bus: Main's, or `created` before `start()`. */
 export type ProsaState = 'created' | MainState;
 
-/** @internal processor state -> how its arrival is logged */
+/**
+ * @internal processor state -> the level its arrival is logged at: `registered` (serving),
+ * `stopped` and `restarting in N ms` at info, `crashed: cause` at warn, `failed` at error,
+ * the passing states at debug.
+ */
 const LIFECYCLE_LOG: Partial<Record<ProcessorState, 'info' | 'warn' | 'error' | 'debug'>> = {
   serving: 'info',
   crashed: 'warn',
@@ -129,11 +141,17 @@ export class Prosa {
       table: this.table,
       logger: this.logger,
       inspect: options.inspect,
+      maskPayload: options.maskPayload,
       drainGraceMs: graceMs,
       terminateTimeoutMs,
       toMain: (event) => this.main?.send(event),
       stateChanged: (processor, state, previous) => this.processorStateChanged(processor, state, previous),
     };
+  }
+
+  /** The XState inspection observer the bus passes to its actors (the `inspect` option), if any. */
+  get inspect(): InspectOption | undefined {
+    return this.host.inspect;
   }
 
   /** Main's lifecycle state, or `created` before `start()`. */
@@ -196,7 +214,10 @@ export class Prosa {
       final = await runtime.handle.when('stopped', 'failed');
     }
     runtime.actor.stop();
-    if (this.runtimes.get(name) === runtime) this.runtimes.delete(name);
+    if (this.runtimes.get(name) === runtime) {
+      this.runtimes.delete(name);
+      this.events.emit('processor.removed', { processor: runtime.handle, state: final });
+    }
     return final;
   }
 
@@ -250,6 +271,16 @@ export class Prosa {
   /** Service name -> provider processor names, as of now. */
   services(): Record<string, string[]> {
     return this.table.snapshot();
+  }
+
+  /**
+   * Adds a request observer (metrics) to a bus that already exists, running or not; it
+   * sees the requests that settle from now on. Returns the function that removes it
+   * (idempotent). Observers are called synchronously on the hot path, in the order they
+   * were added: keep them cheap, and never throw.
+   */
+  observe(observer: BusObserver): () => void {
+    return this.requests.addObserver(observer);
   }
 
   /** Request counters since the bus was created. */
@@ -339,28 +370,43 @@ export class Prosa {
   private processorStateChanged(processor: Processor, state: ProcessorState, previous: ProcessorState): void {
     const level = LIFECYCLE_LOG[state] ?? 'debug';
     const logger = processor.runtime.logger;
+    // Each lifecycle change is logged once; the message is built only when its level is on.
     if (logger.isLevelEnabled(level)) {
       const runtime = processor.runtime;
       const context = runtime.actor.getSnapshot().context;
+      const crash = context.lastCrash;
       switch (state) {
         case 'serving':
-          logger.info({ services: runtime.services }, 'serving');
+          logger.info({ services: runtime.services, from: previous }, 'registered');
           break;
         case 'crashed':
-          logger.warn({ err: context.lastCrash?.error, from: previous }, 'crashed');
+          logger.warn({ err: crash?.error, from: previous, recoverable: crash?.recoverable }, `crashed: ${describeCause(crash?.error)}`);
           break;
         case 'restarting':
-          logger.info({ delayMs: context.restartDelayMs }, `restarting in ${context.restartDelayMs} ms`);
+          logger.info(
+            { delayMs: context.restartDelayMs, attempt: context.consecutiveCrashes },
+            `restarting in ${context.restartDelayMs} ms`,
+          );
           break;
-        case 'failed':
-          logger.error({ err: context.lastCrash?.error }, 'failed for good');
+        case 'failed': {
+          const why = crash?.recoverable === false
+            ? 'fatal error'
+            : `restart budget spent (${context.crashTimes.length} crashes within ${context.restart.windowMs} ms)`;
+          logger.error({ err: crash?.error, from: previous }, `failed: ${why}: ${describeCause(crash?.error)}`);
           break;
+        }
         default:
           logger[level]({ from: previous }, state);
       }
     }
     this.events.emit('processor.state', { processor, state, previous });
   }
+}
+
+/** The one-line cause of a crash, for a log message. */
+function describeCause(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return error === undefined ? 'unknown cause' : String(error);
 }
 
 /** Creates a bus. Nothing runs until `start()`. */

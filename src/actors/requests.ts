@@ -61,6 +61,22 @@ function invalidTimeout(service: string, timeoutMs: unknown): Promise<never> {
   );
 }
 
+/**
+ * The observer the hot path calls: none, the only one, or a fan-out over a fixed list
+ * (changed only by replacing the list, so a fan-out in progress is never disturbed).
+ */
+function observerOf(observers: readonly BusObserver[]): BusObserver | undefined {
+  if (observers.length <= 1) return observers[0];
+  return {
+    requestSettled(service, outcome, elapsedMs, processor, remote) {
+      for (const observer of observers) observer.requestSettled?.(service, outcome, elapsedMs, processor, remote);
+    },
+    lateReply(service, processor) {
+      for (const observer of observers) observer.lateReply?.(service, processor);
+    },
+  };
+}
+
 /** Sends and tracks the requests of one bus. */
 export class Requests implements SettleSink {
   /** Counters; read them with {@link Requests.stats}. */
@@ -73,13 +89,17 @@ export class Requests implements SettleSink {
   };
   private nextId = 1;
   private readonly wheel: DeadlineWheel;
-  private readonly observer: BusObserver | undefined;
+  /** The one observer called per request: the only one, or a fan-out over several. */
+  private observer: BusObserver | undefined;
+  /** Every observer, in the order they were added. */
+  private observers: readonly BusObserver[];
   private readonly defaultTimeoutMs: number;
   /** When set, new requests fail at once with `shutdown`. */
   closed = false;
 
   constructor(defaultTimeoutMs: number, tickMs: number, observer: BusObserver | undefined) {
     this.defaultTimeoutMs = defaultTimeoutMs;
+    this.observers = observer === undefined ? [] : [observer];
     this.observer = observer;
     this.wheel = new DeadlineWheel(tickMs, () => performance.now(), (msg) => this.expire(msg));
   }
@@ -116,6 +136,21 @@ export class Requests implements SettleSink {
     this.wheel.schedule(msg);
     msg.deliverTo(provider);
     return reply;
+  }
+
+  /**
+   * Adds an observer; returns the function that removes it (safe to call twice). With one
+   * observer the hot path calls it directly; with several, a fan-out calls each in turn.
+   */
+  addObserver(observer: BusObserver): () => void {
+    this.observers = [...this.observers, observer];
+    this.observer = observerOf(this.observers);
+    return () => {
+      const index = this.observers.indexOf(observer);
+      if (index < 0) return;
+      this.observers = this.observers.filter((_, i) => i !== index);
+      this.observer = observerOf(this.observers);
+    };
   }
 
   /** A copy of the counters. */

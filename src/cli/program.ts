@@ -6,6 +6,8 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { defaultKinds } from '../processors/builtins.js';
+import { DEFAULT_INSPECTOR_PORT } from '../observability/inspector-server.js';
+import { parsePort } from '../observability/run-options.js';
 import { ExitCode } from './exit-codes.js';
 import { kindsCommand } from './kinds.js';
 import type { CommandIo } from './io.js';
@@ -13,6 +15,16 @@ import { runCommand } from './run.js';
 import { validateCommand } from './validate.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+function port(flag: string, hint = ''): (text: string) => number {
+  return (text) => {
+    try {
+      return parsePort(flag, text);
+    } catch {
+      throw new InvalidArgumentError(`expected a port, an integer in 0..65535.${hint}`);
+    }
+  };
+}
 
 function positiveSeconds(text: string): number {
   const value = Number(text);
@@ -37,15 +49,52 @@ export function prosaProgram(io: CommandIo, result: { code: number }): Command {
     .command('run')
     .description(
       'Run an instance until --duration is over or SIGINT/SIGTERM arrives, then stop it gracefully and print a summary.\n' +
-        'Without a file, runs the embedded default: an injector driving a stub.',
+        'Without a file, runs the embedded default: an injector driving a stub.\n' +
+        'With a file, SIGHUP re-applies it as a diff (new processors start, removed ones drain and stop, changed ones\n' +
+        'are replaced, the rest keep serving); an invalid file is refused with every issue and the instance runs on.',
     )
     .argument('[file]', 'settings file (YAML or JSON)')
     .addOption(new Option('-d, --duration <seconds>', 'stop after this many seconds').argParser(positiveSeconds))
     .option('--json', 'print the summary as one JSON object on stdout')
     .option('--no-status', 'no live status line (nor periodic status log)')
-    .action(async (file: string | undefined, options: { duration?: number; json?: boolean; status: boolean }) => {
-      result.code = await runCommand({ file, durationS: options.duration, json: options.json, status: options.status }, io);
-    });
+    .addOption(
+      new Option('--metrics-port <port>', 'serve /metrics and /health on this port (127.0.0.1 unless metrics.host says otherwise)').argParser(
+        port('--metrics-port'),
+      ),
+    )
+    .addOption(
+      new Option('--inspect [port]', `watch the lifecycles live in the Stately inspector: serves its page on 127.0.0.1 (port ${DEFAULT_INSPECTOR_PORT} unless given)`).argParser(
+        port('--inspect', ' (a settings file goes before --inspect: prosa run file.yaml --inspect)'),
+      ),
+    )
+    .option('--inspect-requests', 'with --inspect, show every request in the inspector too (heavy)')
+    .option('-w, --watch', 're-apply the settings file whenever it changes (as SIGHUP does)')
+    .action(
+      async (
+        file: string | undefined,
+        options: {
+          duration?: number;
+          json?: boolean;
+          status: boolean;
+          watch?: boolean;
+          metricsPort?: number;
+          inspect?: number | true;
+          inspectRequests?: boolean;
+        },
+      ) => {
+        result.code = await runCommand(
+          {
+            file,
+            durationS: options.duration,
+            json: options.json,
+            status: options.status,
+            watch: options.watch,
+            observability: { metricsPort: options.metricsPort, inspect: options.inspect, inspectRequests: options.inspectRequests },
+          },
+          io,
+        );
+      },
+    );
 
   program
     .command('validate')

@@ -1,15 +1,20 @@
 /**
  * `prosa run [file]`: runs an instance from a settings file (or the embedded default)
  * until `--duration` is over, SIGINT or SIGTERM arrives, or a processor fails for good;
- * then stops it gracefully and prints the summary.
+ * then stops it gracefully and prints the summary. With a file, SIGHUP re-applies it
+ * (a diff: see `Instance.apply`), and `--watch` re-applies it whenever it changes.
  */
 import { buildInstance, type Instance } from '../config/instance.js';
 import type { KindRegistry } from '../config/registry.js';
+import { liveReload, type LiveReload } from '../config/live-reload.js';
 import { loadSettings, parseSettings } from '../config/load.js';
 import { SettingsError } from '../config/settings-error.js';
 import type { InstanceSettings } from '../config/settings-schema.js';
 import { LatencyRecorder } from '../processors/inj/latency-recorder.js';
 import { defaultKinds } from '../processors/builtins.js';
+import { Observability } from '../observability/observability.js';
+import { payloadMasksOf } from '../observability/payload-masks.js';
+import { observabilityOptions, type ObservabilityFlags } from '../observability/run-options.js';
 import { DEFAULT_SETTINGS_SOURCE, DEFAULT_SETTINGS_YAML } from './default-settings.js';
 import { ExitCode } from './exit-codes.js';
 import { cliLogger } from './logger.js';
@@ -36,6 +41,17 @@ export interface RunOptions {
    */
   statusIntervalMs?: number;
   /**
+   * Metrics endpoint and inspector: `--metrics-port`, `--inspect [port]`,
+   * `--inspect-requests`. The settings' `metrics` section serves metrics too.
+   */
+  observability?: ObservabilityFlags;
+  /**
+   * Re-apply the settings file whenever it changes (SIGHUP re-applies it in any case).
+   * Needs `file`.
+   * @defaultValue false
+   */
+  watch?: boolean;
+  /**
    * The processor kinds the settings may use.
    * @defaultValue `defaultKinds()`, the built-in kinds
    */
@@ -52,10 +68,14 @@ async function readSettings(options: RunOptions, kinds: KindRegistry, io: Comman
 
 /**
  * Runs the instance; resolves with the exit code once it has stopped and the summary is
- * printed: 0 on a clean stop, 1 when a processor failed for good, 3 for invalid
- * settings. Every timer and signal handler it set is gone when it resolves.
+ * printed: 0 on a clean stop, 1 when a processor failed for good (or the metrics or
+ * inspector port is taken), 3 for invalid settings. Every timer and signal handler it set is gone when it resolves.
  */
 export async function runCommand(options: RunOptions, io: CommandIo): Promise<number> {
+  if (options.watch === true && options.file === undefined) {
+    io.stderr.write('prosa run: --watch needs a settings file\n');
+    return ExitCode.Usage;
+  }
   const kinds = options.kinds ?? defaultKinds();
   let settings: InstanceSettings;
   try {
@@ -67,13 +87,23 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
   }
 
   const tty = options.status !== false && io.stderr.isTTY === true ? new TtyLine(io.stderr) : undefined;
-  const logger = cliLogger(settings.name, settings.log.level, io.stderr, tty);
+  const masks = payloadMasksOf(settings.services);
+  const logger = cliLogger(settings.name, settings.log.level, io.stderr, tty, { format: settings.log.format, masks });
   const latency = new LatencyRecorder();
+  let observability: Observability;
+  try {
+    observability = await Observability.start({ ...observabilityOptions(settings, options.observability), logger, masks });
+  } catch (error) {
+    io.stderr.write(`prosa: cannot start the inspector: ${describeError(error)}\n`);
+    return ExitCode.Failed;
+  }
   let instance: Instance;
   try {
     instance = buildInstance(settings, {
       kinds,
       logger,
+      inspect: observability.inspect,
+      maskPayload: observability.maskPayload,
       observer: {
         requestSettled: (_service, outcome, elapsedMs) => {
           if (outcome === 'response') latency.record(elapsedMs);
@@ -81,9 +111,18 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
       },
     });
   } catch (error) {
+    await observability.close();
     if (!(error instanceof SettingsError)) throw error;
     io.stderr.write(`${error.message}\n`);
     return ExitCode.InvalidSettings;
+  }
+  try {
+    await observability.attach(instance.prosa);
+  } catch (error) {
+    await instance.stop('error');
+    await observability.close();
+    io.stderr.write(`prosa: cannot serve metrics: ${describeError(error)}\n`);
+    return ExitCode.Failed;
   }
 
   // Everything below is undone in `finally`: the process must be able to exit.
@@ -108,14 +147,20 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
     options.status === false ? undefined : new StatusReporter(instance, { tty, logger, intervalMs: options.statusIntervalMs });
 
   const startedAt = performance.now();
+  let reload: LiveReload | undefined;
   try {
     if (options.durationS !== undefined) {
       durationTimer = setTimeout(() => stopRequested!('duration'), options.durationS * 1_000);
     }
     await instance.start();
+    if (options.file !== undefined) {
+      // SIGHUP re-applies the file on demand; --watch on every change. Each apply is logged.
+      reload = liveReload(instance, { file: options.file, kinds, env: io.env, logger, watch: options.watch === true });
+    }
     status?.start();
     const reason = await stopReason;
     stopping = true;
+    reload?.close();
     status?.stop();
     logger.info({ reason }, 'stopping');
     await instance.stop(reason);
@@ -125,10 +170,16 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
     io.stdout.write(options.json === true ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary)}\n`);
     return exitCode;
   } finally {
+    reload?.close();
     clearTimeout(durationTimer);
     status?.stop();
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
     instance.prosa.events.off('processor.state', onProcessorState);
     await instance.stop('error');
+    await observability.close();
   }
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -39,3 +39,4 @@ export { parseSettingsText, type SettingsText } from './settings-text.js';
 export { serviceDirectory, type ServiceDirectory } from './service-directory.js';
 export { Instance, buildInstance, createInstance, type BuildOptions, type InstanceProcessor } from './instance.js';
 export { describeFields, type FieldDoc } from './describe.js';
+export { liveReload, type LiveReload, type LiveReloadOptions, type ReloadOutcome, type ReloadTrigger } from './live-reload.js';

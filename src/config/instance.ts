@@ -1,12 +1,26 @@
 /**
  * Instance: a bus and its processors built from validated settings through the kind
- * factories, with a stop that first quiets the processors that generate traffic.
+ * factories, with a stop that first quiets the processors that generate traffic, and
+ * live reconfiguration (`apply`). Every processor is built by a `LoadProcessor`
+ * directive, held by the instance's `ApplySettings` directive (src/directives): the
+ * first build and every later apply go through the same path.
  */
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { createProsa, type Prosa } from '../actors/prosa.js';
-import type { InspectOption, Processor } from '../actors/processor.js';
+import type { InspectOption } from '../actors/processor.js';
 import type { BusObserver } from '../actors/requests.js';
+import type { Tvf } from '../tvf/tvf.js';
+import { createLogger } from '../observability/logger.js';
+import { payloadMasksOf, type PayloadMasks } from '../observability/payload-masks.js';
 import type { FactoryProduct } from './factory.js';
+import { createDirectives, type Directives } from '../directives/directives.js';
+import { LoadProcessorError, loadProcessorHandler, type LoadedProcessor } from '../directives/load-processor.js';
+import {
+  applySettingsHandler,
+  LiveSettings,
+  type ApplyOptions,
+  type ApplyReport,
+} from '../directives/apply-settings.js';
 import type { KindRegistry } from './registry.js';
 import { serviceDirectory } from './service-directory.js';
 import { formatPath, SettingsError, settingsIssue, type SettingsIssue } from './settings-error.js';
@@ -20,40 +34,64 @@ export interface BuildOptions {
   /**
    * The bus logger; each processor gets a child with `proc` bound (at its own `log.level`
    * when the settings give one).
-   * @defaultValue a pino logger on stdout at the settings' `log.level`
+   * @defaultValue a pino logger on stdout at the settings' `log.level` and `log.format`,
+   *   masking the `services`' sensitive fields
    */
   logger?: Logger;
+  /**
+   * What a log shows of a payload (the bus's `maskPayload`).
+   * @defaultValue the masks of the settings' `services`
+   */
+  maskPayload?: (service: string, payload: Tvf) => unknown;
   /** XState inspection observer, passed to every actor. */
   inspect?: InspectOption;
   /** Hooks called as requests settle (metrics, run summaries). */
   observer?: BusObserver;
 }
 
-/** One processor of an instance. */
-export interface InstanceProcessor {
-  /** Its settings, validated. */
-  readonly settings: ProcessorSettings;
-  /** Its handle on the bus. */
-  readonly processor: Processor;
-  /** What its factory built. */
-  readonly product: FactoryProduct;
-}
+/** One processor of an instance: its settings entry, its handle on the bus, what its factory built. */
+export type InstanceProcessor = LoadedProcessor;
 
 /** A bus with its processors, built from settings. */
 export class Instance {
   /** The bus. */
   readonly prosa: Prosa;
-  /** The settings it was built from. */
-  readonly settings: InstanceSettings;
-  /** Its processors by name, in settings order. */
-  readonly processors: ReadonlyMap<string, InstanceProcessor>;
+  /** The directives of the bus: the instance's `ApplySettings` and `LoadProcessor`s live there. */
+  readonly directives: Directives;
+  private readonly live: LiveSettings;
   private stopping: Promise<void> | undefined;
 
   /** @internal use {@link buildInstance} */
-  constructor(prosa: Prosa, settings: InstanceSettings, processors: ReadonlyMap<string, InstanceProcessor>) {
+  constructor(prosa: Prosa, directives: Directives, live: LiveSettings) {
     this.prosa = prosa;
-    this.settings = settings;
-    this.processors = processors;
+    this.directives = directives;
+    this.live = live;
+  }
+
+  /** The settings applied last (those it was built from, until `apply`). */
+  get settings(): InstanceSettings {
+    return this.live.settings;
+  }
+
+  /**
+   * Its processors by name, in settings order, as of now (after an `apply`, the new set).
+   * Once stopped, the last set with their final states.
+   */
+  get processors(): ReadonlyMap<string, InstanceProcessor> {
+    return this.live.processors();
+  }
+
+  /**
+   * Applies changed settings as a diff (see `LiveSettings.apply`): new processors start,
+   * removed ones are quieted, drained and stopped, changed ones (any field of their entry
+   * differs) are replaced, untouched ones keep serving without a blip. Resolves with what
+   * changed; logs it. Instance-level sections (`name`, `shutdown`, ...) take effect only
+   * on a restart: the report lists those that changed. `settings` must be validated
+   * (`loadSettings`, `validateSettings`). Applies run one at a time. Once the instance
+   * stops, an apply rejects with a `DirectiveError` `Closed`.
+   */
+  apply(settings: InstanceSettings, options?: ApplyOptions): Promise<ApplyReport> {
+    return this.live.apply(settings, options);
   }
 
   /** Starts the bus: resolves once every processor settled its first start (`Prosa.start`). */
@@ -108,48 +146,43 @@ function describeError(error: unknown): string {
  * half-built bus is then stopped.
  */
 export function buildInstance(settings: InstanceSettings, options: BuildOptions): Instance {
-  const logger = options.logger ?? pino({ name: settings.name, level: settings.log.level });
+  let masks: PayloadMasks | undefined;
+  const masksOf = () => (masks ??= payloadMasksOf(settings.services));
+  const logger =
+    options.logger ?? createLogger({ name: settings.name, level: settings.log.level, format: settings.log.format, masks: masksOf() });
   const prosa = createProsa({
     name: settings.name,
     logger,
+    maskPayload: options.maskPayload ?? ((service, payload) => masksOf().mask(service, payload)),
     inspect: options.inspect,
     shutdown: settings.shutdown,
     requestTimeoutMs: settings.requestTimeoutMs,
     observer: options.observer,
   });
   const services = serviceDirectory(prosa);
-  const processors = new Map<string, InstanceProcessor>();
-  const issues: SettingsIssue[] = [];
-  settings.processors.forEach((entry, index) => {
-    const factory = options.kinds.get(entry.kind);
-    if (factory === undefined) {
+  const directives = createDirectives(prosa, { logger });
+  directives.handle(
+    'LoadProcessor',
+    loadProcessorHandler(prosa, { kinds: options.kinds, logger, services, quiesceMs: settings.shutdown.graceMs }),
+  );
+  directives.handle('ApplySettings', applySettingsHandler(directives));
+  // Every processor is built synchronously here, by its LoadProcessor's resolver.
+  const live = new LiveSettings(directives, settings);
+  const issues: SettingsIssue[] = live.buildErrors().map(({ index, entry, error }) => {
+    if (error instanceof LoadProcessorError && error.kind === 'UnknownKind') {
       const path = formatPath(['processors', index, 'kind']);
-      issues.push(settingsIssue(path, `one of the known kinds: ${options.kinds.kinds().join(', ')}`, JSON.stringify(entry.kind)));
-      return;
+      return settingsIssue(path, `one of the known kinds: ${options.kinds.kinds().join(', ')}`, JSON.stringify(entry.kind));
     }
-    const level = entry.log.level;
-    const procLogger = level === undefined ? logger.child({ proc: entry.name }) : logger.child({ proc: entry.name }, { level });
-    try {
-      const product = factory.create(entry.settings, { name: entry.name, instance: settings.name, logger: procLogger, services });
-      const processor = prosa.processor(entry.name, {
-        services: product.services,
-        adaptor: product.adaptor,
-        restart: entry.restart,
-        queue: entry.queue,
-        initTimeoutMs: entry.initTimeoutMs,
-        logger: procLogger,
-      });
-      processors.set(entry.name, { settings: entry, processor, product });
-    } catch (error) {
-      const path = formatPath(['processors', index, 'settings']);
-      issues.push(settingsIssue(path, `settings kind '${entry.kind}' can build a processor from`, `an error: ${describeError(error)}`));
-    }
+    const path = formatPath(['processors', index, 'settings']);
+    const cause = error instanceof LoadProcessorError && error.cause !== undefined ? error.cause : error;
+    return settingsIssue(path, `settings kind '${entry.kind}' can build a processor from`, `an error: ${describeError(cause)}`);
   });
   if (issues.length > 0) {
+    directives.close();
     void prosa.stop('build failed');
     throw new SettingsError('InvalidSettings', settings.name, issues);
   }
-  return new Instance(prosa, settings, processors);
+  return new Instance(prosa, directives, live);
 }
 
 /**

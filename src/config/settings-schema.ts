@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { DEFAULT_RESTART_POLICY } from '../machines/restart-policy.js';
 import { DEFAULT_INIT_TIMEOUT_MS, DEFAULT_MAX_IN_FLIGHT } from '../actors/processor.js';
 import { MAX_TIMEOUT_MS } from '../actors/requests.js';
+import { logFormatSchema, metricsSettingsSchema, servicesSettingsSchema } from '../observability/settings.js';
 
 /** pino log levels, most to least severe, and `silent`. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -38,6 +39,7 @@ export const shutdownSchema = z
 export const logSchema = z
   .strictObject({
     level: z.enum(LOG_LEVELS).default('info').describe('Log level of the instance (pino): fatal, error, warn, info, debug, trace or silent.'),
+    format: logFormatSchema,
   })
   .default({ level: 'info' })
   .describe('Logging.');
@@ -127,6 +129,8 @@ export const INSTANCE_SECTIONS = {
   log: logSchema,
   requestTimeoutMs: durationMs('Timeout of requests that do not give their own.', 10_000),
   processors: z.array(processorEntrySchema).default([]).describe('The processors of the instance, started in this order.'),
+  services: servicesSettingsSchema,
+  metrics: metricsSettingsSchema,
 };
 
 /** The whole settings file. Unknown fields are errors (typos do not pass silently). */

@@ -22,3 +22,13 @@ export {
   backoffDelay,
   type RestartPolicy,
 } from './restart-policy.js';
+export {
+  directiveMachine,
+  directiveState,
+  type DirectiveState,
+  type DirectiveStateValue,
+  type DirectiveEvent,
+  type DirectiveMachineContext,
+  type DirectiveMachineInput,
+  type DirectivePorts,
+} from './directive.machine.js';

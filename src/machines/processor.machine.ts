@@ -11,6 +11,8 @@
  * through its input, and the machine's named actions and actors call those ports.
  * Per-request traffic never goes through this machine: in `serving` it invokes the
  * `mailbox` callback actor, which receives `prosa.request` events directly.
+ * Invoked actors carry ids (`init`, `terminate`, `mailbox`), so their events read
+ * `xstate.done.actor.init` in the inspector rather than a generated id.
  */
 import { assign, fromCallback, fromPromise, setup, type AnyActorRef, type EventObject } from 'xstate';
 import {
@@ -204,6 +206,7 @@ export const processorMachine = setup({
     initializing: {
       description: "The adaptor's init runs.",
       invoke: {
+        id: 'init',
         src: 'initAdaptor',
         input: ({ context }) => context.ports,
         onDone: 'registering',
@@ -252,6 +255,7 @@ export const processorMachine = setup({
       description: "The adaptor's terminate runs, bounded by a timeout.",
       entry: [{ type: 'failInFlight', params: { kind: 'shutdown' } }, 'unregisterServices', 'endRun'],
       invoke: {
+        id: 'terminate',
         src: 'terminateAdaptor',
         input: ({ context }) => context.ports,
         onDone: 'stopped',
@@ -265,6 +269,7 @@ export const processorMachine = setup({
       description: 'Services left the table, in-flight requests failed; the adaptor cleans up.',
       entry: ['unregisterServices', { type: 'failInFlight', params: { kind: 'unreachable' } }, 'endRun'],
       invoke: {
+        id: 'terminate',
         src: 'terminateAdaptor',
         input: ({ context }) => context.ports,
         onDone: afterCleanup,

@@ -51,7 +51,7 @@ describe('prosa run', () => {
     expect(result.stdout).toMatch(/latency {5}p50 [\d.]+ ms {3}p90 [\d.]+ ms {3}p99 [\d.]+ ms {3}max [\d.]+ ms/);
     expect(result.stdout).toMatch(/inj-1 -> ECHO: sent \d+ at [\d.]+\/s \(maxSpeed 1000\)/);
     expect(result.stdout).not.toContain('"level"');
-    expect(result.stderr).toContain('"msg":"serving"');
+    expect(result.stderr).toContain('"msg":"registered"');
   });
 
   it('applies PROSA__ environment overrides to the embedded default', async () => {

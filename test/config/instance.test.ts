@@ -126,7 +126,7 @@ describe('buildInstance', () => {
       { kinds: defaultKinds(), env: {}, logger: pino({ level: 'warn' }, sink) },
     );
     await instance.start();
-    const serving = lines.map((line) => JSON.parse(line) as { proc?: string; msg: string }).filter((line) => line.msg === 'serving');
+    const serving = lines.map((line) => JSON.parse(line) as { proc?: string; msg: string }).filter((line) => line.msg === 'registered');
     expect(serving.map((line) => line.proc)).toEqual(['loud']);
   });
 });

@@ -25,9 +25,10 @@ export interface RateRegulatorOptions {
    */
   backoffWindowMs?: number;
   /**
-   * Size of the bucket, as time at the current rate: sends a late timer missed are made
-   * up for, up to this much.
-   * @defaultValue 50
+   * Size of the bucket, as time at the current rate: sends that a late timer or a busy
+   * event loop missed are made up for, up to this much (the sender's concurrency cap
+   * still bounds how many go out at once).
+   * @defaultValue 250
    */
   burstMs?: number;
 }
@@ -54,7 +55,7 @@ export class RateRegulator {
     this.factor = options.backoffFactor ?? 0.5;
     this.rampMs = options.rampMs ?? 2_000;
     this.windowMs = options.backoffWindowMs ?? 1_000;
-    this.burstMs = options.burstMs ?? 50;
+    this.burstMs = options.burstMs ?? 250;
     this.current = options.maxSpeed;
     this.last = now;
   }

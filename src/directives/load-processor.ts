@@ -1,0 +1,187 @@
+/**
+ * `LoadProcessor { name, kind, settings, ... }`: one processor built from its settings
+ * entry through its kind's factory, added to the bus and started (with the bus, or at
+ * once when it runs). Its one value is the running processor; when the last reference
+ * goes the processor is quieted, drained and removed. The settings file's processors are
+ * all started this way (through `ApplySettings`), so one path builds everything.
+ *
+ * Two entries that differ in any field (kind, settings, restart, queue, init timeout,
+ * log level) are different directives: applying the other one replaces the processor.
+ */
+import type { Logger } from 'pino';
+import type { DirectiveShape, ResolverShape } from '../actors/adaptor.js';
+import type { Prosa } from '../actors/prosa.js';
+import type { Processor } from '../actors/processor.js';
+import type { FactoryProduct } from '../config/factory.js';
+import type { KindRegistry } from '../config/registry.js';
+import type { ServiceDirectory } from '../config/service-directory.js';
+import type { ProcessorSettings } from '../config/settings-schema.js';
+import { defineDirective } from './directive.js';
+import { callbackResolver, type ResolverHandle } from './resolver.js';
+
+/** The running processor a {@link LoadProcessor} holds (config's `InstanceProcessor`). */
+export interface LoadedProcessor {
+  /** Its settings entry, validated. */
+  readonly settings: ProcessorSettings;
+  /** Its handle on the bus. */
+  readonly processor: Processor;
+  /** What its factory built. */
+  readonly product: FactoryProduct;
+}
+
+/** One processor, as its settings entry declares it (validated: defaults filled). */
+export const LoadProcessor = defineDirective<ProcessorSettings, LoadedProcessor>({
+  kind: 'LoadProcessor',
+  maxValues: 1,
+  validate: (entry) => {
+    if (typeof entry?.name !== 'string' || entry.name.length === 0) throw new TypeError('name must be a non-empty string');
+    if (typeof entry.kind !== 'string' || entry.kind.length === 0) throw new TypeError('kind must be a non-empty string');
+  },
+});
+
+/** A factory or spec failure of a {@link LoadProcessor}, naming the processor and kind. */
+export class LoadProcessorError extends Error {
+  override name = 'LoadProcessorError';
+  /** `UnknownKind`: no factory for the kind; `BuildFailed`: the factory or the bus refused the processor. */
+  readonly kind: 'UnknownKind' | 'BuildFailed';
+  /** Retried with backoff, as every resolver failure: the kind may be registered, the backend may come back. */
+  readonly recoverable = true;
+  /** The processor at fault. */
+  readonly processor: string;
+  /** Its kind. */
+  readonly processorKind: string;
+
+  constructor(kind: 'UnknownKind' | 'BuildFailed', entry: ProcessorSettings, detail: string, cause?: unknown) {
+    super(`processor '${entry.name}' (kind '${entry.kind}'): ${detail}`, cause === undefined ? undefined : { cause });
+    this.kind = kind;
+    this.processor = entry.name;
+    this.processorKind = entry.kind;
+  }
+}
+
+/** What the {@link LoadProcessor} handler builds with. */
+export interface LoadProcessorOptions {
+  /** The processor kinds. */
+  kinds: KindRegistry;
+  /** The bus logger: each processor gets a child with `proc` bound, at its own `log.level` when set. */
+  logger: Logger;
+  /** Given to factories (see `FactoryContext.services`). */
+  services?: ServiceDirectory;
+  /**
+   * Longest wait for a processor's `quiesce` before it is drained and removed.
+   * @defaultValue 5000
+   */
+  quiesceMs?: number;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Quiets, drains and removes a loaded processor (once its directive lets it go).
+ * Resolves when it is off the bus; never rejects (failures are logged).
+ */
+async function retire(prosa: Prosa, loaded: LoadedProcessor, quiesceMs: number, logger: Logger): Promise<void> {
+  const { processor, product } = loaded;
+  // A stopping bus stops every processor itself; the handles stay listed with their final state.
+  if (prosa.state === 'stopping' || prosa.state === 'stopped') return;
+  if (prosa.get(processor.name) !== processor) return;
+  try {
+    if (product.quiesce !== undefined && processor.state === 'serving') {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        product.quiesce().catch((error: unknown) => logger.warn({ err: error, proc: processor.name }, 'quiesce failed')),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, quiesceMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    await prosa.remove(processor.name);
+  } catch (error) {
+    logger.warn({ err: error, proc: processor.name }, 'removing a processor failed');
+  }
+}
+
+/** Resolves once no processor of that name is on the bus (at once if none is). */
+function whenNameFree(prosa: Prosa, name: string, signal: AbortSignal, onFree: () => void): () => void {
+  if (prosa.get(name) === undefined) {
+    onFree();
+    return () => undefined;
+  }
+  const check = () => {
+    if (signal.aborted || prosa.get(name) !== undefined) return;
+    off();
+    onFree();
+  };
+  const off = () => prosa.events.off('processor.removed', check);
+  prosa.events.on('processor.removed', check);
+  return off;
+}
+
+/**
+ * The bus-level handler that resolves {@link LoadProcessor} through the kind registry:
+ * register it with `directives.handle('LoadProcessor', loadProcessorHandler(prosa, options))`.
+ *
+ * Its resolver waits until the processor's name is free on the bus (a processor being
+ * replaced drains first), builds the processor through its factory, adds it to the bus
+ * and gives it as the value, whose release quiets, drains and removes it. A factory that
+ * throws fails the resolver (restarted with backoff, reported on the directive).
+ */
+export function loadProcessorHandler(
+  prosa: Prosa,
+  options: LoadProcessorOptions,
+): (directive: DirectiveShape) => readonly ResolverShape[] | undefined {
+  const quiesceMs = options.quiesceMs ?? 5_000;
+  const build = (entry: ProcessorSettings, handle: ResolverHandle<LoadedProcessor>): void => {
+    const factory = options.kinds.get(entry.kind);
+    if (factory === undefined) {
+      throw new LoadProcessorError('UnknownKind', entry, `no factory for kind '${entry.kind}' (known: ${options.kinds.kinds().join(', ')})`);
+    }
+    const level = entry.log.level;
+    const logger = level === undefined ? options.logger.child({ proc: entry.name }) : options.logger.child({ proc: entry.name }, { level });
+    let loaded: LoadedProcessor;
+    try {
+      const product = factory.create(entry.settings, { name: entry.name, instance: prosa.name, logger, services: options.services });
+      const processor = prosa.processor(entry.name, {
+        services: product.services,
+        adaptor: product.adaptor,
+        restart: entry.restart,
+        queue: entry.queue,
+        initTimeoutMs: entry.initTimeoutMs,
+        logger,
+      });
+      loaded = { settings: entry, processor, product };
+    } catch (error) {
+      throw new LoadProcessorError('BuildFailed', entry, message(error), error);
+    }
+    const id = handle.add(loaded, { release: (value) => void retire(prosa, value, quiesceMs, options.logger) });
+    if (id === undefined) {
+      void retire(prosa, loaded, quiesceMs, options.logger);
+      return;
+    }
+    handle.idle();
+  };
+  return (directive) => {
+    if (!LoadProcessor.is(directive)) return undefined;
+    const entry = directive.params;
+    const resolver = callbackResolver<LoadedProcessor>('factory', (handle) => {
+      let synchronous = true;
+      const stopWaiting = whenNameFree(prosa, entry.name, handle.signal, () => {
+        if (synchronous) {
+          build(entry, handle); // a throw here fails this run at once
+          return;
+        }
+        try {
+          build(entry, handle);
+        } catch (error) {
+          handle.fail(error);
+        }
+      });
+      synchronous = false;
+      return stopWaiting;
+    });
+    return [resolver];
+  };
+}

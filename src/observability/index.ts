@@ -1,0 +1,70 @@
+/**
+ * Observability: logs with masked TVF payloads, Prometheus metrics, and lifecycles in the
+ * Stately inspector. A layer beside config: it reads the bus (actors, machines, tvf).
+ */
+export { maskRulesOf, mergeMaskRules, type SensitiveFields } from './sensitive-fields.js';
+export { PayloadMasks, MaskedPayload, isTvf, payloadMasksOf, type PayloadMaskOptions } from './payload-masks.js';
+export { maskingFormatters, maskLogObject } from './log-masking.js';
+export { createLogger, processorLogger, isPretty, type LogFormat, type LoggerSettings } from './logger.js';
+export {
+  RequestFigures,
+  ServiceFigures,
+  OUTCOMES,
+  DEFAULT_LATENCY_BUCKETS,
+  DEFAULT_MAX_SERVICES,
+  OTHER_SERVICES,
+  type RequestFigureOptions,
+} from './request-figures.js';
+export { ProcessFigures, DEFAULT_EVENT_LOOP_RESOLUTION_MS, type ProcessSample, type EventLoopLag } from './process-figures.js';
+export { LatencyHistogram } from './latency-histogram.js';
+export { registerMetricFamilies, processorsByState, PROCESSOR_STATES, type MetricSources } from './metric-families.js';
+export {
+  attachMetrics,
+  ProsaMetrics,
+  type MetricsOptions,
+  type MetricsSnapshot,
+  type LatencySnapshot,
+  type Health,
+} from './prosa-metrics.js';
+export {
+  MetricsEndpoint,
+  DEFAULT_METRICS_PORT,
+  DEFAULT_METRICS_HOST,
+  type MetricsEndpointOptions,
+} from './metrics-endpoint.js';
+export {
+  createInspection,
+  type Inspection,
+  type InspectionOptions,
+} from './inspection.js';
+export {
+  InspectorServer,
+  DEFAULT_INSPECTOR_PORT,
+  STATELY_INSPECTOR_URL,
+  type InspectorServerOptions,
+} from './inspector-server.js';
+export {
+  inspectableContext,
+  inspectableEvent,
+  inspectableError,
+  inspectableInspectionEvent,
+  isRequestTraffic,
+  type InspectableError,
+} from './inspectable.js';
+export {
+  LOG_FORMATS,
+  logFormatSchema,
+  sensitiveFieldsSchema,
+  serviceSettingsSchema,
+  servicesSettingsSchema,
+  metricsSettingsSchema,
+  type ServicesSettings,
+  type MetricsSettings,
+} from './settings.js';
+export { Observability, type ObservabilityOptions, type ObservedBusOptions } from './observability.js';
+export {
+  observabilityOptions,
+  parsePort,
+  type ObservedSettings,
+  type ObservabilityFlags,
+} from './run-options.js';

@@ -1,0 +1,86 @@
+/**
+ * The settings file's observability sections, as zod schemas the config layer adds to its
+ * instance schema: `metrics`, `services` (sensitive fields per service) and `log.format`.
+ *
+ * ```yaml
+ * log: { level: info, format: auto }
+ * metrics: { port: 9464 }              # serves /metrics and /health on 127.0.0.1:9464
+ * services:
+ *   PAYMENT: { sensitive: [2, 35, { 10: [201] }] }
+ * ```
+ */
+import { z } from 'zod';
+import type { SensitiveFields } from './sensitive-fields.js';
+import { DEFAULT_LATENCY_BUCKETS, DEFAULT_MAX_SERVICES } from './request-figures.js';
+import { DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT } from './metrics-endpoint.js';
+
+/** Ways of writing log lines. */
+export const LOG_FORMATS = ['json', 'pretty', 'auto'] as const;
+
+/** `log.format`. */
+export const logFormatSchema = z
+  .enum(LOG_FORMATS)
+  .optional()
+  .describe(
+    'How log lines are written: json (one JSON object per line), pretty (readable text, coloured on a terminal), or auto (pretty on a terminal, else json). Left out: json, except `prosa run`, which writes pretty lines above its status line on a terminal.',
+  );
+
+const fieldId = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+/** A list of sensitive field ids; an entry `{ 10: [201] }` names fields of the nested buffer at 10. */
+export const sensitiveFieldsSchema: z.ZodType<SensitiveFields> = z
+  .array(z.union([fieldId, z.record(z.string().regex(/^(0|[1-9][0-9]*)$/), z.lazy(() => sensitiveFieldsSchema))]))
+  .meta({ title: 'list of field ids' });
+
+/** `services.<name>`: what the instance knows of one service. */
+export const serviceSettingsSchema = z
+  .strictObject({
+    sensitive: sensitiveFieldsSchema
+      .default([])
+      .describe('Field ids masked wherever a record of this service is logged: a string field is filled with *, any other removed; `{ 10: [201] }` masks field 201 of the buffer at field 10.'),
+  })
+  .describe('One service.');
+
+/** `services`: service name -> its settings. */
+export const servicesSettingsSchema = z
+  .record(z.string().min(1), serviceSettingsSchema)
+  .default({})
+  .describe(
+    'Settings per service name: `{ sensitive: [2, 35, { 10: [201] }] }` lists the field ids masked wherever a record of that service is logged (a string filled with *, any other value removed; `{ 10: [201] }` is field 201 of the buffer at 10).',
+  );
+
+/** `metrics`: the Prometheus endpoint; leave the section out for none. */
+export const metricsSettingsSchema = z
+  .strictObject({
+    port: z
+      .number()
+      .int()
+      .min(0)
+      .max(65_535)
+      .default(DEFAULT_METRICS_PORT)
+      .describe('Port of /metrics (Prometheus text format) and /health; 0 picks a free one.'),
+    host: z
+      .string()
+      .min(1)
+      .default(DEFAULT_METRICS_HOST)
+      .describe('Interface the endpoint listens on; loopback unless you mean to expose it.'),
+    latencyBuckets: z
+      .array(z.number().positive())
+      .min(1)
+      .default([...DEFAULT_LATENCY_BUCKETS])
+      .refine((bounds) => bounds.every((b, i) => i === 0 || b > bounds[i - 1]!), { message: 'buckets must be ascending' })
+      .describe('Upper bounds of the request latency histogram, in seconds, ascending.'),
+    maxServices: z
+      .number()
+      .int()
+      .positive()
+      .default(DEFAULT_MAX_SERVICES)
+      .describe('Most services counted apart; requests to further services are counted under `_other`.'),
+  })
+  .optional()
+  .describe('Prometheus metrics over HTTP; leave out for none.');
+
+/** Settings of the services, once validated. */
+export type ServicesSettings = z.output<typeof servicesSettingsSchema>;
+/** Settings of the metrics endpoint, once validated. */
+export type MetricsSettings = NonNullable<z.output<typeof metricsSettingsSchema>>;

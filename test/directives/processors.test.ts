@@ -1,0 +1,166 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { InspectionEvent } from 'xstate';
+import {
+  LookupService,
+  ProcessorError,
+  callbackResolver,
+  createDirectives,
+  defineDirective,
+  type Adaptor,
+  type ProcessorContext,
+  type Prosa,
+} from '../../src/index.js';
+import { record, testBus, valueOf } from '../support/bus.js';
+
+const Greeting = defineDirective<{ to: string }, string>({ kind: 'Greeting', maxValues: 1 });
+
+let bus: Prosa | undefined;
+afterEach(async () => {
+  await bus?.stop();
+  bus = undefined;
+});
+
+const echo: Adaptor = { processRequest: (_s, r) => r };
+
+/** A processor that answers Greeting with one value naming itself. */
+function greeter(name: string, contexts: ProcessorContext[] = []) {
+  return {
+    services: [] as string[],
+    adaptor: { ...echo, init: (ctx: ProcessorContext) => void contexts.push(ctx) },
+    restart: { delayMs: 1, maxDelayMs: 1 },
+    directives: (d: { kind: string }, ctx: ProcessorContext) =>
+      Greeting.is(d)
+        ? [
+            callbackResolver<string>('greet', (handle) => {
+              handle.add(`hello ${d.params.to} from ${ctx.name}`);
+              handle.idle();
+            }),
+          ]
+        : undefined,
+  };
+}
+
+describe('directives: processors as handlers', () => {
+  it('asks a processor once it serves, about directives added before and after', async () => {
+    bus = testBus();
+    const directives = createDirectives(bus);
+    const early = directives.add(Greeting({ to: 'early' }));
+    bus.processor('g', greeter('g'));
+    expect(early.values).toEqual([]);
+    await bus.start();
+    expect(early.values).toEqual(['hello early from g']);
+    const late = directives.add(Greeting({ to: 'late' }));
+    expect(late.values).toEqual(['hello late from g']);
+    expect(late.entries[0]!.source).toBe('g');
+  });
+
+  it('removes a stopped processor\'s values and lets another resolver take over', async () => {
+    bus = testBus();
+    const directives = createDirectives(bus);
+    bus.processor('first', greeter('first'));
+    await bus.start();
+    const ref = directives.add(Greeting({ to: 'you' }));
+    bus.processor('second', greeter('second'));
+    await bus.get('second')!.when('serving');
+    expect(ref.values).toEqual(['hello you from first']);
+    expect(ref.resolvers().map((r) => [r.source, r.status])).toEqual([
+      ['first', 'held'],
+      ['second', 'held'],
+    ]);
+    const seen: string[] = [];
+    ref.subscribe({ added: (e) => seen.push(`+${e.value}`), removed: (e) => seen.push(`-${e.value}`) });
+    await bus.remove('first');
+    expect(ref.values).toEqual(['hello you from second']);
+    expect(seen).toEqual(['+hello you from first', '-hello you from first', '+hello you from second']);
+    expect(ref.resolvers().map((r) => r.source)).toEqual(['second']);
+  });
+
+  it('drops a crashed processor\'s resolvers and asks it again once it serves again', async () => {
+    bus = testBus();
+    const directives = createDirectives(bus);
+    const contexts: ProcessorContext[] = [];
+    const p = bus.processor('g', greeter('g', contexts));
+    await bus.start();
+    const ref = directives.add(Greeting({ to: 'x' }));
+    expect(ref.values).toHaveLength(1);
+    const states: string[] = [];
+    ref.subscribe({ removed: () => states.push(p.state) });
+    contexts[0]!.fail(new ProcessorError('lost link'));
+    expect(ref.values).toEqual([]);
+    expect(states).toEqual(['crashed']);
+    await p.when('serving');
+    expect(ref.values).toEqual(['hello x from g']);
+  });
+
+  it('gives resolvers the processor context of the current run', async () => {
+    bus = testBus();
+    const directives = createDirectives(bus);
+    bus.processor('echo', { services: ['ECHO'], adaptor: echo });
+    const Ask = defineDirective<{ n: number }, number>({ kind: 'Ask' });
+    bus.processor('asker', {
+      adaptor: echo,
+      directives: (d, ctx) =>
+        Ask.is(d)
+          ? [
+              callbackResolver<number>('ask', (handle) => {
+                void ctx.request('ECHO', record(d.params.n)).then((reply) => {
+                  handle.add(valueOf(reply));
+                  handle.idle();
+                });
+              }),
+            ]
+          : undefined,
+    });
+    await bus.start();
+    const ref = directives.add(Ask({ n: 7 }));
+    expect(await ref.collect({ timeoutMs: 1_000 })).toEqual({ values: [7], errors: [] });
+  });
+
+  it('is drawn by the inspector: the directive machine and its resolvers are actors', async () => {
+    const events: InspectionEvent[] = [];
+    bus = testBus({ inspect: (event) => void events.push(event) });
+    const directives = createDirectives(bus);
+    bus.processor('g', greeter('g'));
+    await bus.start();
+    directives.add(Greeting({ to: 'inspector' })).release();
+    const idOf = (e: InspectionEvent) => (e.actorRef as { id?: string }).id ?? '';
+    const actors = new Set(events.filter((e) => e.type === '@xstate.actor').map(idOf));
+    expect(actors).toContain('directive:Greeting{"to":"inspector"}');
+    expect(actors).toContain('g/greet');
+    const snapshots = events
+      .filter((e) => e.type === '@xstate.snapshot' && idOf(e).startsWith('directive:'))
+      .map((e) => JSON.stringify((e as unknown as { snapshot: { value: unknown } }).snapshot.value));
+    expect(snapshots[0]).toBe('"pending"');
+    expect(snapshots.at(-1)).toBe('"disposed"');
+    expect(snapshots).toContain(JSON.stringify({ live: { references: 'referenced', resolution: 'full' } }));
+  });
+});
+
+describe('directives: LookupService', () => {
+  it('waits for a service to appear and follows the service table', async () => {
+    bus = testBus();
+    const directives = createDirectives(bus);
+    const ref = directives.add(LookupService({ service: 'ECHO' }));
+    expect(ref.settled).toBe(true);
+    expect(ref.values).toEqual([]);
+    await bus.start();
+    const first = ref.firstValue({ timeoutMs: 1_000 });
+    bus.processor('a', { services: ['ECHO'], adaptor: echo });
+    expect(await first).toEqual({ service: 'ECHO', processor: 'a', remote: false });
+    bus.processor('b', { services: ['ECHO', 'OTHER'], adaptor: echo });
+    await bus.get('b')!.when('serving');
+    await new Promise((r) => setImmediate(r));
+    expect(ref.values.map((v) => v.processor)).toEqual(['a', 'b']);
+    await bus.remove('a');
+    await new Promise((r) => setImmediate(r));
+    expect(ref.values.map((v) => v.processor)).toEqual(['b']);
+    const other = directives.add(LookupService({ service: 'OTHER' }));
+    expect(other.values.map((v) => v.processor)).toEqual(['b']);
+  });
+
+  it('refuses an empty service name', () => {
+    bus = testBus();
+    const directives = createDirectives(bus);
+    expect(() => directives.add(LookupService({ service: '' }))).toThrow(/service must be a non-empty string/);
+  });
+});
