@@ -25,7 +25,7 @@ describe('prosa run summary', () => {
           state: 'stopped',
           report: {
             kind: 'http-client',
-            upstream: 'http://127.0.0.1:8082',
+            upstream: 'http://127.0.0.1:8092',
             requests: 3,
             outcomes: { response: 2, protocol: 0, unreachable: 1, timeout: 0 },
           },
@@ -35,6 +35,6 @@ describe('prosa run summary', () => {
     };
     const text = formatSummary(summary);
     expect(text).toContain('\n  front: answered 2xx 2, 3xx 0, 4xx 0, 5xx 1');
-    expect(text).toContain('\n  payments-upstream -> http://127.0.0.1:8082: 3 requests (response 2, protocol 0, unreachable 1, timeout 0)');
+    expect(text).toContain('\n  payments-upstream -> http://127.0.0.1:8092: 3 requests (response 2, protocol 0, unreachable 1, timeout 0)');
   });
 });
