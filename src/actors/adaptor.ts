@@ -35,6 +35,24 @@ export interface ProcessorContext {
   fail(error: unknown): void;
 }
 
+/**
+ * What a provider knows of one request besides its service and payload: the bus's
+ * `RequestMsg` itself, seen read-only (nothing is allocated to pass it).
+ */
+export interface RequestInfo {
+  /** Bus-unique id of the request. */
+  readonly id: number;
+  /** When the request was sent, in `performance.now()` milliseconds. */
+  readonly sentAt: number;
+  /**
+   * When the request times out, in `performance.now()` milliseconds. Work done for the
+   * request past it is wasted: the requester already has its `timeout` error.
+   */
+  readonly deadline: number;
+  /** Name of the requesting processor; undefined for a request from outside the bus. */
+  readonly origin: string | undefined;
+}
+
 /** The adaptor of a processor. Only `processRequest` is required. */
 export interface Adaptor {
   /**
@@ -45,10 +63,13 @@ export interface Adaptor {
   init?(ctx: ProcessorContext): MaybePromise<void>;
   /**
    * Serves one request for one of the processor's services. A throw or rejection ends
-   * that request in a `protocol` error; the processor keeps serving. Returning
-   * something other than a record is a `protocol` error too.
+   * that request in a `protocol` error; the processor keeps serving. A thrown
+   * `ServiceError` keeps its kind and detail instead (an adaptor that calls an upstream
+   * says `unreachable` or `timeout` so), renamed to this request's service and this
+   * processor. Returning something other than a record is a `protocol` error too.
+   * `info` gives the request's id, origin and deadline (to bound the work done for it).
    */
-  processRequest(service: string, request: Tvf, ctx: ProcessorContext): MaybePromise<Tvf>;
+  processRequest(service: string, request: Tvf, ctx: ProcessorContext, info: RequestInfo): MaybePromise<Tvf>;
   /**
    * Releases what `init` took. Called once after a stop, and after each crash before a
    * restart (so also after a failed `init`). Bounded by the bus's `terminateTimeoutMs`;

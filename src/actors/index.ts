@@ -12,6 +12,7 @@ export type {
   ProcessorContext,
   ProcessorSpec,
   MaybePromise,
+  RequestInfo,
   DirectiveHandler,
   DirectiveShape,
   ResolverShape,

@@ -291,7 +291,7 @@ export class ProcessorRuntime implements Provider, ProcessorPorts {
     if (this.traceRequests) this.trace(msg, msg.payload, 'request');
     let result: unknown;
     try {
-      result = this.adaptor.processRequest(msg.service, msg.payload, this.ctx);
+      result = this.adaptor.processRequest(msg.service, msg.payload, this.ctx, msg);
     } catch (error) {
       this.protocolFailure(msg, error);
       return;
@@ -316,6 +316,12 @@ export class ProcessorRuntime implements Provider, ProcessorPorts {
   private protocolFailure(msg: RequestMsg, error: unknown): void {
     if (msg.settled) return; // the request already timed out or its provider crashed
     if (this.traceRequests) this.logger.trace({ service: msg.service, id: msg.id, err: error }, 'request failed');
+    if (error instanceof ServiceError) {
+      // The adaptor chose the kind (an upstream unreachable, a timeout): keep it and its
+      // detail, but name this request's service and this processor.
+      msg.fail(new ServiceError(error.kind, msg.service, this.processor, error.detail, error));
+      return;
+    }
     msg.fail(new ServiceError('protocol', msg.service, this.processor, `adaptor failed: ${describe(error)}`, error));
   }
 

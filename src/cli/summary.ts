@@ -7,6 +7,8 @@ import type { ProcessorState } from '../machines/processor.machine.js';
 import type { Instance } from '../config/instance.js';
 import type { LatencyRecorder, LatencySummary } from '../processors/inj/latency-recorder.js';
 import { isInjectorReport, type InjectorReport } from '../processors/inj/report.js';
+import { isHttpClientReport, type HttpClientReport } from '../processors/http/client/adaptor.js';
+import { isHttpServerReport, type HttpServerReport } from '../processors/http/server/adaptor.js';
 
 /** One processor in a summary. */
 export interface ProcessorSummary {
@@ -116,6 +118,19 @@ function injectorLine(name: string, report: InjectorReport): string {
   );
 }
 
+function httpServerLine(name: string, report: HttpServerReport): string {
+  const { answers } = report;
+  return `  ${name}: answered 2xx ${answers['2xx']}, 3xx ${answers['3xx']}, 4xx ${answers['4xx']}, 5xx ${answers['5xx']}`;
+}
+
+function httpClientLine(name: string, report: HttpClientReport): string {
+  const { outcomes } = report;
+  return (
+    `  ${name} -> ${report.upstream}: ${report.requests} requests (response ${outcomes.response}, ` +
+    `protocol ${outcomes.protocol}, unreachable ${outcomes.unreachable}, timeout ${outcomes.timeout})`
+  );
+}
+
 /** The summary as text, a few lines. */
 export function formatSummary(summary: RunSummary): string {
   const lines = [
@@ -130,6 +145,8 @@ export function formatSummary(summary: RunSummary): string {
   ];
   for (const [name, processor] of Object.entries(summary.processors)) {
     if (isInjectorReport(processor.report)) lines.push(injectorLine(name, processor.report));
+    else if (isHttpServerReport(processor.report)) lines.push(httpServerLine(name, processor.report));
+    else if (isHttpClientReport(processor.report)) lines.push(httpClientLine(name, processor.report));
   }
   return lines.join('\n');
 }

@@ -4,13 +4,17 @@
  */
 import type { ProcessorFactory } from '../config/factory.js';
 import { KindRegistry } from '../config/registry.js';
+import { httpClientFactory } from './http/client/factory.js';
+import { httpServerFactory } from './http/server/factory.js';
 import { injectorFactory } from './inj/factory.js';
 import { stubFactory } from './stub/factory.js';
 
-/** The built-in factories: `stub` and `inj`. */
+/** The built-in factories: `stub`, `inj`, `http-server` and `http-client`. */
 export const BUILTIN_FACTORIES: readonly ProcessorFactory[] = Object.freeze([
   stubFactory,
   injectorFactory,
+  httpServerFactory,
+  httpClientFactory,
 ]);
 
 /**

@@ -45,7 +45,7 @@ describe('prosa command line (in process)', () => {
   it.each([
     ['bad-syntax.yaml', /bad-syntax\.yaml:5:\d+: syntax: expected valid YAML/],
     ['bad-types.yaml', /bad-types\.yaml:9:32: processors\[1\]\.settings\.maxSpeed: expected a number, found "fast"/],
-    ['unknown-kind.yaml', /processors\[0\]\.kind: expected one of the known kinds: inj, stub, found "stubb"/],
+    ['unknown-kind.yaml', /processors\[0\]\.kind: expected one of the known kinds: http-client, http-server, inj, stub, found "stubb"/],
     ['missing-required.yaml', /processors\[0\]\.settings\.services: expected a list, found nothing/],
     ['duplicates.yaml', /processors\[1\]\.name: expected a name no other processor has/],
     ['no-such-file.yaml', /no-such-file\.yaml: file: expected a readable file, found ENOENT/],
@@ -71,8 +71,8 @@ describe('prosa command line (in process)', () => {
     expect(text.stdout).toContain('  maxSpeed: number, default 100, > 0, <= 1000000\n      Target rate, in requests per second');
     expect(text.stdout).toContain('  services: list of string, required, at least 1 item');
     const json = JSON.parse((await prosa('kinds', '--json')).stdout) as { kind: string; fields: { path: string }[]; schema: { type: string } }[];
-    expect(json.map((kind) => kind.kind)).toEqual(['inj', 'stub']);
+    expect(json.map((kind) => kind.kind)).toEqual(['http-client', 'http-server', 'inj', 'stub']);
     expect(json[0]!.schema.type).toBe('object');
-    expect(json[1]!.fields.map((field) => field.path)).toContain('errorRate');
+    expect(json.find((kind) => kind.kind === 'stub')!.fields.map((field) => field.path)).toContain('errorRate');
   });
 });

@@ -88,7 +88,7 @@ describe('loadSettings: invalid files', () => {
   it('names the known kinds for an unknown one', async () => {
     const error = await settingsError(() => load(fixture('unknown-kind.yaml')));
     expect(error.issues).toEqual([
-      expect.objectContaining({ path: 'processors[0].kind', expected: 'one of the known kinds: inj, stub', found: '"stubb"', line: 4 }),
+      expect.objectContaining({ path: 'processors[0].kind', expected: 'one of the known kinds: http-client, http-server, inj, stub', found: '"stubb"', line: 4 }),
     ]);
   });
 

@@ -24,7 +24,7 @@ const pingFactory = defineFactory({
 describe('KindRegistry', () => {
   it('holds the built-in kinds by default (defaultKinds), each call a fresh registry', () => {
     const kinds = defaultKinds();
-    expect(kinds.kinds()).toEqual(['inj', 'stub']);
+    expect(kinds.kinds()).toEqual(['http-client', 'http-server', 'inj', 'stub']);
     kinds.register(pingFactory);
     expect(defaultKinds().has('ping')).toBe(false);
   });
@@ -35,7 +35,7 @@ describe('KindRegistry', () => {
     expect(() => validateSettings(settings, { kinds, env: {} })).toThrow(SettingsError);
     const dispose = kinds.register(pingFactory);
     expect(validateSettings(settings, { kinds, env: {} }).processors[0]!.settings).toEqual({ word: 'pong' });
-    expect(kinds.kinds()).toEqual(['inj', 'ping', 'stub']);
+    expect(kinds.kinds()).toEqual(['http-client', 'http-server', 'inj', 'ping', 'stub']);
     dispose();
     dispose();
     expect(kinds.has('ping')).toBe(false);
