@@ -42,11 +42,17 @@ export interface ProcessorContext {
 export interface RequestInfo {
   /** Bus-unique id of the request. */
   readonly id: number;
-  /** When the request was sent, in `performance.now()` milliseconds. */
+  /**
+   * When the request was sent, in `performance.now()` milliseconds: exact on a bus that
+   * times its requests (one with an observer), else within one deadline tick after.
+   */
   readonly sentAt: number;
+  /** Time the request was given, in milliseconds. */
+  readonly timeoutMs: number;
   /**
    * When the request times out, in `performance.now()` milliseconds. Work done for the
-   * request past it is wasted: the requester already has its `timeout` error.
+   * request past it is wasted: the requester already has its `timeout` error. Read at
+   * delivery it may be a little early (never late).
    */
   readonly deadline: number;
   /** Name of the requesting processor; undefined for a request from outside the bus. */

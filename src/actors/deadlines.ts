@@ -1,20 +1,29 @@
 /**
  * Deadlines: one coarse timer per bus sweeps a timer wheel, instead of a `setTimeout`
  * per request (a timer set and cleared costs ~350 ns each; a wheel link costs a few).
+ * Sending reads no clock either (a `performance.now()` costs about a third of a whole
+ * request): a new request waits in the wheel's intake, and the next sweep stamps it with
+ * the sweep's time and places it at that time plus its timeout. So a request never times
+ * out early, and at most about three ticks late (more only while the event loop is blocked,
+ * when no timer can fire anyway).
  */
 import type { RequestMsg } from './msg.js';
 
 /** Wheel slots; with the default 10 ms tick the wheel spans ~5 s per turn. */
 const SLOTS = 512;
 const MASK = SLOTS - 1;
+/** `RequestMsg.slot` of a request waiting in the intake. */
+const INTAKE = -2;
 
 /**
- * A hashed timer wheel of {@link RequestMsg}s. A request sits in the slot of its
+ * A hashed timer wheel of {@link RequestMsg}s. A placed request sits in the slot of its
  * deadline's tick; a request due more than one turn away stays in its slot and is
  * skipped until its turn comes. The timer runs only while requests are scheduled.
  */
 export class DeadlineWheel {
   private readonly heads: (RequestMsg | null)[] = new Array<RequestMsg | null>(SLOTS).fill(null);
+  /** Requests scheduled since the last sweep, not placed yet. */
+  private intake: RequestMsg | null = null;
   private readonly tickMs: number;
   private readonly now: () => number;
   private readonly expire: (msg: RequestMsg) => void;
@@ -25,7 +34,7 @@ export class DeadlineWheel {
   private readonly sweepBound: () => void;
 
   /**
-   * @param tickMs - timer resolution: a request times out at most this late
+   * @param tickMs - timer resolution
    * @param now - the clock deadlines are measured on
    * @param expire - called once for each request whose deadline passed
    */
@@ -36,31 +45,30 @@ export class DeadlineWheel {
     this.sweepBound = () => this.sweep();
   }
 
-  /** Number of requests on the wheel. */
+  /** Number of requests on the wheel (placed or in the intake). */
   get size(): number {
     return this.scheduled;
   }
 
-  /** Puts a request on the wheel, at its deadline. */
+  /** Takes a request in; the next sweep places it at its deadline. */
   schedule(msg: RequestMsg): void {
-    const tick = Math.ceil(msg.deadline / this.tickMs);
-    const slot = tick & MASK;
-    const head = this.heads[slot]!;
-    msg.slot = slot;
+    const head = this.intake;
+    msg.slot = INTAKE;
     msg.prevDue = null;
     msg.nextDue = head;
     if (head !== null) head.prevDue = msg;
-    this.heads[slot] = msg;
+    this.intake = msg;
     if (this.scheduled++ === 0 && this.timer === undefined) this.startTimer();
   }
 
   /** Takes a request off the wheel; a no-op when it is not on it. */
   unschedule(msg: RequestMsg): void {
     const slot = msg.slot;
-    if (slot < 0) return;
+    if (slot === -1) return;
     const prev = msg.prevDue;
     const next = msg.nextDue;
     if (prev !== null) prev.nextDue = next;
+    else if (slot === INTAKE) this.intake = next;
     else this.heads[slot] = next;
     if (next !== null) next.prevDue = prev;
     msg.prevDue = msg.nextDue = null;
@@ -74,7 +82,7 @@ export class DeadlineWheel {
     this.timer = undefined;
   }
 
-  /** Expires every request whose deadline has passed. Called by the timer. */
+  /** Expires every placed request whose deadline has passed, then places the intake. Called by the timer. */
   sweep(): void {
     const now = this.now();
     const current = Math.floor(now / this.tickMs);
@@ -84,7 +92,7 @@ export class DeadlineWheel {
       let msg: RequestMsg | null = this.heads[tick & MASK]!;
       while (msg !== null) {
         const next: RequestMsg | null = msg.nextDue;
-        if (msg.deadline <= now) {
+        if (msg.due <= now) {
           this.unschedule(msg);
           this.expire(msg);
         }
@@ -92,7 +100,36 @@ export class DeadlineWheel {
       }
     }
     this.swept = current;
+    this.placeIntake(now);
     if (this.scheduled === 0) this.stop();
+  }
+
+  /** Stamps each request of the intake (unless it was stamped at send) and places it. */
+  private placeIntake(now: number): void {
+    let msg = this.intake;
+    this.intake = null;
+    while (msg !== null) {
+      const next: RequestMsg | null = msg.nextDue;
+      if (!(msg.sent <= now)) msg.sent = now; // NaN (not stamped) is not <= now
+      const due = msg.sent + msg.timeoutMs;
+      msg.due = due;
+      if (due <= now) {
+        // Stamped at send, and a stalled loop kept it in the intake past its deadline.
+        msg.slot = -1;
+        msg.prevDue = msg.nextDue = null;
+        this.scheduled--;
+        this.expire(msg);
+      } else {
+        const slot = Math.ceil(due / this.tickMs) & MASK;
+        const head = this.heads[slot]!;
+        msg.slot = slot;
+        msg.prevDue = null;
+        msg.nextDue = head;
+        if (head !== null) head.prevDue = msg;
+        this.heads[slot] = msg;
+      }
+      msg = next;
+    }
   }
 
   private startTimer(): void {

@@ -1,9 +1,9 @@
 /**
  * Messages: a request is one {@link RequestMsg} record, which is also the `prosa.request`
  * event delivered to the provider's mailbox. It holds its reply target (the requester's
- * promise), its deadline and its provider, and is linked into its provider's in-flight
- * list and into the deadline wheel, so that settling it costs no `Map` churn and no
- * timer of its own.
+ * promise), its timeout and its provider, and is linked into its provider's in-flight
+ * list and into the deadline wheel, so that settling it costs no `Map` churn, no timer
+ * of its own and (unless the bus times requests) no clock read.
  */
 import type { Tvf } from '../tvf/tvf.js';
 import type { ServiceError } from './errors.js';
@@ -57,10 +57,8 @@ export class RequestMsg {
   readonly service: string;
   /** The request's TVF payload. */
   readonly payload: Tvf;
-  /** When the request was sent, in `performance.now()` milliseconds. */
-  readonly sentAt: number;
-  /** When the request times out, in `performance.now()` milliseconds. */
-  readonly deadline: number;
+  /** Time the request was given, in milliseconds. */
+  readonly timeoutMs: number;
   /** Name of the requesting processor; undefined for a request from outside the bus. */
   readonly origin: string | undefined;
   /** The provider the request was delivered to. */
@@ -76,8 +74,15 @@ export class RequestMsg {
   prevDue: RequestMsg | null = null;
   /** @internal */
   nextDue: RequestMsg | null = null;
-  /** @internal wheel slot index, -1 when not scheduled */
+  /** @internal wheel slot index: -1 when not scheduled, -2 in the wheel's intake */
   slot = -1;
+  /**
+   * @internal `performance.now()` at send when the bus times its requests (an observer
+   * wants latencies), else NaN until the deadline wheel places the request.
+   */
+  sent: number;
+  /** @internal the deadline, NaN until the deadline wheel places the request */
+  due = Number.NaN;
 
   /** @internal */
   resolve!: (payload: Tvf) => void;
@@ -90,17 +95,37 @@ export class RequestMsg {
     id: number,
     service: string,
     payload: Tvf,
-    sentAt: number,
-    deadline: number,
+    timeoutMs: number,
+    sent: number,
     origin: string | undefined,
   ) {
     this.sink = sink;
     this.id = id;
     this.service = service;
     this.payload = payload;
-    this.sentAt = sentAt;
-    this.deadline = deadline;
+    this.timeoutMs = timeoutMs;
+    this.sent = sent;
     this.origin = origin;
+  }
+
+  /**
+   * When the request was sent, in `performance.now()` milliseconds. Exact on a bus that
+   * times its requests (one with an observer); otherwise the time the deadline wheel
+   * took it in (at most one deadline tick after the send), and before that, now.
+   */
+  get sentAt(): number {
+    const sent = this.sent;
+    return sent === sent ? sent : performance.now();
+  }
+
+  /**
+   * When the request times out, in `performance.now()` milliseconds: work done for it
+   * past that is wasted. Until the deadline wheel takes the request in (within one
+   * deadline tick of the send), an estimate that is never later than the real deadline.
+   */
+  get deadline(): number {
+    const due = this.due;
+    return due === due ? due : this.sentAt + this.timeoutMs;
   }
 
   /**

@@ -61,7 +61,8 @@ export interface ProsaOptions {
    */
   requestTimeoutMs?: number;
   /**
-   * Resolution of the deadline timer: a request times out at most this much late.
+   * Resolution of the deadline timer: a request never times out early, and at most about
+   * three ticks late while the event loop runs freely.
    * @defaultValue 10
    */
   deadlineTickMs?: number;

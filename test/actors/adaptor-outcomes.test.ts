@@ -57,14 +57,14 @@ describe('bus: the adaptor chooses the error kind', () => {
 });
 
 describe('bus: the adaptor sees the request deadline', () => {
-  it('passes id, sentAt, deadline and origin as the fourth argument', async () => {
+  it('passes id, sentAt, timeoutMs, deadline and origin as the fourth argument', async () => {
     bus = testBus();
     const seen: RequestInfo[] = [];
     bus.processor('p', {
       services: ['S'],
       adaptor: {
         processRequest: (_service, tvf, _ctx, info) => {
-          seen.push({ id: info.id, sentAt: info.sentAt, deadline: info.deadline, origin: info.origin });
+          seen.push({ id: info.id, sentAt: info.sentAt, timeoutMs: info.timeoutMs, deadline: info.deadline, origin: info.origin });
           return tvf;
         },
       },
@@ -80,8 +80,13 @@ describe('bus: the adaptor sees the request deadline', () => {
     expect(inside.origin).toBe('caller');
     expect(inside.id).not.toBe(outside.id);
     expect(outside.sentAt).toBeGreaterThanOrEqual(before);
-    expect(outside.deadline - outside.sentAt).toBeCloseTo(700, 6);
-    expect(inside.deadline - inside.sentAt).toBeCloseTo(50, 6);
+    expect([outside.timeoutMs, inside.timeoutMs]).toEqual([700, 50]);
+    // read at delivery, the deadline may be a little early, never late
+    expect(outside.deadline - outside.sentAt).toBeGreaterThanOrEqual(700);
+    expect(outside.deadline - outside.sentAt).toBeLessThan(701);
+    expect(inside.deadline - inside.sentAt).toBeGreaterThanOrEqual(50);
+    expect(inside.deadline - inside.sentAt).toBeLessThan(51);
+    expect(outside.deadline).toBeLessThanOrEqual(performance.now() + 700);
   });
 
   it('lets an adaptor give up at the deadline with its own timeout error', async () => {
