@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Adaptor } from '../actors/adaptor.js';
-import type { ServiceDirectory } from './service-directory.js';
+import type { Directives } from '../directives/directives.js';
 
 /** What a factory's `create` gets besides the settings. */
 export interface FactoryContext {
@@ -17,11 +17,15 @@ export interface FactoryContext {
   /** The processor's logger. */
   readonly logger: Logger;
   /**
-   * Which services the bus serves now, and a wait for one to appear: for processors that
-   * call services (an injector waits for its target before sending). Set by
-   * `buildInstance`; absent when a factory is called another way.
+   * The directive registry of the bus: for processors that need something of the bus
+   * while they run. A processor that calls a service waits for it with the built-in
+   * `LookupService` (`directives.add(LookupService({ service })).firstValue()`), as the
+   * injector does before sending. Each reference a processor adds is its to release (at
+   * the latest when its run ends: its context's signal aborts); the registry releases
+   * them all when the bus stops. Set when the processor is built by `LoadProcessor` (as
+   * `buildInstance` builds every processor); absent when a factory is called another way.
    */
-  readonly services?: ServiceDirectory;
+  readonly directives?: Directives;
 }
 
 /** What a factory builds: the part of a processor spec that depends on its kind. */

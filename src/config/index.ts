@@ -36,7 +36,6 @@ export {
 export { checkSettings, validateSettings, type ValidateOptions, type SettingsCheck } from './validate.js';
 export { loadSettings, parseSettings, checkSettingsText, readSettingsFile, type LoadOptions } from './load.js';
 export { parseSettingsText, type SettingsText } from './settings-text.js';
-export { serviceDirectory, type ServiceDirectory } from './service-directory.js';
 export {
   Instance,
   buildInstance,

@@ -23,7 +23,6 @@ import {
   type ApplyReport,
 } from '../directives/apply-settings.js';
 import type { KindRegistry } from './registry.js';
-import { serviceDirectory } from './service-directory.js';
 import { formatPath, SettingsError, settingsIssue, type SettingsIssue } from './settings-error.js';
 import type { InstanceSettings, ProcessorSettings } from './settings-schema.js';
 import type { NatsSettings } from './transport-settings.js';
@@ -172,11 +171,10 @@ export function buildInstance(settings: InstanceSettings, options: BuildOptions)
     requestTimeoutMs: settings.requestTimeoutMs,
     observer: options.observer,
   });
-  const services = serviceDirectory(prosa);
   const directives = createDirectives(prosa, { logger });
   directives.handle(
     'LoadProcessor',
-    loadProcessorHandler(prosa, { kinds: options.kinds, logger, services, quiesceMs: settings.shutdown.graceMs }),
+    loadProcessorHandler(prosa, { kinds: options.kinds, logger, quiesceMs: settings.shutdown.graceMs }),
   );
   directives.handle('ApplySettings', applySettingsHandler(directives));
   // Every processor is built synchronously here, by its LoadProcessor's resolver.

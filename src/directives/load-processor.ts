@@ -14,9 +14,9 @@ import type { Prosa } from '../actors/prosa.js';
 import type { Processor } from '../actors/processor.js';
 import type { FactoryProduct } from '../config/factory.js';
 import type { KindRegistry } from '../config/registry.js';
-import type { ServiceDirectory } from '../config/service-directory.js';
 import type { ProcessorSettings } from '../config/settings-schema.js';
 import { defineDirective } from './directive.js';
+import { directivesOf } from './directives.js';
 import { callbackResolver, type ResolverHandle } from './resolver.js';
 
 /** The running processor a {@link LoadProcessor} holds (config's `InstanceProcessor`). */
@@ -65,8 +65,6 @@ export interface LoadProcessorOptions {
   kinds: KindRegistry;
   /** The bus logger: each processor gets a child with `proc` bound, at its own `log.level` when set. */
   logger: Logger;
-  /** Given to factories (see `FactoryContext.services`). */
-  services?: ServiceDirectory;
   /**
    * Longest wait for a processor's `quiesce` before it is drained and removed.
    * @defaultValue 5000
@@ -143,7 +141,12 @@ export function loadProcessorHandler(
     const logger = level === undefined ? options.logger.child({ proc: entry.name }) : options.logger.child({ proc: entry.name }, { level });
     let loaded: LoadedProcessor;
     try {
-      const product = factory.create(entry.settings, { name: entry.name, instance: prosa.name, logger, services: options.services });
+      const product = factory.create(entry.settings, {
+        name: entry.name,
+        instance: prosa.name,
+        logger,
+        directives: directivesOf(prosa),
+      });
       const processor = prosa.processor(entry.name, {
         services: product.services,
         adaptor: product.adaptor,

@@ -1,7 +1,8 @@
 /**
- * `LookupService { service }`: the providers of a service, kept current as the service
- * table changes. A processor that needs a service waits for its first value (as ProSA's
- * injector waits for its target service). Resolved by the bus itself from its table.
+ * `LookupService { service }`: the providers of a service that take requests, kept
+ * current as the service table changes. A processor that needs a service waits for its
+ * first value (as ProSA's injector waits for its target service). Resolved by the bus
+ * itself from its table; remote providers (added by a transport) count like local ones.
  */
 import type { DirectiveShape, ResolverShape } from '../actors/adaptor.js';
 import type { Provider } from '../actors/msg.js';
@@ -25,7 +26,14 @@ export interface ServiceProvider {
   readonly remote: boolean;
 }
 
-/** The providers of a service: one value per provider in the table, in table order when they came. */
+/**
+ * The providers of a service: one value per provider in the table that accepts requests
+ * now, in the order they came. A provider's value is added once it is in the table and
+ * accepting (a local processor: once it serves), and removed as soon as it stops
+ * accepting or leaves the table: a processor that crashes loses its value before the
+ * `unreachable` errors of its requests in flight reach their callers, so a caller that
+ * waits again on such an error waits for a provider that is really back.
+ */
 export const LookupService = defineDirective<LookupServiceParams, ServiceProvider>({
   kind: 'LookupService',
   key: (params) => params.service,
@@ -36,7 +44,12 @@ export const LookupService = defineDirective<LookupServiceParams, ServiceProvide
   },
 });
 
-/** The bus-level handler that resolves {@link LookupService} from the bus's service table. */
+/**
+ * The bus-level handler that resolves {@link LookupService} from the bus's service table.
+ * Its resolver reads the table at start and again on each `table` and `processor.state`
+ * event of the bus (a provider starts accepting just after its table event, and stops
+ * as its processor leaves `serving`); it holds no timer. Every registry registers it.
+ */
 export function lookupServiceHandler(prosa: Prosa): (directive: DirectiveShape) => readonly ResolverShape[] | undefined {
   return (directive) => {
     if (!LookupService.is(directive)) return undefined;
@@ -46,13 +59,13 @@ export function lookupServiceHandler(prosa: Prosa): (directive: DirectiveShape) 
       const sync = () => {
         const providers = prosa.serviceTable.lookup(service)?.providers ?? [];
         for (const [provider, id] of held) {
-          if (!providers.includes(provider)) {
+          if (!provider.accepting || !providers.includes(provider)) {
             held.delete(provider);
             handle.remove(id);
           }
         }
         for (const provider of providers) {
-          if (held.has(provider)) continue;
+          if (!provider.accepting || held.has(provider)) continue;
           const id = handle.add({ service, processor: provider.processor, remote: provider.remote });
           if (id === undefined) break; // at the directive's value limit
           held.set(provider, id);
@@ -61,7 +74,11 @@ export function lookupServiceHandler(prosa: Prosa): (directive: DirectiveShape) 
       sync();
       handle.idle();
       prosa.events.on('table', sync);
-      return () => prosa.events.off('table', sync);
+      prosa.events.on('processor.state', sync);
+      return () => {
+        prosa.events.off('table', sync);
+        prosa.events.off('processor.state', sync);
+      };
     });
     return [resolver];
   };

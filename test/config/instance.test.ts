@@ -7,12 +7,11 @@ import {
   createInstance,
   defineFactory,
   loadSettings,
-  serviceDirectory,
   SettingsError,
   type FactoryContext,
   type Instance,
 } from '../../src/config/index.js';
-import { createProsa } from '../../src/actors/prosa.js';
+import { LookupService } from '../../src/directives/lookup-service.js';
 import { defaultKinds, isInjectorReport } from '../../src/processors/index.js';
 import { fixture } from '../fixtures/settings.js';
 
@@ -67,9 +66,12 @@ describe('buildInstance', () => {
     expect(seen!.settings).toEqual({ size: 3 });
     expect(seen!.context).toMatchObject({ name: 'p-1', instance: 'inst' });
     expect(seen!.context.logger.level).toBe('debug');
-    expect(seen!.context.services!.served('PROBE')).toBe(false);
+    expect(seen!.context.directives).toBe(instance.directives);
+    const lookup = seen!.context.directives!.add(LookupService({ service: 'PROBE' }));
+    expect(lookup.values).toEqual([]);
     await instance.start();
-    expect(seen!.context.services!.served('PROBE')).toBe(true);
+    expect(await lookup.firstValue({ timeoutMs: 1_000 })).toEqual({ service: 'PROBE', processor: 'p-1', remote: false });
+    lookup.release();
   });
 
   it('reports factories that fail as settings errors, all at once, and leaves no bus running', () => {
@@ -128,24 +130,5 @@ describe('buildInstance', () => {
     await instance.start();
     const serving = lines.map((line) => JSON.parse(line) as { proc?: string; msg: string }).filter((line) => line.msg === 'registered');
     expect(serving.map((line) => line.proc)).toEqual(['loud']);
-  });
-});
-
-describe('serviceDirectory', () => {
-  it('resolves when a service is served, and rejects when the wait is aborted', async () => {
-    const prosa = createProsa({ name: 'dir', logger: silent });
-    const directory = serviceDirectory(prosa);
-    const aborted = new AbortController();
-    const abandoned = directory.whenServed('A', aborted.signal);
-    aborted.abort(new Error('gone'));
-    await expect(abandoned).rejects.toThrow('gone');
-    const waiting = directory.whenServed('A');
-    prosa.processor('a', { services: ['A'], adaptor: { processRequest: (_service, request) => request } });
-    await prosa.start();
-    await waiting;
-    expect(directory.served('A')).toBe(true);
-    await prosa.stop();
-    expect(directory.served('A')).toBe(false);
-    expect(prosa.events.all.get('table') ?? []).toHaveLength(0);
   });
 });

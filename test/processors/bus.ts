@@ -2,7 +2,7 @@
 import { pino } from 'pino';
 import { createProsa, type Prosa } from '../../src/actors/prosa.js';
 import type { ProcessorFactory } from '../../src/config/factory.js';
-import { serviceDirectory } from '../../src/config/service-directory.js';
+import { directivesOf } from '../../src/directives/directives.js';
 
 /** A bus that logs nothing, with a short shutdown. */
 export function quietBus(name = 'test'): Prosa {
@@ -11,22 +11,22 @@ export function quietBus(name = 'test'): Prosa {
 
 /**
  * Adds a processor built by `factory` from `settings` (parsed by its schema, defaults
- * filled) to `prosa`; returns what the factory built. `directory: false` leaves the
- * service directory out of the factory context.
+ * filled) to `prosa`; returns what the factory built. `directives: false` leaves the
+ * bus's directive registry out of the factory context.
  */
 export function addProcessor<F extends ProcessorFactory>(
   prosa: Prosa,
   factory: F,
   name: string,
   settings: unknown,
-  options: { directory?: boolean } = {},
+  options: { directives?: boolean } = {},
 ) {
   const parsed: unknown = factory.settings.parse(settings);
   const product = factory.create(parsed, {
     name,
     instance: prosa.name,
     logger: prosa.logger.child({ proc: name }),
-    services: options.directory === false ? undefined : serviceDirectory(prosa),
+    directives: options.directives === false ? undefined : directivesOf(prosa),
   });
   const processor = prosa.processor(name, { services: product.services, adaptor: product.adaptor });
   return { product, processor };

@@ -10,7 +10,7 @@ afterEach(async () => {
   prosa = undefined;
 });
 
-function injector(bus: Prosa, settings: Record<string, unknown>, options: { directory?: boolean } = {}) {
+function injector(bus: Prosa, settings: Record<string, unknown>, options: { directives?: boolean } = {}) {
   const { product } = addProcessor(bus, injectorFactory, 'inj-1', { service: 'ECHO', ...settings }, options);
   return {
     report: () => product.report!() as InjectorReport,
@@ -90,9 +90,9 @@ describe('injector', () => {
     expect(prosa.stats().errors.unreachable).toBe(0);
   });
 
-  it('without a service directory, counts start-up misses apart and retries after retryDelayMs', async () => {
+  it('without a directive registry, counts start-up misses apart and retries after retryDelayMs', async () => {
     prosa = quietBus();
-    const inj = injector(prosa, { maxSpeed: 1000, retryDelayMs: 50 }, { directory: false });
+    const inj = injector(prosa, { maxSpeed: 1000, retryDelayMs: 50 }, { directives: false });
     await prosa.start();
     await sleep(175);
     const waiting = inj.report();

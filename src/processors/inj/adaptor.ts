@@ -7,13 +7,15 @@
  * ({@link RateRegulator}) checked on a timer of at least {@link MIN_TICK_MS} and on every
  * reply, so a late timer is made up for in a short burst rather than lost.
  *
- * Waiting for the service: when the bus gives a service directory (instances built from
- * settings do), the injector waits until its service is served before the first send and
- * after each `unreachable` error, so start-up is not counted as failure and a lost
- * provider costs one error per request in flight, not a stream of them. Without a
- * directory it probes: an `unreachable` before the service was ever reached is a start-up
- * miss (counted apart, not as an error), and each `unreachable` pauses sending for
- * `retryDelayMs`.
+ * Waiting for the service: when the bus gives its directive registry (processors built
+ * from settings get it), each run holds a `LookupService { service }` reference and the
+ * injector waits for its first value (a provider, local or remote, that accepts
+ * requests) before the first send and again after each `unreachable` error, so start-up
+ * is not counted as failure and a lost provider costs one error per request in flight,
+ * not a stream of them. The reference is released when the run ends or the injector is
+ * quiesced. Without a registry it probes: an `unreachable` before the service was ever
+ * reached is a start-up miss (counted apart, not as an error), and each `unreachable`
+ * pauses sending for `retryDelayMs`.
  *
  * Errors never stop it: each is counted by kind; a timeout also slows the rate (see
  * {@link RateRegulator.backOff}); only a `shutdown` error (the bus is stopping) stops
@@ -22,7 +24,9 @@
 import type { Logger } from 'pino';
 import type { Adaptor, ProcessorContext } from '../../actors/adaptor.js';
 import { ServiceError, type ServiceErrorKind } from '../../actors/errors.js';
-import type { ServiceDirectory } from '../../config/service-directory.js';
+import type { Directives } from '../../directives/directives.js';
+import { LookupService, type ServiceProvider } from '../../directives/lookup-service.js';
+import type { DirectiveReference } from '../../directives/reference.js';
 import type { SimpleStringTvf } from '../../tvf/simple-string-tvf.js';
 import { buildTvf } from '../tvf-template.js';
 import { LatencyRecorder } from './latency-recorder.js';
@@ -35,8 +39,12 @@ export const MIN_TICK_MS = 4;
 
 /** What an injector needs besides its settings. */
 export interface InjectorOptions {
-  /** Tells when the target service is served; without it the injector probes (see the module doc). */
-  services?: ServiceDirectory;
+  /**
+   * The bus's directive registry: the injector waits for its service through a
+   * `LookupService` reference on it. Without it the injector probes (see the module doc).
+   * @defaultValue none (probe)
+   */
+  directives?: Directives;
   /** Logger for the injector's own events (start, waits, backoffs). */
   logger?: Logger;
 }
@@ -51,11 +59,13 @@ export class InjectorAdaptor implements Adaptor {
   private readonly template: SimpleStringTvf;
   private readonly regulator: RateRegulator;
   private readonly latency = new LatencyRecorder();
-  private readonly services: ServiceDirectory | undefined;
+  private readonly directives: Directives | undefined;
   private readonly logger: Logger | undefined;
   private readonly requestOptions: { timeoutMs: number };
 
   private ctx: ProcessorContext | undefined;
+  /** This run's `LookupService` reference (with a registry, while the run lasts and sends may follow). */
+  private lookup: DirectiveReference<ServiceProvider> | undefined;
   /** True while the loop may send (not waiting for the service, not stopped). */
   private sending = false;
   /** Set by `quiesce`: no more sends, restarts included. */
@@ -77,7 +87,7 @@ export class InjectorAdaptor implements Adaptor {
   constructor(settings: InjectorSettings, options: InjectorOptions = {}) {
     this.settings = settings;
     this.template = buildTvf(settings.request);
-    this.services = options.services;
+    this.directives = options.directives;
     this.logger = options.logger;
     this.requestOptions = { timeoutMs: settings.timeoutMs };
     this.regulator = new RateRegulator(
@@ -94,11 +104,18 @@ export class InjectorAdaptor implements Adaptor {
   /** Starts this run's loop in the background and returns at once. */
   init(ctx: ProcessorContext): void {
     this.stopSending();
+    this.releaseLookup();
     this.ctx = ctx;
     if (this.quiesced) return;
     ctx.signal.addEventListener('abort', () => {
-      if (this.ctx === ctx) this.stopSending();
+      if (this.ctx !== ctx) return;
+      this.stopSending();
+      this.releaseLookup();
     });
+    // A closed registry (the bus is stopping) throws: no sends follow then anyway.
+    if (this.directives !== undefined && !this.directives.closed) {
+      this.lookup = this.directives.add(LookupService({ service: this.settings.service }));
+    }
     this.waitForService(ctx, true);
   }
 
@@ -110,6 +127,7 @@ export class InjectorAdaptor implements Adaptor {
   /** Stops sending (the run's signal has aborted by now); replies still in flight are counted as they come. */
   terminate(): void {
     this.stopSending();
+    this.releaseLookup();
   }
 
   /**
@@ -119,6 +137,7 @@ export class InjectorAdaptor implements Adaptor {
   quiesce(): Promise<void> {
     this.quiesced = true;
     this.stopSending();
+    this.releaseLookup();
     if (this.inFlight === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
@@ -147,18 +166,24 @@ export class InjectorAdaptor implements Adaptor {
 
   // the loop -----------------------------------------------------------------
 
-  /** Resumes once the service is served (at once without a directory on start; after `retryDelayMs` on a retry). */
+  /**
+   * Resumes once the service has a provider: the first value of the run's `LookupService`
+   * reference (at once when it holds one). Without a registry: at once on start, after
+   * `retryDelayMs` on a retry.
+   */
   private waitForService(ctx: ProcessorContext, starting: boolean): void {
     const resume = () => {
       if (ctx !== this.ctx || ctx.signal.aborted || this.quiesced || this.sending) return;
       this.startSending();
     };
-    if (this.services !== undefined) {
-      if (!this.services.served(this.settings.service)) {
+    if (this.directives !== undefined) {
+      const lookup = this.lookup;
+      if (lookup === undefined || lookup.released) return; // the run ended, or the bus is stopping
+      if (lookup.values.length === 0) {
         this.logger?.info({ service: this.settings.service }, `waiting for service '${this.settings.service}'`);
       }
-      this.services.whenServed(this.settings.service, ctx.signal).then(resume, () => {
-        /* the run ended first */
+      lookup.firstValue().then(resume, () => {
+        /* released first: the run ended, or the bus is stopping */
       });
     } else if (starting) {
       resume();
@@ -201,6 +226,11 @@ export class InjectorAdaptor implements Adaptor {
     this.sending = false;
     this.clearTimer();
     this.waitForService(this.ctx, false);
+  }
+
+  private releaseLookup(): void {
+    this.lookup?.release();
+    this.lookup = undefined;
   }
 
   private clearTimer(): void {
@@ -258,7 +288,7 @@ export class InjectorAdaptor implements Adaptor {
     // ctx.request settles with a ServiceError only; anything else would be a bus bug, counted as protocol.
     const kind: ServiceErrorKind = error instanceof ServiceError ? error.kind : 'protocol';
     if (kind === 'unreachable') {
-      if (!this.reached && this.services === undefined) this.startupMisses++;
+      if (!this.reached && this.directives === undefined) this.startupMisses++;
       else this.errors.unreachable++;
       this.pauseForService();
       return;

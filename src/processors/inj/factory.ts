@@ -13,7 +13,7 @@ export const injectorFactory = defineFactory({
   version: '1',
   settings: injectorSettingsSchema,
   create(settings, context) {
-    const adaptor = new InjectorAdaptor(settings, { services: context.services, logger: context.logger });
+    const adaptor = new InjectorAdaptor(settings, { directives: context.directives, logger: context.logger });
     return {
       services: [],
       adaptor,
