@@ -3,6 +3,7 @@ import type { InspectionEvent } from 'xstate';
 import {
   LookupService,
   ProcessorError,
+  ServiceError,
   callbackResolver,
   createDirectives,
   defineDirective,
@@ -11,6 +12,7 @@ import {
   type Prosa,
 } from '../../src/index.js';
 import { record, testBus, valueOf } from '../support/bus.js';
+import { EchoRemote, HandTransport } from '../support/remote.js';
 
 const Greeting = defineDirective<{ to: string }, string>({ kind: 'Greeting', maxValues: 1 });
 
@@ -156,6 +158,68 @@ describe('directives: LookupService', () => {
     expect(ref.values.map((v) => v.processor)).toEqual(['b']);
     const other = directives.add(LookupService({ service: 'OTHER' }));
     expect(other.values.map((v) => v.processor)).toEqual(['b']);
+  });
+
+  it('drops a provider that stops accepting before its unreachable errors reach callers, and takes it back once it serves again', async () => {
+    bus = testBus();
+    const directives = createDirectives(bus);
+    const contexts: ProcessorContext[] = [];
+    bus.processor('a', {
+      services: ['ECHO'],
+      restart: { delayMs: 50, maxDelayMs: 50 },
+      adaptor: { init: (ctx) => void contexts.push(ctx), processRequest: () => new Promise<never>(() => undefined) },
+    });
+    const ref = directives.add(LookupService({ service: 'ECHO' }));
+    // A value comes once the provider takes requests: its processor serves, not just registers.
+    const statesAtAdd: (string | undefined)[] = [];
+    ref.subscribe({ added: (entry) => void statesAtAdd.push(bus!.get(entry.value.processor)?.state) });
+    await bus.start();
+    expect(await ref.firstValue({ timeoutMs: 1_000 })).toEqual({ service: 'ECHO', processor: 'a', remote: false });
+    const seenAtError: unknown[] = [];
+    const inFlight = bus.request('ECHO', record(1), { timeoutMs: 5_000 }).catch((error: unknown) => {
+      seenAtError.push(error instanceof ServiceError ? error.kind : error, ref.values.length);
+    });
+    await new Promise((r) => setImmediate(r));
+    contexts[0]!.fail(new Error('boom'));
+    await inFlight;
+    // A caller that waits again on `unreachable` finds nothing and waits: no busy retry.
+    expect(seenAtError).toEqual(['unreachable', 0]);
+    expect(await ref.firstValue({ timeoutMs: 1_000 })).toEqual({ service: 'ECHO', processor: 'a', remote: false });
+    expect(contexts).toHaveLength(2);
+    expect(statesAtAdd).toEqual(['serving', 'serving']);
+  });
+
+  it('follows the remote providers a transport adds and removes', async () => {
+    bus = testBus();
+    const transport = new HandTransport();
+    bus.attachTransport(transport);
+    const directives = createDirectives(bus);
+    const ref = directives.add(LookupService({ service: 'ECHO' }));
+    await bus.start();
+    const first = ref.firstValue({ timeoutMs: 1_000 });
+    const remote = new EchoRemote('nats');
+    transport.host!.addRemote('ECHO', remote);
+    expect(await first).toEqual({ service: 'ECHO', processor: 'nats', remote: true });
+    transport.host!.removeRemote('ECHO', remote);
+    await new Promise((r) => setImmediate(r));
+    expect(ref.values).toEqual([]);
+  });
+
+  it('leaves no listener on the bus once released, nor once the bus stops', async () => {
+    bus = testBus();
+    const directives = createDirectives(bus);
+    const count = (event: 'table' | 'processor.state') => bus!.events.all.get(event)?.length ?? 0;
+    const before = { table: count('table'), state: count('processor.state') };
+    const ref = directives.add(LookupService({ service: 'ECHO' }));
+    expect(count('table')).toBe(before.table + 1);
+    expect(count('processor.state')).toBe(before.state + 1);
+    ref.release();
+    expect({ table: count('table'), state: count('processor.state') }).toEqual(before);
+    const kept = directives.add(LookupService({ service: 'ECHO' }));
+    await bus.start();
+    await bus.stop();
+    expect(kept.released).toBe(true);
+    expect(count('table')).toBe(before.table);
   });
 
   it('refuses an empty service name', () => {

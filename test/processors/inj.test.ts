@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Prosa } from '../../src/actors/prosa.js';
 import { injectorFactory, stubFactory, type InjectorReport } from '../../src/processors/index.js';
+import { directivesOf, LookupService } from '../../src/directives/index.js';
+import { EchoRemote, HandTransport } from '../support/remote.js';
 import { addProcessor, quietBus, sleep } from './bus.js';
 
 let prosa: Prosa | undefined;
@@ -88,6 +90,26 @@ describe('injector', () => {
     expect(report.responses).toBeGreaterThan(100);
     expect(report.errors.unreachable + report.startupMisses).toBe(0);
     expect(prosa.stats().errors.unreachable).toBe(0);
+  });
+
+  it('waits for a remote provider as for a local one: served once a transport adds it', async () => {
+    prosa = quietBus();
+    const transport = new HandTransport();
+    prosa.attachTransport(transport);
+    const inj = injector(prosa, { maxSpeed: 1000 });
+    await prosa.start();
+    await sleep(150);
+    expect(inj.report()).toMatchObject({ sent: 0, activeMs: 0 });
+    const remote = new EchoRemote('nats');
+    transport.host!.addRemote('ECHO', remote);
+    await sleep(250);
+    await inj.quiesce();
+    const report = inj.report();
+    expect(report.responses).toBeGreaterThan(100);
+    expect(remote.delivered).toBe(report.sent);
+    expect(report.errors.unreachable + report.startupMisses).toBe(0);
+    // quiesced: its LookupService reference is released, so the instance is gone
+    expect(directivesOf(prosa).info(LookupService({ service: 'ECHO' }))).toBeUndefined();
   });
 
   it('without a directive registry, counts start-up misses apart and retries after retryDelayMs', async () => {
