@@ -125,7 +125,8 @@ function whenNameFree(prosa: Prosa, name: string, signal: AbortSignal, onFree: (
  * Its resolver waits until the processor's name is free on the bus (a processor being
  * replaced drains first), builds the processor through its factory, adds it to the bus
  * and gives it as the value, whose release quiets, drains and removes it. A factory that
- * throws fails the resolver (restarted with backoff, reported on the directive).
+ * throws fails the resolver (restarted with backoff, reported on the directive). Each
+ * factory gets the bus's directive registry as `FactoryContext.directives`.
  */
 export function loadProcessorHandler(
   prosa: Prosa,

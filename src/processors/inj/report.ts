@@ -27,7 +27,7 @@ export interface InjectorReport {
   errors: Record<ServiceErrorKind, number>;
   /**
    * `unreachable` errors before the service was ever reached, when the injector had to
-   * probe for it (no service directory); not counted in `errors`.
+   * probe for it (no directive registry); not counted in `errors`.
    * `sent = responses + errors + startupMisses + inFlight`.
    */
   startupMisses: number;
