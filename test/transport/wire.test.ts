@@ -113,8 +113,16 @@ describe('NATS transport: wire format', () => {
     await b.prosa.start();
     const h = headers();
     h.set('prosa-timeout-ms', '1000');
-    const reply = await watcher.request('prosa.svc.ECHO', new TextEncoder().encode('1;2;hi;'), { timeout: 1_000, headers: h });
-    expect(new TextDecoder().decode(reply.data)).toBe('1;2;hi;2;6;from b;');
+    // The watcher is another connection: b's queue subscription may not have reached the
+    // server yet when start() resolves, so ask again while nobody responds.
+    const ask = () => watcher.request('prosa.svc.ECHO', new TextEncoder().encode('1;2;hi;'), { timeout: 1_000, headers: h });
+    let reply = await ask().catch((error: unknown) => error);
+    for (let i = 0; i < 40 && reply instanceof Error && /503|no responders/i.test(String(reply)); i++) {
+      await sleep(50);
+      reply = await ask().catch((error: unknown) => error);
+    }
+    if (reply instanceof Error) throw reply;
+    expect(new TextDecoder().decode((reply as { data: Uint8Array }).data)).toBe('1;2;hi;2;6;from b;');
     // without the header it answers a protocol error, in headers
     const bad = await watcher.request('prosa.svc.ECHO', new TextEncoder().encode('1;2;hi;'), { timeout: 1_000 });
     expect(bad.headers?.get('prosa-error')).toBe('protocol');
