@@ -1,9 +1,11 @@
 /**
  * The cost of metrics on the hot path: prosa request/response through a bus with
- * `attachMetrics` (its observer counts every request by service and outcome and times
- * it into the latency histogram) against the same bus without, serial and with 1,000 in
- * flight. Rounds of the two alternate (and swap order each round), so drift in the
- * machine's speed falls on both alike. The ratio is with / without: 1.00x is free.
+ * `attachMetrics` (its observer counts every request by service and outcome, and times a
+ * sample of about 1 in 16 into the latency histogram: the default) against the same bus
+ * without, serial and with 1,000 in flight; and, for scale, a third bus whose metrics time
+ * every request (`latencySampleEvery: 1`). Rounds of the three alternate (in a rotating
+ * order), so drift in the machine's speed falls on all alike. The ratio is with / without:
+ * 1.00x is free.
  */
 import { pino } from 'pino';
 import { createProsa, type Prosa } from '../src/index.js';
@@ -18,6 +20,8 @@ export const METRICS_FIGURE = {
   serialWith: 'prosa request/response, serial, with metrics',
   inFlightWithout: 'prosa request/response, 1000 in flight, no metrics',
   inFlightWith: 'prosa request/response, 1000 in flight, with metrics',
+  serialEvery: 'prosa request/response, serial, metrics timing every request',
+  inFlightEvery: 'prosa request/response, 1000 in flight, metrics timing every request',
 } as const;
 
 const OPS = 300_000;
@@ -68,22 +72,17 @@ function rates(list: number[]): RoundRates {
   return { median: sorted[Math.floor(sorted.length / 2)]!, rates: sorted };
 }
 
-/** Times `a` and `b` in alternate rounds (after one untimed warm-up of each). */
-async function alternate(ops: number, a: Round, b: Round, rounds: number): Promise<[RoundRates, RoundRates]> {
-  await a();
-  await b();
-  const ra: number[] = [];
-  const rb: number[] = [];
+/** Times each round in turn, `rounds` times in a rotating order (after one untimed warm-up of each). */
+async function alternate(ops: number, variants: readonly Round[], rounds: number): Promise<RoundRates[]> {
+  for (const variant of variants) await variant();
+  const measured = variants.map(() => [] as number[]);
   for (let r = 0; r < rounds; r++) {
-    if (r % 2 === 0) {
-      ra.push(await timed(ops, a));
-      rb.push(await timed(ops, b));
-    } else {
-      rb.push(await timed(ops, b));
-      ra.push(await timed(ops, a));
+    for (let k = 0; k < variants.length; k++) {
+      const v = (r + k) % variants.length;
+      measured[v]!.push(await timed(ops, variants[v]!));
     }
   }
-  return [rates(ra), rates(rb)];
+  return measured.map(rates);
 }
 
 export default {
@@ -93,21 +92,30 @@ export default {
     const ops = scale.ops(OPS);
     const plain = await echoBus('plain');
     const measured = await echoBus('measured');
+    const timedEvery = await echoBus('timed-every');
     let metrics: ProsaMetrics | undefined;
+    let metricsEvery: ProsaMetrics | undefined;
     try {
       metrics = attachMetrics(measured);
+      metricsEvery = attachMetrics(timedEvery, { latencySampleEvery: 1 });
       const tvf = payload();
-      const [serialWithout, serialWith] = await alternate(ops, serial(plain, tvf, ops), serial(measured, tvf, ops), scale.rounds);
-      const flightOps = Math.max(1, Math.round(ops / IN_FLIGHT)) * IN_FLIGHT;
-      const [flightWithout, flightWith] = await alternate(
-        flightOps,
-        inFlight(plain, tvf, ops),
-        inFlight(measured, tvf, ops),
+      const [serialWithout, serialWith, serialEvery] = await alternate(
+        ops,
+        [serial(plain, tvf, ops), serial(measured, tvf, ops), serial(timedEvery, tvf, ops)],
         scale.rounds,
-      );
-      const counted = metrics.snapshot().requests['ECHO']?.response ?? 0;
+      ) as [RoundRates, RoundRates, RoundRates];
+      const flightOps = Math.max(1, Math.round(ops / IN_FLIGHT)) * IN_FLIGHT;
+      const [flightWithout, flightWith, flightEvery] = await alternate(
+        flightOps,
+        [inFlight(plain, tvf, ops), inFlight(measured, tvf, ops), inFlight(timedEvery, tvf, ops)],
+        scale.rounds,
+      ) as [RoundRates, RoundRates, RoundRates];
       const expected = (scale.rounds + 1) * (ops + flightOps);
-      if (counted !== expected) throw new Error(`metrics counted ${counted} responses, ${expected} were sent`);
+      for (const m of [metrics, metricsEvery]) {
+        const counted = m.snapshot().requests['ECHO']?.response ?? 0;
+        if (counted !== expected) throw new Error(`metrics counted ${counted} responses, ${expected} were sent`);
+      }
+      const timedShare = (metrics.snapshot().latency['ECHO']?.count ?? 0) / expected;
       const scrapes = 100;
       const t0 = process.hrtime.bigint();
       for (let i = 0; i < scrapes; i++) await metrics.metrics();
@@ -125,12 +133,29 @@ export default {
           name: METRICS_FIGURE.inFlightWith,
           opsPerSec: flightWith.median,
           comparedTo: METRICS_FIGURE.inFlightWithout,
-          extra: { ...roundsExtra(flightWith, flightOps), scrapeMs: Number(scrapeMs.toFixed(3)) },
+          extra: {
+            ...roundsExtra(flightWith, flightOps),
+            scrapeMs: Number(scrapeMs.toFixed(3)),
+            timedShare: Number(timedShare.toFixed(4)),
+          },
+        },
+        {
+          name: METRICS_FIGURE.serialEvery,
+          opsPerSec: serialEvery.median,
+          comparedTo: METRICS_FIGURE.serialWithout,
+          extra: roundsExtra(serialEvery, ops),
+        },
+        {
+          name: METRICS_FIGURE.inFlightEvery,
+          opsPerSec: flightEvery.median,
+          comparedTo: METRICS_FIGURE.inFlightWithout,
+          extra: roundsExtra(flightEvery, flightOps),
         },
       ];
     } finally {
       metrics?.close();
-      await Promise.all([plain.stop(), measured.stop()]);
+      metricsEvery?.close();
+      await Promise.all([plain.stop(), measured.stop(), timedEvery.stop()]);
     }
   },
 } satisfies BenchSuite;

@@ -43,8 +43,8 @@ export interface RequestInfo {
   /** Bus-unique id of the request. */
   readonly id: number;
   /**
-   * When the request was sent, in `performance.now()` milliseconds: exact on a bus that
-   * times its requests (one with an observer), else within one deadline tick after.
+   * When the request was sent, in `performance.now()` milliseconds: exact for a request
+   * the bus timed (for an observer's latencies), else within one deadline tick after.
    */
   readonly sentAt: number;
   /** Time the request was given, in milliseconds. */

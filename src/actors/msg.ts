@@ -77,10 +77,12 @@ export class RequestMsg {
   /** @internal wheel slot index: -1 when not scheduled, -2 in the wheel's intake */
   slot = -1;
   /**
-   * @internal `performance.now()` at send when the bus times its requests (an observer
-   * wants latencies), else NaN until the deadline wheel places the request.
+   * @internal `performance.now()` at send when the bus times this request (see `timed`),
+   * else NaN until the deadline wheel places the request.
    */
   sent: number;
+  /** @internal true when `sent` was read at send, for an observer's latency */
+  timed = false;
   /** @internal the deadline, NaN until the deadline wheel places the request */
   due = Number.NaN;
 
@@ -109,8 +111,8 @@ export class RequestMsg {
   }
 
   /**
-   * When the request was sent, in `performance.now()` milliseconds. Exact on a bus that
-   * times its requests (one with an observer); otherwise the time the deadline wheel
+   * When the request was sent, in `performance.now()` milliseconds. Exact for a request
+   * the bus timed (for an observer's latencies); otherwise the time the deadline wheel
    * took it in (at most one deadline tick after the send), and before that, now.
    */
   get sentAt(): number {

@@ -12,6 +12,7 @@ export {
   OUTCOMES,
   DEFAULT_LATENCY_BUCKETS,
   DEFAULT_MAX_SERVICES,
+  DEFAULT_LATENCY_SAMPLE_EVERY,
   OTHER_SERVICES,
   type RequestFigureOptions,
 } from './request-figures.js';

@@ -160,7 +160,9 @@ export function registerMetricFamilies(registry: Registry, sources: MetricSource
   });
   new LatencyHistogram(
     'prosa_request_duration_seconds',
-    'Time from send to settle of the requests that reached a provider, whatever their outcome, by service.',
+    figures.latencySampleEvery === 1
+      ? 'Time from send to settle of the requests that reached a provider, whatever their outcome, by service.'
+      : `Time from send to settle of a random sample of about 1 in ${figures.latencySampleEvery} of the requests that reached a provider, whatever their outcome, by service (_count is the sample's size; prosa_requests_total counts every request).`,
     registry,
     figures,
   );

@@ -31,9 +31,9 @@ export interface Health {
   failed: string[];
 }
 
-/** Latency figures of one service. */
+/** Latency figures of one service: of the requests timed, a sample (see `latencySampleEvery`). */
 export interface LatencySnapshot {
-  /** Requests timed (those that reached a provider). */
+  /** Requests timed: about 1 in `latencySampleEvery` of those that reached a provider. */
   count: number;
   /** Sum of their latencies. */
   sumSeconds: number;
@@ -57,6 +57,8 @@ export interface MetricsSnapshot {
   requests: Record<string, Record<RequestOutcome, number>>;
   /** Upper bounds of the latency buckets, in seconds. */
   latencyBuckets: readonly number[];
+  /** The bus timed about 1 request in this many; only those are in {@link latency}. */
+  latencySampleEvery: number;
   /** Service -> latency figures. */
   latency: Record<string, LatencySnapshot>;
   /** Requests sent and not yet settled. */
@@ -160,6 +162,7 @@ export class ProsaMetrics {
       services,
       requests,
       latencyBuckets: this.requests.latencyBuckets,
+      latencySampleEvery: this.requests.latencySampleEvery,
       latency,
       inFlight: prosa.stats().inFlight,
       lateReplies,

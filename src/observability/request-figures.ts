@@ -32,6 +32,9 @@ export const DEFAULT_LATENCY_BUCKETS: readonly number[] = Object.freeze([
 /** Default of `maxServices`. */
 export const DEFAULT_MAX_SERVICES = 1_000;
 
+/** Default of `latencySampleEvery`: one request in about 16 is timed. */
+export const DEFAULT_LATENCY_SAMPLE_EVERY = 16;
+
 /** Service label of the figures of services past `maxServices`. */
 export const OTHER_SERVICES = '_other';
 
@@ -77,12 +80,22 @@ export interface RequestFigureOptions {
    * @defaultValue 1000
    */
   maxServices?: number;
+  /**
+   * Latency sampling: the bus times about one request in this many (random gaps of this
+   * mean) and only those are counted in the latency histogram; counts by outcome stay
+   * exact. Timing a request costs two clock reads (~100 ns each, close to half an
+   * in-process request); 1 times every request.
+   * @defaultValue 16
+   */
+  latencySampleEvery?: number;
 }
 
 /** The request figures of one bus; it is the bus observer that feeds them. */
 export class RequestFigures implements BusObserver {
   /** Upper bounds of the latency buckets, in seconds. */
   readonly latencyBuckets: readonly number[];
+  /** BusObserver: the bus times about one request in this many; only those are in the histogram. */
+  readonly latencySampleEvery: number;
   private readonly boundsMs: Float64Array;
   private readonly maxServices: number;
   private readonly byService = new Map<string, ServiceFigures>();
@@ -102,15 +115,20 @@ export class RequestFigures implements BusObserver {
     if (!Number.isInteger(maxServices) || maxServices < 1) {
       throw new BusError('InvalidOption', `maxServices must be a positive integer, got ${String(maxServices)}`);
     }
+    const sampleEvery = options.latencySampleEvery ?? DEFAULT_LATENCY_SAMPLE_EVERY;
+    if (!Number.isInteger(sampleEvery) || sampleEvery < 1) {
+      throw new BusError('InvalidOption', `latencySampleEvery must be a positive integer, got ${String(sampleEvery)}`);
+    }
+    this.latencySampleEvery = sampleEvery;
     this.latencyBuckets = Object.freeze([...buckets]);
     this.boundsMs = Float64Array.from(buckets, (s) => s * 1000);
     this.maxServices = maxServices;
   }
 
   /**
-   * BusObserver: counts one settled request. The latency of requests that reached a
-   * provider is counted, whatever their outcome; a request refused at once (no provider,
-   * overloaded, bus stopping) has none.
+   * BusObserver: counts one settled request. The latency of a timed request (`elapsedMs`
+   * not NaN) that reached a provider is counted, whatever its outcome; a request refused
+   * at once (no provider, overloaded, bus stopping) has none.
    */
   requestSettled(
     service: string,
@@ -127,7 +145,7 @@ export class RequestFigures implements BusObserver {
     }
     figures.outcomes[OUTCOME_INDEX[outcome]]++;
     if (remote) figures.remoteOutcomes[OUTCOME_INDEX[outcome]]++;
-    if (processor === undefined) return;
+    if (processor === undefined || elapsedMs !== elapsedMs) return; // refused, or not timed (NaN)
     const bounds = this.boundsMs;
     const n = bounds.length;
     let i = 0;

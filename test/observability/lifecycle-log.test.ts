@@ -119,4 +119,34 @@ describe('Prosa.observe', () => {
     expect(first).toEqual(['E:response', 'E:response', 'NOPE:unreachable']);
     expect(second).toEqual(['E:response', 'NOPE:unreachable', 'E:response']);
   });
+
+  it('times about 1 request in latencySampleEvery, as often as the most demanding observer asks', async () => {
+    bus = testBus();
+    bus.processor('e', { services: ['E'], adaptor: echo });
+    await bus.start();
+    const sampled: number[] = [];
+    const every: number[] = [];
+    const send = async (n: number): Promise<void> => {
+      for (let i = 0; i < n; i += 50) await Promise.all(Array.from({ length: 50 }, (_, j) => bus!.request('E', record(i + j))));
+    };
+    const offSampled = bus.observe({ latencySampleEvery: 8, requestSettled: (_s, _o, elapsedMs) => sampled.push(elapsedMs) });
+    await send(800);
+    const timed = sampled.filter((ms) => !Number.isNaN(ms));
+    expect(sampled).toHaveLength(800);
+    expect(timed.length).toBeGreaterThan(50); // about 100 (gaps uniform in 1..15)
+    expect(timed.length).toBeLessThan(200);
+    expect(timed.every((ms) => ms >= 0 && ms < 1_000)).toBe(true);
+    const offEvery = bus.observe({ requestSettled: (_s, _o, elapsedMs) => every.push(elapsedMs) });
+    sampled.length = 0;
+    await send(100);
+    expect(every.filter((ms) => ms >= 0)).toHaveLength(100); // no latencySampleEvery: every request timed
+    expect(sampled.filter((ms) => ms >= 0)).toHaveLength(100);
+    offEvery();
+    sampled.length = 0;
+    await send(800);
+    expect(sampled.filter((ms) => ms >= 0).length).toBeLessThan(200); // sampling again
+    await bus.request('NOPE', record(0)).catch(() => undefined);
+    expect(sampled.at(-1)).toBe(0); // refused at once: 0, as before
+    offSampled();
+  });
 });

@@ -32,7 +32,7 @@ describe('metrics endpoint', () => {
   it('serves /metrics over HTTP, on loopback, with counts that follow the traffic', async () => {
     prosa = testBus();
     prosa.processor('echo', { services: ['ECHO'], adaptor: echo });
-    metrics = attachMetrics(prosa);
+    metrics = attachMetrics(prosa, { latencySampleEvery: 1 }); // every request timed: exact _count
     endpoint = await MetricsEndpoint.listen(metrics, { port: 0 });
     expect(endpoint.host).toBe('127.0.0.1');
     expect(endpoint.url).toBe(`http://127.0.0.1:${endpoint.port}`);

@@ -3,6 +3,7 @@ import { BusError, ProcessorError, type ProcessorContext, type Prosa } from '../
 import {
   attachMetrics,
   DEFAULT_LATENCY_BUCKETS,
+  DEFAULT_LATENCY_SAMPLE_EVERY,
   OTHER_SERVICES,
   RequestFigures,
   type ProsaMetrics,
@@ -51,6 +52,17 @@ describe('RequestFigures', () => {
     expect(a!.lateReplies).toBe(1);
   });
 
+  it('counts the outcome of a request not timed (NaN) but no latency', () => {
+    const figures = new RequestFigures({ latencyBuckets: [0.001] });
+    figures.requestSettled('A', 'response', Number.NaN, 'p');
+    figures.requestSettled('A', 'timeout', Number.NaN, 'p');
+    figures.requestSettled('A', 'response', 2, 'p');
+    const [a] = [...figures.services()];
+    expect([...a!.outcomes]).toEqual([2, 1, 0, 0, 0, 0]);
+    expect([...a!.buckets]).toEqual([0, 1]);
+    expect(a!.latencySumMs).toBe(2);
+  });
+
   it('counts services past maxServices under _other', () => {
     const figures = new RequestFigures({ maxServices: 2 });
     for (const service of ['A', 'B', 'C', 'D', 'A']) figures.requestSettled(service, 'response', 1, 'p');
@@ -63,11 +75,32 @@ describe('RequestFigures', () => {
     expect(() => new RequestFigures({ latencyBuckets: [0, 1] })).toThrow(BusError);
     expect(() => new RequestFigures({ latencyBuckets: [1, Infinity] })).toThrow(BusError);
     expect(() => new RequestFigures({ maxServices: 0 })).toThrow(BusError);
+    for (const bad of [0, -1, 1.5, Number.NaN]) expect(() => new RequestFigures({ latencySampleEvery: bad })).toThrow(BusError);
     expect(new RequestFigures().latencyBuckets).toEqual(DEFAULT_LATENCY_BUCKETS);
+    expect(new RequestFigures().latencySampleEvery).toBe(DEFAULT_LATENCY_SAMPLE_EVERY);
   });
 });
 
 describe('ProsaMetrics', () => {
+  it('times a random sample of requests by default, and counts every outcome exactly', async () => {
+    const prosa = bus();
+    prosa.processor('echo', { services: ['ECHO'], adaptor: echo });
+    const metrics = metricsOf(prosa);
+    await prosa.start();
+    const sent = 1_600;
+    for (let i = 0; i < sent; i += 100) await Promise.all(Array.from({ length: 100 }, (_, j) => prosa.request('ECHO', record(i + j))));
+    const snapshot = metrics.snapshot();
+    expect(snapshot.requests['ECHO']!.response).toBe(sent);
+    expect(snapshot.latencySampleEvery).toBe(DEFAULT_LATENCY_SAMPLE_EVERY);
+    const timed = snapshot.latency['ECHO']!.count;
+    // Gaps uniform in 1..31 (mean 16): about 100 timed, standard deviation about 6.
+    expect(timed).toBeGreaterThan(sent / DEFAULT_LATENCY_SAMPLE_EVERY / 2);
+    expect(timed).toBeLessThan((sent / DEFAULT_LATENCY_SAMPLE_EVERY) * 2);
+    expect(snapshot.latency['ECHO']!.sumSeconds).toBeGreaterThan(0);
+    const text = await metrics.metrics();
+    expect(text).toContain(`random sample of about 1 in ${DEFAULT_LATENCY_SAMPLE_EVERY} of the requests`);
+  });
+
   it('counts requests by service and outcome as traffic flows', async () => {
     const prosa = bus();
     prosa.processor('echo', { services: ['ECHO'], adaptor: echo });
@@ -80,7 +113,7 @@ describe('ProsaMetrics', () => {
       },
     });
     prosa.processor('silent', { services: ['SILENT'], adaptor: { processRequest: () => new Promise(() => undefined) } });
-    const metrics = metricsOf(prosa);
+    const metrics = metricsOf(prosa, { latencySampleEvery: 1 }); // every request timed
     await prosa.start();
     await Promise.all(Array.from({ length: 25 }, (_, i) => prosa.request('ECHO', record(i))));
     await Promise.all(Array.from({ length: 3 }, () => prosa.request('BROKEN', record(0)).catch(() => undefined)));

@@ -9,7 +9,7 @@ describe('observabilityOptions', () => {
   });
 
   it('takes the metrics section, with --metrics-port over its port, or adds one', () => {
-    const metrics = { port: 9464, host: '127.0.0.1', latencyBuckets: [0.1, 1], maxServices: 10 };
+    const metrics = { port: 9464, host: '127.0.0.1', latencyBuckets: [0.1, 1], latencySampleEvery: 4, maxServices: 10 };
     expect(observabilityOptions({ ...base, metrics }).metrics).toEqual(metrics);
     expect(observabilityOptions({ ...base, metrics }, { metricsPort: 9999 }).metrics).toEqual({ ...metrics, port: 9999 });
     expect(observabilityOptions(base, { metricsPort: 0 }).metrics).toEqual({ port: 0 });
