@@ -225,6 +225,78 @@ export class TvfDict {
     return this.#fromJson(json, 0);
   }
 
+  /**
+   * The record `fromJson(JSON.parse(text))` gives, read in one pass over the text with no
+   * intermediate object; or `undefined` when this reader declines: the text is not a JSON
+   * object, is not valid JSON, holds a value it does not take in one pass (`true`,
+   * `false`, `null`, an array), or `fromJson` would throw. The caller then runs
+   * `JSON.parse` and {@link fromJson}, which give the same record or the exact error.
+   * Never throws.
+   */
+  fromJsonText(text: string): SimpleStringTvf | undefined {
+    const cursor: JsonCursor = { text, at: 0 };
+    try {
+      const out = this.#readJsonObject(cursor, 0);
+      return out !== undefined && skipJsonSpace(text, cursor.at) === text.length ? out : undefined;
+    } catch {
+      return undefined; // fromJson's error: the caller's second pass reports it
+    }
+  }
+
+  /** One JSON object at `cursor.at` (after any space) as a record; `undefined` to decline. */
+  #readJsonObject(cursor: JsonCursor, depth: number): SimpleStringTvf | undefined {
+    if (depth > DEFAULT_TVF_READ_LIMITS.maxDepth) return undefined;
+    const text = cursor.text;
+    let at = skipJsonSpace(text, cursor.at);
+    if (text.charCodeAt(at) !== 0x7b /* { */) return undefined;
+    const out = new SimpleStringTvf();
+    at = skipJsonSpace(text, at + 1);
+    if (text.charCodeAt(at) === 0x7d /* } */) {
+      cursor.at = at + 1;
+      return out;
+    }
+    for (;;) {
+      cursor.at = at;
+      const key = readJsonString(cursor);
+      if (key === undefined) return undefined;
+      at = skipJsonSpace(text, cursor.at);
+      if (text.charCodeAt(at) !== 0x3a /* : */) return undefined;
+      at = skipJsonSpace(text, at + 1);
+      cursor.at = at;
+      const c = text.charCodeAt(at);
+      let value: unknown;
+      if (c === 0x22 /* " */) value = readJsonString(cursor);
+      else if (c === 0x2d /* - */ || (c >= 0x30 && c <= 0x39)) value = readJsonNumber(cursor);
+      else if (c !== 0x7b /* { */) return undefined;
+      const entry = this.#byName.get(key);
+      if (c === 0x7b) {
+        // A nested object: a buffer field, read by its sub-dictionary (the empty one when unnamed or untyped).
+        const id = entry !== undefined ? entry.id : DECIMAL_ID.test(key) ? Number(key) : -1;
+        if (!isFieldId(id) || (entry !== undefined && entry.type !== undefined && entry.type !== 'buffer')) return undefined;
+        const dict = entry?.dict ?? EMPTY_DICT;
+        const record = dict.#readJsonObject(cursor, depth + 1);
+        if (record === undefined) return undefined;
+        out.putBuffer(id, record);
+      } else {
+        if (value === undefined) return undefined;
+        if (entry !== undefined) this.#putTyped(out, entry, value, depth);
+        else {
+          const id = DECIMAL_ID.test(key) ? Number(key) : -1;
+          if (!isFieldId(id)) return undefined;
+          this.#putUntyped(out, id, value, depth);
+        }
+      }
+      at = skipJsonSpace(text, cursor.at);
+      const next = text.charCodeAt(at);
+      if (next === 0x7d /* } */) {
+        cursor.at = at + 1;
+        return out;
+      }
+      if (next !== 0x2c /* , */) return undefined;
+      at = skipJsonSpace(text, at + 1);
+    }
+  }
+
   #fromJson(json: Readonly<Record<string, unknown>>, depth: number): SimpleStringTvf {
     if (depth > DEFAULT_TVF_READ_LIMITS.maxDepth)
       throw new TvfError('SerializationError', `JSON objects nest deeper than ${DEFAULT_TVF_READ_LIMITS.maxDepth} levels`);
@@ -296,6 +368,83 @@ export class TvfDict {
         return out.putBuffer(id, entry.dict!.#fromJson(value, depth + 1));
     }
   }
+}
+
+/** A position in a JSON text being read. */
+interface JsonCursor {
+  readonly text: string;
+  at: number;
+}
+
+/** Index of the first non-space character of `text` at or after `at` (JSON's four spaces). */
+function skipJsonSpace(text: string, at: number): number {
+  for (;;) {
+    const c = text.charCodeAt(at);
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return at;
+    at++;
+  }
+}
+
+/**
+ * The JSON string at `cursor.at` (its opening quote), cursor moved past it; `undefined`
+ * when there is none or it is malformed. Strings with escapes are decoded by `JSON.parse`.
+ */
+function readJsonString(cursor: JsonCursor): string | undefined {
+  const text = cursor.text;
+  const start = cursor.at;
+  if (text.charCodeAt(start) !== 0x22) return undefined;
+  let escaped = false;
+  for (let i = start + 1; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      cursor.at = i + 1;
+      return escaped ? (JSON.parse(text.slice(start, i + 1)) as string) : text.slice(start + 1, i);
+    }
+    if (c < 0x20) return undefined;
+    if (c === 0x5c /* \ */) {
+      escaped = true;
+      i++; // the escaped character (a quote does not end the string); JSON.parse checks the escape
+    }
+  }
+  return undefined;
+}
+
+/** Index past the digits of `text` from `at`. */
+function skipDigits(text: string, at: number): number {
+  let c = text.charCodeAt(at);
+  while (c >= 0x30 && c <= 0x39) c = text.charCodeAt(++at);
+  return at;
+}
+
+/**
+ * The JSON number at `cursor.at`, cursor moved past it; `undefined` when the text there
+ * is not one. `Number` of a JSON number text is the value `JSON.parse` gives.
+ */
+function readJsonNumber(cursor: JsonCursor): number | undefined {
+  const text = cursor.text;
+  const start = cursor.at;
+  let at = start;
+  if (text.charCodeAt(at) === 0x2d /* - */) at++;
+  const first = text.charCodeAt(at);
+  if (first === 0x30 /* 0 */) at++;
+  else if (first >= 0x31 && first <= 0x39) at = skipDigits(text, at + 1);
+  else return undefined;
+  if (text.charCodeAt(at) === 0x2e /* . */) {
+    const digits = at + 1;
+    at = skipDigits(text, digits);
+    if (at === digits) return undefined;
+  }
+  const e = text.charCodeAt(at);
+  if (e === 0x65 || e === 0x45 /* e E */) {
+    at++;
+    const sign = text.charCodeAt(at);
+    if (sign === 0x2b || sign === 0x2d) at++;
+    const digits = at;
+    at = skipDigits(text, digits);
+    if (at === digits) return undefined;
+  }
+  cursor.at = at;
+  return Number(text.slice(start, at));
 }
 
 function wrongJson(id: number, expected: string): TvfError {

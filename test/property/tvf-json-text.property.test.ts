@@ -96,3 +96,72 @@ describe('TvfDict.toJsonText', () => {
     );
   });
 });
+
+/** A JSON value shaped like a record: known names, decimal ids, other keys; strings, numbers, objects, and a few others. */
+function jsonRecordOf(depth: number): fc.Arbitrary<Record<string, unknown>> {
+  const key = fc.oneof(
+    fc.constantFrom('f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'f7', 'f8', 'f9', '__proto__', '01', '-1'),
+    fc.nat(50).map(String),
+    fc.constant('9007199254740992'),
+    fc.string({ maxLength: 4 }),
+  );
+  const leaf = fc.oneof(
+    { weight: 6, arbitrary: fc.oneof(fc.string({ maxLength: 8 }), fc.string({ unit: 'binary', maxLength: 8 }), integerish) },
+    { weight: 6, arbitrary: fc.oneof(fc.integer(), fc.double(), fc.constantFrom(0, -0, 255, 256, 2 ** 53, 1e21, -1e-7)) },
+    { weight: 1, arbitrary: fc.constantFrom(true, false, null, [], [1]) },
+  );
+  const value = depth === 0 ? leaf : fc.oneof({ weight: 5, arbitrary: leaf }, { weight: 1, arbitrary: jsonRecordOf(depth - 1) });
+  return fc.dictionary(key, value, { maxKeys: 8 });
+}
+
+/** A dictionary over ids 1..9 named f1..f9, each with a generated type; f9 a buffer of the same. */
+const dictionaries = fc.array(fc.constantFrom<TvfValueType | 'untyped'>('untyped', ...TYPES), { minLength: 9, maxLength: 9 }).map((types) => {
+  const definition: Record<string, TvfDictDefinition[string]> = {};
+  types.forEach((type, i) => {
+    const id = i + 1;
+    definition[`f${id}`] = type === 'untyped' ? id : type === 'buffer' ? { id, fields: { f1: 1, f2: { id: 2, type: 'signed' } } } : { id, type };
+  });
+  return new TvfDict(definition);
+});
+
+/** What `fromJson(JSON.parse(text))` gives: the record's text form and kinds, or the error. */
+function slowRead(dict: TvfDict, text: string): string {
+  try {
+    return recordText(dict.fromJson(JSON.parse(text) as Record<string, unknown>));
+  } catch (error) {
+    return `error ${(error as Error).message}`;
+  }
+}
+
+function recordText(tvf: SimpleStringTvf): string {
+  return tvf.serialize() + ' ' + tvf.keys().map((id) => tvf.kindOf(id)).join(',');
+}
+
+describe('TvfDict.fromJsonText', () => {
+  it('reads what JSON.parse + fromJson read, and declines every text they refuse', () => {
+    fc.assert(
+      fc.property(dictionaries, jsonRecordOf(2), fc.constantFrom(undefined, 0, 1, '\t', ' \r\n '), (dict, json, space) => {
+        const text = JSON.stringify(json, null, space);
+        const slow = slowRead(dict, text);
+        const fast = dict.fromJsonText(text);
+        if (slow.startsWith('error ')) expect(fast).toBeUndefined();
+        else if (!/true|false|null|\[/.test(text)) expect(fast === undefined ? 'declined' : recordText(fast)).toBe(slow);
+        else if (fast !== undefined) expect(recordText(fast)).toBe(slow);
+      }),
+      { numRuns: 600 },
+    );
+  });
+
+  it('returns undefined or the same record for any JSON-ish text, cut or not', () => {
+    fc.assert(
+      fc.property(dictionaries, fc.oneof(fc.json(), jsonRecordOf(2).map((j) => JSON.stringify(j))), fc.nat(), fc.string({ maxLength: 3 }), (dict, text, cut, noise) => {
+        for (const t of [text, text.slice(0, cut % (text.length + 1)), text + noise, noise + text]) {
+          const fast = dict.fromJsonText(t);
+          if (fast === undefined) continue;
+          expect(recordText(fast)).toBe(slowRead(dict, t));
+        }
+      }),
+      { numRuns: 600 },
+    );
+  });
+});
