@@ -87,10 +87,6 @@ export class BodyCodec {
     } catch (cause) {
       throw new BodyError('json', 'JSON body: not valid UTF-8', undefined, cause);
     }
-    // One pass over the text in the common case; anything it declines (including every
-    // mistake) takes the JSON.parse + fromJson path below, which reports it.
-    const fast = this.dict.fromJsonText(text);
-    if (fast !== undefined) return fast;
     let json: unknown;
     try {
       json = JSON.parse(text);
