@@ -88,6 +88,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 export class TvfDict {
   readonly #byId = new Map<number, TvfDictEntry>();
   readonly #byName = new Map<string, TvfDictEntry>();
+  /** Each entry's JSON key and colon (`"name":`), made once for {@link toJsonText}. */
+  readonly #jsonKeys = new Map<number, string>();
 
   /**
    * @throws TvfError `TypeMismatch` naming the entry's path when a name is empty, all
@@ -126,6 +128,7 @@ export class TvfDict {
       const entry: TvfDictEntry = Object.freeze({ id: field.id, name, type, dict });
       this.#byId.set(entry.id, entry);
       this.#byName.set(name, entry);
+      this.#jsonKeys.set(entry.id, JSON.stringify(name) + ':');
     }
   }
 
@@ -172,6 +175,40 @@ export class TvfDict {
       else out[entry.name] = fieldToJson(tvf, id, entry);
     }
     return out;
+  }
+
+  /**
+   * `JSON.stringify(this.toJson(tvf))`, written directly: no intermediate object, keys
+   * quoted once per dictionary. Same text, same key order (a plain object lists its
+   * array-index keys, the unnamed fields up to id 2^32-2, before its other keys).
+   * @throws TvfError as {@link toJson} does.
+   */
+  toJsonText(tvf: Tvf): string {
+    const ids = tvf.keys();
+    let out = '';
+    // Pass 1: unnamed fields whose decimal id is an array index come first in an object.
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (id > MAX_ARRAY_INDEX || this.#byId.has(id)) continue;
+      out += (out === '' ? '"' : ',"') + id + '":' + JSON.stringify(tvf.getString(id));
+    }
+    // Pass 2: every other field, in id order (the order toJson inserts them).
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      const entry = this.#byId.get(id);
+      let key: string;
+      let value: string;
+      if (entry === undefined) {
+        if (id <= MAX_ARRAY_INDEX) continue;
+        key = '"' + id + '":';
+        value = JSON.stringify(tvf.getString(id));
+      } else {
+        key = this.#jsonKeys.get(id)!;
+        value = entry.type === 'buffer' ? entry.dict!.toJsonText(tvf.getBuffer(id)) : jsonText(fieldToJson(tvf, id, entry));
+      }
+      out += (out === '' ? key : ',' + key) + value;
+    }
+    return '{' + out + '}';
   }
 
   /**
@@ -229,8 +266,8 @@ export class TvfDict {
         return out.putString(id, value);
       case 'unsigned':
       case 'signed': {
-        const [min, max] = entry.type === 'unsigned' ? [0n, U64_MAX] : [I64_MIN, I64_MAX];
-        const v = typeof value === 'string' ? parseInteger(value, min, max) : value;
+        const unsigned = entry.type === 'unsigned';
+        const v = typeof value === 'string' ? parseInteger(value, unsigned ? 0n : I64_MIN, unsigned ? U64_MAX : I64_MAX) : value;
         if (typeof v !== 'number' && typeof v !== 'bigint') throw wrongJson(id, `an ${entry.type} integer`);
         return entry.type === 'unsigned' ? out.putUnsigned(id, v) : out.putSigned(id, v);
       }
@@ -271,6 +308,33 @@ function integerToJson(value: bigint): number | string {
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+/** The largest array index (2^32-2): a plain object lists such keys first, ascending. */
+const MAX_ARRAY_INDEX = 4_294_967_294;
+
+/** A value of {@link fieldToJson} as JSON text: strings quoted, numbers as `JSON.stringify` writes them. */
+function jsonText(value: TvfJsonValue): string {
+  return typeof value === 'number' ? String(value) : JSON.stringify(value);
+}
+
+/**
+ * The value of an integer text of at most 15 digits (so exact as a number and within
+ * 64 bits), optionally signed (`+`, and `-` when `signed`); `undefined` for anything
+ * else, which the exact path (`getUnsigned` / `getSigned`) then reads or refuses.
+ * Skips a bigint per field for the common small integers.
+ */
+function smallInteger(text: string, signed: boolean): number | undefined {
+  const n = text.length;
+  const sign = n > 0 ? text.charCodeAt(0) : 0;
+  const i = sign === 43 /* + */ || (sign === 45 /* - */ && signed) ? 1 : 0;
+  if (i === n || n - i > 15) return undefined;
+  let value = 0;
+  for (let j = i; j < n; j++) {
+    const c = text.charCodeAt(j);
+    if (c < 48 || c > 57) return undefined;
+    value = value * 10 + (c - 48);
+  }
+  return sign === 45 ? 0 - value : value; // 0 - 0 is 0, as the bigint path gives
+}
 
 function fieldToJson(tvf: Tvf, id: number, entry: TvfDictEntry): TvfJsonValue {
   switch (entry.type) {
@@ -278,9 +342,13 @@ function fieldToJson(tvf: Tvf, id: number, entry: TvfDictEntry): TvfJsonValue {
     case 'string':
       return tvf.getString(id);
     case 'unsigned':
-      return integerToJson(tvf.getUnsigned(id));
-    case 'signed':
-      return integerToJson(tvf.getSigned(id));
+    case 'signed': {
+      const signed = entry.type === 'signed';
+      // A SimpleStringTvf reads integers from their text; other records read their own way.
+      const small = tvf instanceof SimpleStringTvf ? smallInteger(tvf.getString(id), signed) : undefined;
+      if (small !== undefined) return small;
+      return integerToJson(signed ? tvf.getSigned(id) : tvf.getUnsigned(id));
+    }
     case 'byte':
       return tvf.getByte(id);
     case 'float': {

@@ -128,6 +128,17 @@ describe('TvfDict: JSON', () => {
     expect(dict.toJson(tvf)).toEqual({ u: 9007199254740991, s: '-9007199254740992' });
   });
 
+
+  it('reads integer texts in any form the text form allows: signs, leading zeros, -0 as 0', () => {
+    const dict = new TvfDict({ u: { id: 1, type: 'unsigned' }, s: { id: 2, type: 'signed' }, z: { id: 3, type: 'signed' } });
+    const tvf = SimpleStringTvf.deserialize('1;6;+00042;2;16;-000000000000012;3;2;-0;');
+    const json = dict.toJson(tvf);
+    expect(json).toEqual({ u: 42, s: -12, z: 0 });
+    expect(Object.is(json.z, 0)).toBe(true);
+    expect(dict.toJsonText(tvf)).toBe('{"u":42,"s":-12,"z":0}');
+    expect(() => dict.toJson(SimpleStringTvf.deserialize('1;2;-1;'))).toThrow(TvfError);
+    expect(() => dict.toJsonText(SimpleStringTvf.deserialize('1;2;-1;'))).toThrow(TvfError);
+  });
   it('writes non-finite floats as their text', () => {
     const dict = new TvfDict({ a: { id: 1, type: 'float' }, b: { id: 2, type: 'float' }, c: { id: 3, type: 'float' } });
     const tvf = new SimpleStringTvf();

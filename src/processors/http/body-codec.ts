@@ -111,7 +111,7 @@ export class BodyCodec {
    * @throws TvfError when a field does not hold the type its dictionary entry gives (JSON only).
    */
   encode(format: BodyFormat, tvf: Tvf): string {
-    if (format === 'json') return JSON.stringify(this.dict.toJson(tvf));
+    if (format === 'json') return this.dict.toJsonText(tvf);
     return (tvf instanceof SimpleStringTvf ? tvf : SimpleStringTvf.from(tvf)).serialize();
   }
 }
