@@ -86,6 +86,8 @@ export type BusErrorKind =
   | 'DuplicateProcessor'
   /** No processor of that name is on the bus. */
   | 'UnknownProcessor'
+  /** The processor reached a final state (stopped or failed) other than the one waited for. */
+  | 'ProcessorEnded'
   /** The bus is stopping or stopped, so it takes no new processor and cannot start again. */
   | 'BusStopped'
   /** An option or argument is out of range or of the wrong type. */

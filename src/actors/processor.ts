@@ -443,7 +443,7 @@ export class Processor {
           return true;
         }
         if (FINAL.has(state)) {
-          reject(new BusError('UnknownProcessor', `processor '${this.name}' ended in '${state}' before reaching ${states.join(' or ')}`));
+          reject(new BusError('ProcessorEnded', `processor '${this.name}' ended in '${state}' before reaching ${states.join(' or ')}`));
           return true;
         }
         return false;

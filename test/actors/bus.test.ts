@@ -240,6 +240,10 @@ describe('bus: crash and restart', () => {
     expect(states.filter((s) => s === 'restarting')).toHaveLength(2);
     expect(fatal.state).toBe('failed');
     expect(bus.services()).toEqual({ F: ['flaky'] });
+    const waited = await fatal.when('serving').catch((e: unknown) => e);
+    expect(waited).toBeInstanceOf(BusError);
+    expect((waited as BusError).kind).toBe('ProcessorEnded');
+    expect((waited as BusError).message).toContain("ended in 'failed' before reaching serving");
   });
 
   it('an init that hangs past initTimeoutMs counts as a crash', async () => {
