@@ -8,12 +8,11 @@ import { buildInstance, type Instance } from '../config/instance.js';
 import type { KindRegistry } from '../config/registry.js';
 import { liveReload, type LiveReload } from '../config/live-reload.js';
 import { loadSettings, parseSettings } from '../config/load.js';
-import { SettingsError } from '../config/settings-error.js';
+import { describeThrown, SettingsError } from '../config/settings-error.js';
 import type { InstanceSettings } from '../config/settings-schema.js';
 import { LatencyRecorder } from '../processors/inj/latency-recorder.js';
 import { defaultKinds } from '../processors/builtins.js';
 import { TransportError } from '../transport/errors.js';
-import { natsTransport } from '../transport/nats-transport.js';
 import { Observability } from '../observability/observability.js';
 import { payloadMasksOf } from '../observability/payload-masks.js';
 import { observabilityOptions, type ObservabilityFlags } from '../observability/run-options.js';
@@ -23,6 +22,7 @@ import { cliLogger } from './logger.js';
 import type { CommandIo } from './io.js';
 import { StatusReporter, TtyLine } from './status-line.js';
 import { formatSummary, summarize } from './summary.js';
+import { TRANSPORT_MAKERS } from './transports.js';
 
 /** Options of {@link runCommand}. */
 export interface RunOptions {
@@ -96,7 +96,7 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
   try {
     observability = await Observability.start({ ...observabilityOptions(settings, options.observability), logger, masks });
   } catch (error) {
-    io.stderr.write(`prosa: cannot start the inspector: ${describeError(error)}\n`);
+    io.stderr.write(`prosa: cannot start the inspector: ${describeThrown(error)}\n`);
     return ExitCode.Failed;
   }
   let instance: Instance;
@@ -104,7 +104,7 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
     instance = buildInstance(settings, {
       kinds,
       logger,
-      transports: { nats: (nats) => natsTransport(nats) },
+      transports: TRANSPORT_MAKERS,
       inspect: observability.inspect,
       maskPayload: observability.maskPayload,
       observer: {
@@ -124,7 +124,7 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
   } catch (error) {
     await instance.stop('error');
     await observability.close();
-    io.stderr.write(`prosa: cannot serve metrics: ${describeError(error)}\n`);
+    io.stderr.write(`prosa: cannot serve metrics: ${describeThrown(error)}\n`);
     return ExitCode.Failed;
   }
 
@@ -189,6 +189,3 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
   }
 }
 
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
