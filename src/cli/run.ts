@@ -21,7 +21,7 @@ import { ExitCode } from './exit-codes.js';
 import { cliLogger } from './logger.js';
 import type { CommandIo } from './io.js';
 import { StatusReporter, TtyLine } from './status-line.js';
-import { formatSummary, summarize } from './summary.js';
+import { CrashLog, formatSummary, summarize } from './summary.js';
 import { TRANSPORT_MAKERS } from './transports.js';
 
 /** Options of {@link runCommand}. */
@@ -146,6 +146,7 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
   };
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   instance.prosa.events.on('processor.state', onProcessorState);
+  const crashes = new CrashLog(instance);
   const status =
     options.status === false ? undefined : new StatusReporter(instance, { tty, logger, intervalMs: options.statusIntervalMs });
 
@@ -175,7 +176,7 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
     await instance.stop(reason);
     const failed = [...instance.processors.values()].some((entry) => entry.processor.state === 'failed');
     const exitCode = failed ? ExitCode.Failed : ExitCode.Ok;
-    const summary = summarize({ instance, latency, elapsedMs: performance.now() - startedAt, stopReason: reason, exitCode });
+    const summary = summarize({ instance, latency, elapsedMs: performance.now() - startedAt, stopReason: reason, exitCode, crashes });
     io.stdout.write(options.json === true ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary)}\n`);
     return exitCode;
   } finally {
@@ -184,6 +185,7 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
     status?.stop();
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
     instance.prosa.events.off('processor.state', onProcessorState);
+    crashes.close();
     await instance.stop('error');
     await observability.close();
   }
