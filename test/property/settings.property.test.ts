@@ -1,5 +1,4 @@
 import fc from 'fast-check';
-import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Document, isCollection, isMap, isSeq, stringify, visit, type Node } from 'yaml';
 import { ExitCode } from '../../src/cli/exit-codes.js';
@@ -7,10 +6,11 @@ import { main } from '../../src/cli/program.js';
 import { buildInstance, checkSettings, LOG_LEVELS, parseSettings } from '../../src/config/index.js';
 import { defaultKinds, isInjectorReport } from '../../src/processors/index.js';
 import { captureIo } from '../cli/io.js';
+import { silentLogger } from '../support/bus.js';
 import { tempDir } from '../fixtures/settings.js';
 
 const kinds = defaultKinds();
-const silent = pino({ level: 'silent' });
+const silent = silentLogger();
 const optional = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: undefined });
 
 /** A few service names, so that injectors often find a stub and sometimes do not. */
