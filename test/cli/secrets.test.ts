@@ -63,6 +63,7 @@ describe('prosa validate and kinds keep secrets out of their output', () => {
     const markdown = await prosa({}, 'kinds', '--markdown');
     expect(markdown.out).toMatch(/\| `headers` \|.*\*\*Sensitive\*\*: masked in every output\. \|/);
     expect(markdown.out).toMatch(/\| `transport\.nats\.pass` \|.*\*\*Sensitive\*\*/);
+    expect(markdown.out).toMatch(/\| `metrics\.token` \|.*\*\*Sensitive\*\*/);
   });
 
   it('kinds shows the default of a sensitive field masked, in text and in the JSON Schema', () => {
