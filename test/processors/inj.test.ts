@@ -49,6 +49,27 @@ function spinGuard(bus: Prosa, inj: ReturnType<typeof injector>, limit = 500) {
   return guard;
 }
 
+/** A started bus whose injector's only providers are remote ones the test adds by hand. */
+async function remoteInjector(settings: Record<string, unknown>) {
+  const bus = quietBus();
+  prosa = bus;
+  const transport = new HandTransport();
+  bus.attachTransport(transport);
+  const inj = injector(bus, settings);
+  const guard = spinGuard(bus, inj);
+  await bus.start();
+  return { bus, transport, inj, guard };
+}
+
+/** A provider comes (back): the injector resumes and is served. Quiesces it. */
+async function expectServedAgain(transport: HandTransport, inj: ReturnType<typeof injector>): Promise<void> {
+  const back = new EchoRemote('nats');
+  transport.host!.addRemote('ECHO', back);
+  await sleep(100);
+  await inj.quiesce();
+  expect(back.delivered).toBeGreaterThan(20);
+}
+
 /** Runs for `ms`, then quiesces the injector; returns its report. */
 async function runFor(bus: Prosa, inj: ReturnType<typeof injector>, ms: number): Promise<InjectorReport> {
   await bus.start();
@@ -174,12 +195,7 @@ describe('injector', () => {
   });
 
   it('pauses without an error when its only remote provider leaves with nothing in flight, and resumes when one is back', async () => {
-    prosa = quietBus();
-    const transport = new HandTransport();
-    prosa.attachTransport(transport);
-    const inj = injector(prosa, { maxSpeed: 500, maxConcurrent: 4 });
-    const guard = spinGuard(prosa, inj);
-    await prosa.start();
+    const { bus, transport, inj, guard } = await remoteInjector({ maxSpeed: 500, maxConcurrent: 4 });
     const remote = new EchoRemote('nats');
     transport.host!.addRemote('ECHO', remote);
     await sleep(100);
@@ -191,22 +207,13 @@ describe('injector', () => {
     expect(guard.spun).toBe(false);
     expect(paused.errors.unreachable).toBe(0);
     expect(paused.sent).toBe(left.sent); // it waits for the lookup, sending nothing
-    expect(prosa.stats().errors.unreachable).toBe(0);
-    const back = new EchoRemote('nats');
-    transport.host!.addRemote('ECHO', back);
-    await sleep(100);
-    await inj.quiesce();
-    expect(back.delivered).toBeGreaterThan(20);
+    expect(bus.stats().errors.unreachable).toBe(0);
+    await expectServedAgain(transport, inj);
     expect(inj.report().responses).toBe(inj.report().sent);
   });
 
   it('counts one unreachable per request a vanished provider held, then waits: no busy retry', async () => {
-    prosa = quietBus();
-    const transport = new HandTransport();
-    prosa.attachTransport(transport);
-    const inj = injector(prosa, { maxSpeed: 500, maxConcurrent: 4 });
-    const guard = spinGuard(prosa, inj);
-    await prosa.start();
+    const { bus, transport, inj, guard } = await remoteInjector({ maxSpeed: 500, maxConcurrent: 4 });
     const remote = new VanishingRemote('nats');
     transport.host!.addRemote('ECHO', remote);
     await sleep(50);
@@ -218,22 +225,13 @@ describe('injector', () => {
     expect(guard.spun).toBe(false);
     expect(paused.errors.unreachable).toBe(4);
     expect(paused.sent).toBe(4);
-    expect(prosa.stats().requests).toBe(4);
-    const back = new EchoRemote('nats');
-    transport.host!.addRemote('ECHO', back);
-    await sleep(100);
-    await inj.quiesce();
-    expect(back.delivered).toBeGreaterThan(20);
+    expect(bus.stats().requests).toBe(4);
+    await expectServedAgain(transport, inj);
     expect(guard.spun).toBe(false);
   });
 
   it('retries a listed provider that fails every request in unreachable only after retryDelayMs each time', async () => {
-    prosa = quietBus();
-    const transport = new HandTransport();
-    prosa.attachTransport(transport);
-    const inj = injector(prosa, { maxSpeed: 1000, maxConcurrent: 16, retryDelayMs: 50 });
-    const guard = spinGuard(prosa, inj);
-    await prosa.start();
+    const { transport, inj, guard } = await remoteInjector({ maxSpeed: 1000, maxConcurrent: 16, retryDelayMs: 50 });
     const dead = new DeadRemote('nats'); // an instance killed, not yet found lost
     transport.host!.addRemote('ECHO', dead);
     // Ticks keep coming: the event loop is free.
@@ -252,24 +250,15 @@ describe('injector', () => {
   });
 
   it('pauses on a shutdown error from a provider whose instance stops, and resumes with the next provider', async () => {
-    prosa = quietBus();
-    const transport = new HandTransport();
-    prosa.attachTransport(transport);
-    const inj = injector(prosa, { maxSpeed: 500, maxConcurrent: 4, retryDelayMs: 20 });
-    const guard = spinGuard(prosa, inj);
-    await prosa.start();
+    const { transport, inj, guard } = await remoteInjector({ maxSpeed: 500, maxConcurrent: 4, retryDelayMs: 20 });
     const stopping = new DeadRemote('nats', 'shutdown'); // an instance that began to stop
     transport.host!.addRemote('ECHO', stopping);
     await sleep(60);
     expect(inj.report().errors.shutdown).toBeGreaterThan(0);
     transport.host!.removeRemote('ECHO', stopping); // then it said bye
-    const next = new EchoRemote('nats');
-    transport.host!.addRemote('ECHO', next);
-    await sleep(100);
-    await inj.quiesce();
-    expect(guard.spun).toBe(false);
     // its own bus did not stop: a far shutdown does not end its sending
-    expect(next.delivered).toBeGreaterThan(20);
+    await expectServedAgain(transport, inj);
+    expect(guard.spun).toBe(false);
   });
 
   it('quiesce stops sending and waits for the replies in flight; a stop after it ends nothing in shutdown', async () => {

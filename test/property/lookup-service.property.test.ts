@@ -65,30 +65,22 @@ function check(world: World, where: string, services: readonly Service[] = SERVI
 
 type Command = fc.AsyncCommand<object, World>;
 
-class AddRemote implements Command {
+/** A transport adds (or removes) remote provider `far-<index>` of `service`. */
+class ChangeRemote implements Command {
   constructor(
+    readonly add: boolean,
     readonly service: Service,
     readonly index: number,
   ) {}
   check = () => true;
   async run(_model: object, world: World): Promise<void> {
-    world.transport.host!.addRemote(this.service, world.remotes[this.index]!);
+    const host = world.transport.host!;
+    const remote = world.remotes[this.index]!;
+    if (this.add) host.addRemote(this.service, remote);
+    else host.removeRemote(this.service, remote);
     check(world, this.toString());
   }
-  toString = () => `addRemote(${this.service}, far-${this.index})`;
-}
-
-class RemoveRemote implements Command {
-  constructor(
-    readonly service: Service,
-    readonly index: number,
-  ) {}
-  check = () => true;
-  async run(_model: object, world: World): Promise<void> {
-    world.transport.host!.removeRemote(this.service, world.remotes[this.index]!);
-    check(world, this.toString());
-  }
-  toString = () => `removeRemote(${this.service}, far-${this.index})`;
+  toString = () => `${this.add ? 'add' : 'remove'}Remote(${this.service}, far-${this.index})`;
 }
 
 class CrashLocal implements Command {
@@ -112,8 +104,7 @@ class Pass implements Command {
 }
 
 const commands = [
-  fc.tuple(fc.constantFrom(...SERVICES), fc.nat(REMOTES - 1)).map(([service, index]) => new AddRemote(service, index)),
-  fc.tuple(fc.constantFrom(...SERVICES), fc.nat(REMOTES - 1)).map(([service, index]) => new RemoveRemote(service, index)),
+  fc.tuple(fc.boolean(), fc.constantFrom(...SERVICES), fc.nat(REMOTES - 1)).map(([add, service, index]) => new ChangeRemote(add, service, index)),
   fc.constantFrom(...Object.keys(LOCALS)).map((name) => new CrashLocal(name)),
   fc.constantFrom(0, 1, 8).map((ms) => new Pass(ms)),
 ];
