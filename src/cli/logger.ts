@@ -5,6 +5,7 @@
  */
 import pinoPretty from 'pino-pretty';
 import { pino, type Logger } from 'pino';
+import { maskUrlCredentials } from '../config/sensitive.js';
 import type { LogLevel } from '../config/settings-schema.js';
 import { maskingFormatters } from '../observability/log-masking.js';
 import type { LogFormat } from '../observability/logger.js';
@@ -76,11 +77,13 @@ export function errorSerializer(withStack: boolean): (error: unknown) => unknown
       const serialized = pino.stdSerializers.err(error as Error) as unknown;
       if (typeof serialized !== 'object' || serialized === null || serialized === error) return serialized;
       const out = serialized as { message?: unknown; stack?: unknown };
-      out.message = messageWithCauses(error);
+      // The logger's formatters mask the log object before serializers run: mask URL passwords here.
+      out.message = maskUrlCredentials(messageWithCauses(error));
       if (!withStack) delete out.stack;
+      else if (typeof out.stack === 'string') out.stack = maskUrlCredentials(out.stack);
       return out;
     } catch {
-      return { type: 'Error', message: messageWithCauses(error) || 'an error that cannot be read' };
+      return { type: 'Error', message: maskUrlCredentials(messageWithCauses(error)) || 'an error that cannot be read' };
     }
   };
 }

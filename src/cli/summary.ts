@@ -3,6 +3,7 @@
  * TPS, latency percentiles, processors), as text or as one JSON object.
  */
 import type { ServiceErrorKind } from '../actors/errors.js';
+import { redactSecrets } from '../config/sensitive.js';
 import { describeThrown } from '../config/settings-error.js';
 import type { ProcessorState } from '../machines/processor.machine.js';
 import type { Instance } from '../config/instance.js';
@@ -109,16 +110,21 @@ export function summarize(input: {
   exitCode: number;
   /** The crashes recorded during the run; without it the summary shows none. */
   crashes?: CrashLog;
+  /** Secret texts of the settings (`instanceSecrets`), left out of the errors shown. */
+  secrets?: readonly string[];
 }): RunSummary {
+  const secrets = input.secrets ?? [];
   const { instance } = input;
   const stats = instance.prosa.stats();
   const reports = instance.reports();
   const processors: Record<string, ProcessorSummary> = {};
   for (const [name, entry] of instance.processors) {
     const summary: ProcessorSummary = { kind: entry.settings.kind, state: entry.processor.state };
-    if (entry.processor.state === 'failed' && entry.processor.lastError !== undefined) summary.error = describeThrown(entry.processor.lastError);
+    if (entry.processor.state === 'failed' && entry.processor.lastError !== undefined) {
+      summary.error = redactSecrets(describeThrown(entry.processor.lastError), secrets);
+    }
     const crashes = input.crashes?.of(name);
-    if (crashes !== undefined) summary.crashes = crashes;
+    if (crashes !== undefined) summary.crashes = { ...crashes, last: { ...crashes.last, error: redactSecrets(crashes.last.error, secrets) } };
     if (reports[name] !== undefined) summary.report = reports[name];
     processors[name] = summary;
   }

@@ -25,7 +25,8 @@ import {
 import type { KindRegistry } from './registry.js';
 import { describeThrown, formatPath, SettingsError, settingsIssue, type SettingsIssue } from './settings-error.js';
 import type { InstanceSettings, ProcessorSettings } from './settings-schema.js';
-import type { NatsSettings } from './transport-settings.js';
+import { redactSecrets, secretsIn } from './sensitive.js';
+import { natsSettingsSchema, type NatsSettings } from './transport-settings.js';
 import { validateSettings, type ValidateOptions } from './validate.js';
 
 /** Options of {@link buildInstance}. */
@@ -182,7 +183,9 @@ export function buildInstance(settings: InstanceSettings, options: BuildOptions)
     }
     const path = formatPath(['processors', index, 'settings']);
     const cause = error instanceof LoadProcessorError && error.cause !== undefined ? error.cause : error;
-    return settingsIssue(path, `settings kind '${entry.kind}' can build a processor from`, `an error: ${describeThrown(cause)}`);
+    // A factory's error may quote its settings: their secrets are left out.
+    const detail = redactSecrets(describeThrown(cause), secretsIn(entry.settings, options.kinds.get(entry.kind)?.settings));
+    return settingsIssue(path, `settings kind '${entry.kind}' can build a processor from`, `an error: ${detail}`);
   });
   const nats = settings.transport?.nats;
   if (nats !== undefined) {
@@ -193,7 +196,8 @@ export function buildInstance(settings: InstanceSettings, options: BuildOptions)
       try {
         prosa.attachTransport(make(nats));
       } catch (error) {
-        issues.push(settingsIssue('transport.nats', 'settings a NATS transport can be made from', `an error: ${describeThrown(error)}`));
+        const detail = redactSecrets(describeThrown(error), secretsIn(nats, natsSettingsSchema));
+        issues.push(settingsIssue('transport.nats', 'settings a NATS transport can be made from', `an error: ${detail}`));
       }
     }
   }
