@@ -22,6 +22,7 @@ function fieldText(field: FieldDoc): string {
   if (field.required) facts.push('required');
   if (field.default !== undefined) facts.push(`default ${field.default}`);
   if (field.constraints !== '') facts.push(field.constraints);
+  if (field.sensitive) facts.push('sensitive');
   return `  ${field.path}: ${facts.join(', ')}\n      ${field.description}`;
 }
 
@@ -42,7 +43,8 @@ export function fieldsMarkdown(fields: readonly FieldDoc[]): string {
   const rows = fields.map((field) => {
     const value = field.required ? '**required**' : field.default === undefined ? '' : `\`${field.default}\``;
     const constraints = field.constraints === '' ? '' : ` (${field.constraints})`;
-    return `| \`${field.path}\` | ${cell(field.type)}${cell(constraints)} | ${cell(value)} | ${cell(field.description)} |`;
+    const secret = field.sensitive ? ', **sensitive**' : '';
+    return `| \`${field.path}\` | ${cell(field.type)}${cell(constraints)}${secret} | ${cell(value)} | ${cell(field.description)} |`;
   });
   return ['| field | type | default | description |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }

@@ -21,6 +21,8 @@ export interface FieldDoc {
   readonly constraints: string;
   /** The field's doc string (`.describe()`); `''` when the schema gives none. */
   readonly description: string;
+  /** True when the field holds a secret (marked with `sensitive()`): its value is never shown. */
+  readonly sensitive: boolean;
 }
 
 /** A JSON Schema node, as far as the docs read it. */
@@ -47,6 +49,7 @@ interface JsonSchemaNode {
   minItems?: number;
   maxItems?: number;
   pattern?: string;
+  sensitive?: boolean;
 }
 
 function refName(ref: string): string {
@@ -103,6 +106,7 @@ function walk(node: JsonSchemaNode, prefix: string, out: FieldDoc[]): void {
       required: required.has(name) && child.default === undefined,
       constraints: constraintsOf(child),
       description: child.description ?? '',
+      sensitive: child.sensitive === true,
     };
     if (child.default !== undefined) doc.default = JSON.stringify(child.default);
     out.push(doc);

@@ -53,4 +53,5 @@ export {
   type TransportSettings,
 } from './transport-settings.js';
 export { describeFields, type FieldDoc } from './describe.js';
+export { sensitive, isSensitive, maskSensitive, describeHidden, SENSITIVE_MASK } from './sensitive.js';
 export { liveReload, type LiveReload, type LiveReloadOptions, type ReloadOutcome, type ReloadTrigger } from './live-reload.js';

@@ -8,6 +8,11 @@
  * deadline, a request ends in `unreachable` when the link goes down, when the instance
  * that acknowledged it is lost or gone, or when no instance acknowledged or answered it
  * within the pickup timeout (lost on the way, or taken by an instance that died at once).
+ *
+ * Only what names, in its `prosa-instance` header, this instance or one it follows is
+ * taken (and the server's own "no responders"); anything else on the inbox is refused and
+ * leaves the request waiting for its genuine answer. The inbox itself carries a random
+ * token that announcements never show.
  */
 import { headers, type Msg, type NatsConnection } from 'nats';
 import type { Logger } from 'pino';
@@ -46,6 +51,10 @@ export interface OutgoingOptions {
   readLimits: TvfReadOptions;
   /** Logs each request sent and settled at `debug` when that level is on at start (decided once). */
   logger: Logger;
+  /** True when `instance` may answer: this instance, or one it follows. */
+  trusts: (instance: string) => boolean;
+  /** Told of what arrived on the inbox and was not taken. */
+  refuse: (why: string, instance: string | undefined) => void;
 }
 
 /** Stands in for a reply that came after its request had settled: never read. */
@@ -124,35 +133,43 @@ export class OutgoingRequests implements RemoteSender {
 
   /** Handles what arrives on the inbox: an acknowledgement, a reply, an error, or "no responders". */
   receive(message: Msg): void {
+    const h = message.headers;
+    if (h === undefined) {
+      this.options.refuse('it names no instance', undefined);
+      return;
+    }
+    // The server's "no responders" has no prosa header; everything else names its instance.
+    const noResponders = h.code === 503 && message.data.length === 0;
+    const from = h.get(HEADER.instance);
+    if (!noResponders && (from === '' || !this.options.trusts(from))) {
+      this.options.refuse(from === '' ? 'it names no instance' : 'it names an instance this one does not follow', from || undefined);
+      return;
+    }
     const id = Number(message.subject.slice(this.options.inbox.length));
     const msg = this.pending.get(id);
-    const h = message.headers;
+    const isAck = h.get(HEADER.ack) !== '';
     if (msg === undefined || msg.settled) {
       this.counts.late++;
-      if (msg !== undefined && (h === undefined || h.get(HEADER.ack) === '')) {
+      if (msg !== undefined && !isAck) {
         this.forget(id);
         msg.respond(DROPPED); // counts the late reply on the bus, as a local one would be
       }
       return;
     }
-    if (h !== undefined) {
-      if (h.get(HEADER.ack) !== '') {
-        this.takenBy.set(id, h.get(HEADER.instance));
-        this.counts.acknowledged++;
-        return;
-      }
-      this.forget(id);
-      if (h.code === 503 && message.data.length === 0) {
-        this.fail(msg, 'unreachable', this.processorOf(msg), 'no instance serves it now (NATS: no responders)');
-        return;
-      }
-      const kind = h.get(HEADER.error);
-      if (kind !== '') {
-        this.settleWithError(msg, kind, h.get(HEADER.instance), h.get(HEADER.errorProcessor), h.get(HEADER.errorMessage));
-        return;
-      }
-    } else {
-      this.forget(id);
+    if (isAck) {
+      this.takenBy.set(id, from);
+      this.counts.acknowledged++;
+      return;
+    }
+    this.forget(id);
+    if (noResponders) {
+      this.fail(msg, 'unreachable', this.processorOf(msg), 'no instance serves it now (NATS: no responders)');
+      return;
+    }
+    const kind = h.get(HEADER.error);
+    if (kind !== '') {
+      this.settleWithError(msg, kind, from, h.get(HEADER.errorProcessor), h.get(HEADER.errorMessage));
+      return;
     }
     let payload: SimpleStringTvf;
     try {
