@@ -301,8 +301,9 @@ export class NatsTransport implements Transport {
       else if (status.type === Events.Reconnect) this.link?.send({ type: 'link.up' });
       else if (status.type === Events.Error) {
         // e.g. a permissions violation: the server's account or subject permissions do not fit prosa's subjects
-        const error = status.data as unknown;
-        const text = error instanceof Error ? error.message : String(error);
+        // (the client gives the error's code as data, and the operation and subject apart)
+        const context = (status as { permissionContext?: { operation: string; subject: string } }).permissionContext;
+        const text = `${String(status.data)}${context === undefined ? '' : ` (${context.operation} ${context.subject})`}`;
         serverErrors.warn(text, { server: connection.getServer(), error: text }, 'the NATS server reported an error');
       }
     }
