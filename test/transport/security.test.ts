@@ -4,9 +4,12 @@
  * and TLS with a test CA. Configurations are written into a temporary directory; each
  * block runs its own nats-server.
  */
-import { headers, connect, type NatsConnection } from 'nats';
+import { readFileSync } from 'node:fs';
+import { connect, createInbox, headers, nkeyAuthenticator, type NatsConnection } from 'nats';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildInstance, loadSettings, type Instance } from '../../src/config/index.js';
+import { defaultKinds } from '../../src/processors/index.js';
 import { createProsa, natsTransport, SimpleStringTvf, TransportError, type NatsTransportOptions, type Prosa } from '../../src/index.js';
 import { prosa } from '../cli/command.js';
 import { captureLogs } from '../support/log-capture.js';
@@ -293,5 +296,68 @@ describe('NATS security: TLS with a test CA', () => {
     const anonymous = bus('anonymous', [], { servers: [server.url], tls: { caFile: pki.ca } });
     const refused = await startError(anonymous.prosa);
     expect(refused.message).toContain(server.url);
+  });
+});
+
+describe('NATS security: the shipped secure deployment (examples/nats)', () => {
+  let server: NatsServer;
+  let pki: TestPki;
+  const keys = { provider: userNkey(), caller: userNkey(), app: userNkey(), other: userNkey() };
+  const instances: Instance[] = [];
+  const own = tempDir();
+
+  beforeAll(async () => {
+    pki = testPki(own);
+    // the shipped file, with this run's keys and certificates in place of its placeholders
+    let config = readFileSync('examples/nats/secure-server.conf', 'utf8');
+    const placeholders = [...config.matchAll(/nkey: "(U[A-Z2-7]{55})"/g)].map((match) => match[1]!);
+    expect(placeholders).toHaveLength(4);
+    [keys.provider, keys.caller, keys.app, keys.other].forEach((key, i) => (config = config.replace(placeholders[i]!, key.publicKey)));
+    config = config.replace('/etc/nats/certs/server.pem', pki.serverCert).replace('/etc/nats/certs/server.key', pki.serverKey);
+    server = await startNatsServer(10_000, own.write('secure-server.conf', config));
+  });
+  afterAll(async () => {
+    await Promise.all(instances.map((instance) => instance.stop()));
+    await server?.stop();
+    own.remove();
+  });
+
+  async function instance(file: string, env: Record<string, string>): Promise<Instance> {
+    const settings = await loadSettings(file, {
+      kinds: defaultKinds(),
+      env: { PROSA__TRANSPORT__NATS__SERVERS: `[${server.url}]`, PROSA__TRANSPORT__NATS__TLS__CA_FILE: pki.ca, ...env },
+    });
+    const built = buildInstance(settings, { kinds: defaultKinds(), logger: pino({ level: 'silent' }), transports: { nats: (nats) => natsTransport({ ...nats, heartbeatMs: 100 }) } });
+    instances.push(built);
+    return built;
+  }
+
+  it('serves the secure caller from the secure provider over TLS, the app calls ECHO, and the other account sees nothing', async () => {
+    const tls = { caFile: pki.ca };
+    const other = await connect({ servers: server.url, tls, authenticator: nkeyAuthenticator(new TextEncoder().encode(keys.other.seed)) });
+    clients.push(other);
+    const seen: string[] = [];
+    other.subscribe('>', { callback: (_e, message) => seen.push(message.subject) });
+    await other.flush();
+    const provider = await instance('examples/nats/secure-provider.yaml', { PROSA__TRANSPORT__NATS__NKEY_SEED_FILE: dir.write('provider.nk', keys.provider.seed) });
+    const caller = await instance('examples/nats/secure-caller.yaml', {
+      PROSA__TRANSPORT__NATS__NKEY_SEED: keys.caller.seed,
+      PROSA__PROCESSORS__INJ__SETTINGS__MAX_SPEED: '50',
+    });
+    await Promise.all([provider.start(), caller.start()]);
+    await until(() => caller.prosa.stats().responses >= 5, 5_000);
+    const app = await connect({ servers: server.url, tls, authenticator: nkeyAuthenticator(new TextEncoder().encode(keys.app.seed)) });
+    clients.push(app);
+    const h = headers();
+    h.set('prosa-timeout-ms', '1000');
+    // the stub takes 2 ms: an acknowledgement comes first, then the reply
+    const inbox = createInbox();
+    const answers = app.subscribe(inbox, { max: 2, timeout: 1_000 });
+    app.publish('prosa.svc.ECHO', new TextEncoder().encode('1;2;hi;'), { headers: h, reply: inbox });
+    const got: string[] = [];
+    for await (const message of answers) got.push(message.headers?.get('prosa-ack') === '1' ? 'ack' : new TextDecoder().decode(message.data));
+    expect(got).toEqual(['ack', '1;2;hi;']);
+    expect(caller.prosa.stats().errors).toMatchObject({ timeout: 0, unreachable: 0, protocol: 0 });
+    expect(seen).toEqual([]);
   });
 });
