@@ -70,8 +70,6 @@ export class IncomingRequests {
   private readonly options: IncomingOptions;
   /** Acknowledgement headers: the same for every request, so built once. */
   private readonly ack: PublishOptions;
-  /** Reply headers (this instance's id, so the caller knows who answers): built once too. */
-  private readonly reply: PublishOptions;
   private unacknowledged: Served[] = [];
   private ackPending: ReturnType<typeof setImmediate> | undefined;
   private inFlight = 0;
@@ -94,9 +92,6 @@ export class IncomingRequests {
     ack.set(HEADER.ack, '1');
     ack.set(HEADER.instance, options.instance);
     this.ack = { headers: ack };
-    const reply = headers();
-    reply.set(HEADER.instance, options.instance);
-    this.reply = { headers: reply };
     this.debug = options.logger.isLevelEnabled('debug') ? options.logger : undefined;
   }
 
@@ -211,7 +206,7 @@ export class IncomingRequests {
       this.answerError(served, 'protocol', undefined, `the reply cannot be written as a TVF text: ${String(error)}`);
       return;
     }
-    const sent = this.publish(served.reply, data, this.reply);
+    const sent = this.publish(served.reply, data, undefined);
     if (sent === 'sent') {
       this.counts.answered++;
       this.debug?.debug({ service: served.service, remote: true }, 'remote request answered');
@@ -250,7 +245,7 @@ export class IncomingRequests {
   }
 
   /** Publishes; counts a message that cannot leave as dropped, except one too large (the caller answers with an error instead). */
-  private publish(subject: string, data: Uint8Array, options: PublishOptions): Sent {
+  private publish(subject: string, data: Uint8Array, options: PublishOptions | undefined): Sent {
     const connection = this.connection;
     if (connection === undefined || connection.isClosed()) {
       this.counts.dropped++;

@@ -9,10 +9,13 @@
  * that acknowledged it is lost or gone, or when no instance acknowledged or answered it
  * within the pickup timeout (lost on the way, or taken by an instance that died at once).
  *
- * Only what names, in its `prosa-instance` header, this instance or one it follows is
- * taken (and the server's own "no responders"); anything else on the inbox is refused and
- * leaves the request waiting for its genuine answer. The inbox itself carries a random
- * token that announcements never show.
+ * The inbox carries a random token that announcements never show, so only who saw a
+ * request can answer it. An acknowledgement or an error is taken only when its
+ * `prosa-instance` header names this instance or one it follows (or it is the server's
+ * own "no responders"); anything else with headers is refused and leaves the request
+ * waiting for its genuine answer. Plain replies carry no header, to keep the hot path free
+ * of header encoding: a client that reads requests (server permissions stop that) can
+ * answer them.
  */
 import { headers, type Msg, type NatsConnection } from 'nats';
 import type { Logger } from 'pino';
@@ -51,7 +54,7 @@ export interface OutgoingOptions {
   readLimits: TvfReadOptions;
   /** Logs each request sent and settled at `debug` when that level is on at start (decided once). */
   logger: Logger;
-  /** True when `instance` may answer: this instance, or one it follows. */
+  /** True when `instance` may acknowledge or answer with an error: this instance, or one it follows. */
   trusts: (instance: string) => boolean;
   /** Told of what arrived on the inbox and was not taken. */
   refuse: (why: string, instance: string | undefined) => void;
@@ -134,20 +137,18 @@ export class OutgoingRequests implements RemoteSender {
   /** Handles what arrives on the inbox: an acknowledgement, a reply, an error, or "no responders". */
   receive(message: Msg): void {
     const h = message.headers;
-    if (h === undefined) {
-      this.options.refuse('it names no instance', undefined);
-      return;
-    }
-    // The server's "no responders" has no prosa header; everything else names its instance.
-    const noResponders = h.code === 503 && message.data.length === 0;
-    const from = h.get(HEADER.instance);
-    if (!noResponders && (from === '' || !this.options.trusts(from))) {
+    // A reply has no header (headers cost a few µs a message both ways: the inbox's token
+    // is what keeps strangers out). An acknowledgement or an error names its instance,
+    // which must be one this instance follows; the server's "no responders" names none.
+    const noResponders = h !== undefined && h.code === 503 && message.data.length === 0;
+    const from = h === undefined ? '' : h.get(HEADER.instance);
+    if (h !== undefined && !noResponders && (from === '' || !this.options.trusts(from))) {
       this.options.refuse(from === '' ? 'it names no instance' : 'it names an instance this one does not follow', from || undefined);
       return;
     }
     const id = Number(message.subject.slice(this.options.inbox.length));
     const msg = this.pending.get(id);
-    const isAck = h.get(HEADER.ack) !== '';
+    const isAck = h !== undefined && h.get(HEADER.ack) !== '';
     if (msg === undefined || msg.settled) {
       this.counts.late++;
       if (msg !== undefined && !isAck) {
@@ -166,9 +167,9 @@ export class OutgoingRequests implements RemoteSender {
       this.fail(msg, 'unreachable', this.processorOf(msg), 'no instance serves it now (NATS: no responders)');
       return;
     }
-    const kind = h.get(HEADER.error);
+    const kind = h === undefined ? '' : h.get(HEADER.error);
     if (kind !== '') {
-      this.settleWithError(msg, kind, from, h.get(HEADER.errorProcessor), h.get(HEADER.errorMessage));
+      this.settleWithError(msg, kind, from, h!.get(HEADER.errorProcessor), h!.get(HEADER.errorMessage));
       return;
     }
     let payload: SimpleStringTvf;

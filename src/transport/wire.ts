@@ -9,7 +9,7 @@
  * | `prosa-service` | request | the service asked for |
  * | `prosa-timeout-ms` | request | milliseconds left before the caller's deadline, when sent |
  * | `prosa-origin` | request | `<instance>/<processor>` of the caller (`-` for a request from outside the bus) |
- * | `prosa-instance` | ack, reply, error | the instance that took the request |
+ * | `prosa-instance` | ack, error | the instance that took the request |
  * | `prosa-ack` | ack | `1`: the request was taken and is being worked on |
  * | `prosa-error` | error | the `ServiceError` kind |
  * | `prosa-error-processor` | error | the processor at fault, when one was |

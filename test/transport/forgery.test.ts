@@ -147,7 +147,7 @@ describe('NATS transport under attack: announcements', () => {
 });
 
 describe('NATS transport under attack: replies', () => {
-  it("ignores replies sprayed on another instance's reply subjects and replies that name no serving instance", async () => {
+  it("ignores replies sprayed on another instance's reply subjects, and acknowledgements and errors from instances it does not follow", async () => {
     const a = bus('a', {});
     const b = bus('b', {
       SLOW: async () => {
@@ -166,10 +166,19 @@ describe('NATS transport under attack: replies', () => {
         }
       },
     });
-    // ...and answers every request it sees at once, without saying who it is
+    // ...and, reading the requests, answers each at once with an error: in no instance's
+    // name, and in the name of an instance of its own that nobody follows
+    const stranger = new FakeInstance('b');
     attacker.subscribe('prosa.svc.>', {
       callback: (_error, message) => {
-        if (message.reply !== undefined) attacker.publish(message.reply, new TextEncoder().encode('1;6;forged;'));
+        if (message.reply === undefined) return;
+        for (const instance of ['', stranger.instance]) {
+          const h = headers();
+          h.set('prosa-error', 'unreachable');
+          h.set('prosa-error-message', 'forged');
+          if (instance !== '') h.set('prosa-instance', instance);
+          attacker.publish(message.reply, new Uint8Array(0), { headers: h });
+        }
       },
     });
     await attacker.flush();
@@ -182,7 +191,7 @@ describe('NATS transport under attack: replies', () => {
     }
     const reply = await pending;
     expect(reply.getString(1)).toBe('genuine');
-    expect(a.transport.stats()!.refused.replies).toBeGreaterThanOrEqual(1);
+    expect(a.transport.stats()!.refused.replies).toBeGreaterThanOrEqual(2);
   });
 });
 
