@@ -46,6 +46,7 @@ export class Identity {
   readonly instance: string;
   /** The public key, base64url of its 32 bytes, as announcements carry it. */
   readonly key: string;
+  // ES private: not enumerable, so logging or inspecting an identity never shows the key.
   readonly #privateKey: KeyObject;
   #seq = 0;
 
@@ -65,11 +66,6 @@ export class Identity {
   /** The signature (base64url) of announcement bytes `data` published on `subject`. */
   sign(subject: string, data: Uint8Array): string {
     return sign(null, signedBytes(utf8.encode(`${subject}\n`), data), this.#privateKey).toString('base64url');
-  }
-
-  /** Shows the id only: the private key never reaches a log or the inspector. */
-  toJSON(): { instance: string } {
-    return { instance: this.instance };
   }
 }
 

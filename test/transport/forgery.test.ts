@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createProsa, natsTransport, SimpleStringTvf, type NatsTransport, type Prosa, type Tvf } from '../../src/index.js';
 import { captureLogs } from '../support/log-capture.js';
 import { startNatsServer, type NatsServer } from '../support/nats-server.js';
-import { sleep } from '../support/bus.js';
+import { sleep, until } from '../support/bus.js';
 import { FakeInstance, legacyAnnouncement, SIGNATURE_HEADER, type Wire } from './support/attacker.js';
 
 let server: NatsServer;
@@ -52,13 +52,6 @@ function bus(name: string, services: Record<string, Reply>, options: { logger?: 
   return { prosa, transport };
 }
 
-async function until(test: () => boolean, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(5);
-  }
-}
 
 function publish(wire: Wire | Uint8Array, subject = 'prosa.ctl'): void {
   if (wire instanceof Uint8Array) attacker.publish(subject, wire);

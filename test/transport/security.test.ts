@@ -14,7 +14,7 @@ import { createProsa, natsTransport, SimpleStringTvf, TransportError, type NatsT
 import { prosa } from '../cli/command.js';
 import { captureLogs } from '../support/log-capture.js';
 import { startNatsServer, type NatsServer } from '../support/nats-server.js';
-import { sleep } from '../support/bus.js';
+import { sleep, until } from '../support/bus.js';
 import { FakeInstance, legacyAnnouncement } from './support/attacker.js';
 import { accountsConfig, operatorSetup, tempDir, testPki, userNkey, type AccountUsers, type TempDir, type TestPki } from './support/secure-server.js';
 
@@ -52,13 +52,6 @@ function bus(name: string, services: string[], options: Omit<NatsTransportOption
   return { prosa, transport };
 }
 
-async function until(test: () => boolean, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(5);
-  }
-}
 
 async function startError(prosa: Prosa): Promise<TransportError> {
   const error = await prosa.start().then(
