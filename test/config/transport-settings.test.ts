@@ -4,6 +4,7 @@ import type { Transport, TransportHost } from '../../src/actors/transport.js';
 import {
   buildInstance,
   describeFields,
+  instanceSettingsSchema,
   maskSensitive,
   natsSettingsSchema,
   SENSITIVE_MASK,
@@ -104,6 +105,15 @@ describe('settings: transport section', () => {
     const masked = maskSensitive(natsSettingsSchema, { servers: ['nats://h:4222'], user: 'svc', pass: 'p4ss', tls: { caFile: '/ca.pem' } });
     expect(masked).toEqual({ servers: ['nats://h:4222'], user: 'svc', pass: SENSITIVE_MASK, tls: { caFile: '/ca.pem' } });
     expect(maskSensitive(natsSettingsSchema, { nkeySeed: seed, token: 't' })).toEqual({ nkeySeed: SENSITIVE_MASK, token: SENSITIVE_MASK });
+    // from the top of the settings too, processors' own settings untouched
+    const settings = validateSettings(
+      { ...base, transport: { nats: { servers: ['nats://127.0.0.1:4222'], user: 'svc', pass: 'p4ss' } } },
+      { kinds: defaultKinds(), env: {} },
+    );
+    const shown = maskSensitive(instanceSettingsSchema, settings);
+    expect(shown.transport?.nats).toMatchObject({ user: 'svc', pass: SENSITIVE_MASK });
+    expect(shown.processors).toEqual(settings.processors);
+    expect(settings.transport?.nats?.pass).toBe('p4ss');
   });
 
   it('takes one way to authenticate, and refuses credentials in a server URL without showing them', () => {

@@ -290,6 +290,20 @@ describe('NATS security: TLS with a test CA', () => {
     const refused = await startError(anonymous.prosa);
     expect(refused.message).toContain(server.url);
   });
+
+  it('with `tls: true` requires TLS: refuses a server without it, and checks the certificate against the system CAs', async () => {
+    const plain = await startNatsServer();
+    try {
+      const required = bus('required', [], { servers: [plain.url], tls: true });
+      const error = await startError(required.prosa);
+      expect(error.kind).toBe('ConnectFailed');
+      expect(error.message).toContain(`${plain.url} (TLS)`);
+    } finally {
+      await plain.stop();
+    }
+    const system = bus('system', [], { servers: [server.url], tls: true });
+    expect((await startError(system.prosa)).message).toMatch(/certificate/i);
+  });
 });
 
 describe('NATS security: the shipped secure deployment (examples/nats)', () => {
