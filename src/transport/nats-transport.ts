@@ -91,6 +91,8 @@ export class NatsTransport implements Transport {
   private link: Actor<typeof linkMachine> | undefined;
   private connection: NatsConnection | undefined;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
+  /** A heartbeat due at the end of this event-loop turn, answering the hellos heard in it. */
+  private helloAnswer: ReturnType<typeof setImmediate> | undefined;
   private withdrawn = false;
   private closing = false;
   private linkState: LinkState | 'created' = 'created';
@@ -286,7 +288,8 @@ export class NatsTransport implements Transport {
     }
     const verdict = guard.check(announcement, message.headers?.get(HEADER.signature), message.data);
     if (verdict === 'take') {
-      if (peers.hear(announcement) && !this.withdrawn) this.announce('heartbeat');
+      // One heartbeat answers every hello of a turn: a burst of newcomers (or of fakes) costs one.
+      if (peers.hear(announcement) && !this.withdrawn) this.helloAnswer ??= setImmediate(this.answerHellos);
     } else if (verdict === 'full') {
       refusals.refuse('peers', `maxPeers (${this.settings.maxPeers}) reached`, announcement.instance);
     } else if (verdict !== 'ignore') {
@@ -398,9 +401,16 @@ export class NatsTransport implements Transport {
     }
   }
 
+  private readonly answerHellos = (): void => {
+    this.helloAnswer = undefined;
+    if (!this.withdrawn) this.announce('heartbeat');
+  };
+
   private stopHeartbeat(): void {
     if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
     this.heartbeat = undefined;
+    if (this.helloAnswer !== undefined) clearImmediate(this.helloAnswer);
+    this.helloAnswer = undefined;
   }
 }
 

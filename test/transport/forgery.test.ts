@@ -221,5 +221,27 @@ describe('NATS transport under attack: floods', () => {
     expect(warnings.length).toBeGreaterThan(0);
     expect(warnings.length).toBeLessThan(10);
   }, 30_000);
+
+  it('answers a burst of hellos with a few heartbeats, not one each', async () => {
+    const a = bus('a', { ECHO: (r) => r }, { heartbeatMs: 1_000 });
+    await a.prosa.start();
+    let fromA = 0;
+    attacker.subscribe('prosa.ctl', {
+      callback: (_error, message) => {
+        if (new TextDecoder().decode(message.data).includes(`"instance":"${a.transport.instance}"`)) fromA++;
+      },
+    });
+    await attacker.flush();
+    await sleep(50);
+    const before = fromA;
+    const hellos = 300;
+    for (let i = 0; i < hellos; i++) publish(new FakeInstance(`hello${i}`).announce('hello', []));
+    await attacker.flush();
+    await until(() => a.transport.peers().length === hellos, 10_000);
+    await sleep(100);
+    // each hello was taken (a follows every one), but a burst is answered by a heartbeat per event-loop turn
+    expect(fromA - before).toBeGreaterThan(0);
+    expect(fromA - before).toBeLessThan(hellos / 5);
+  }, 20_000);
 });
 
