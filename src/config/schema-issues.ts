@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import { describeFound, formatPath, settingsIssue, type SettingsIssue } from './settings-error.js';
 import { objectKeys, schemaAt } from './schema-walk.js';
-import { describeHidden, isSensitive } from './sensitive.js';
+import { isSensitivePath, SECRET_FOUND } from './sensitive.js';
 
 /** A zod issue (zod 4). */
 export type ZodIssue = z.core.$ZodIssue;
@@ -85,10 +85,6 @@ function expectedOf(issue: ZodIssue): string {
   }
 }
 
-function hasOwnFound(issue: ZodIssue): boolean {
-  return issue.code === 'custom' && typeof issue.params?.['found'] === 'string';
-}
-
 function foundOf(issue: ZodIssue, subject: unknown): string {
   const params = issue.code === 'custom' ? issue.params : undefined;
   if (typeof params?.['found'] === 'string') return params['found'] as string;
@@ -139,10 +135,7 @@ export function fromZodIssues(
       }
     }
     const path = [...prefix, ...issue.path];
-    // A secret is never shown, not even the part of it that is wrong (a refinement's own
-    // `found` says what it found in words, written not to show it).
-    const hidden = !hasOwnFound(issue) && isSensitive(schemaAt(options.schema, issue.path));
-    const found = hidden ? describeHidden(valueAt(options.root, path)) : foundOf(issue, valueAt(options.root, path));
+    const found = isSensitivePath(options.schema, issue.path) ? SECRET_FOUND : foundOf(issue, valueAt(options.root, path));
     out.push(settingsIssue(formatPath(path), expectedOf(issue), found, options.locate(path)));
   }
   return out;

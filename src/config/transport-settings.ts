@@ -70,14 +70,14 @@ export const natsTlsSchema = z
  */
 const authFields = {
   user: z.string().min(1).optional().describe('User name (with `pass`, or alone for a user without password).'),
-  pass: sensitive(z.string().min(1).optional().describe('Password of `user` (sensitive: never shown).')),
-  token: sensitive(z.string().min(1).optional().describe('Authentication token (sensitive: never shown).')),
+  pass: sensitive(z.string().min(1).optional().describe('Password of `user`.')),
+  token: sensitive(z.string().min(1).optional().describe('Authentication token.')),
   nkeySeed: sensitive(
     z
       .string()
       .regex(NKEY_USER_SEED, 'a NATS user nkey seed (SU and 56 base32 characters)')
       .optional()
-      .describe('NATS user nkey seed (`SU...`), e.g. from `PROSA__TRANSPORT__NATS__NKEYSEED` (sensitive: never shown).'),
+      .describe('NATS user nkey seed (`SU...`), e.g. from `PROSA__TRANSPORT__NATS__NKEYSEED`.'),
   ),
   nkeySeedFile: z.string().min(1).optional().describe('File holding the NATS user nkey seed (read at each connect).'),
   credsFile: z
@@ -117,7 +117,7 @@ function checkAuth(settings: Partial<Record<keyof typeof authFields, unknown>>, 
     }
   }
   if (settings.pass !== undefined && settings.user === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['pass'], message: 'pass needs user', params: { expected: 'a password with `user`', found: 'a password without `user`' } });
+    ctx.addIssue({ code: 'custom', path: ['user'], message: 'pass needs user', params: { expected: 'the user name of `pass`', found: 'nothing (`pass` is set without it)' } });
   }
   const tls = settings.tls;
   if (typeof tls === 'object' && tls !== null) {
@@ -139,7 +139,7 @@ export const natsSettingsSchema = z
           .min(1)
           .refine((server) => !hasUserInfo(server), {
             message: 'no credentials in a server URL',
-            params: { expected: 'a server URL without credentials (set `user`/`pass`, `token`, `nkeySeed` or `credsFile`)', found: 'a URL with credentials (hidden: sensitive)' },
+            params: { expected: 'a server URL without credentials (set `user`/`pass`, `token`, `nkeySeed` or `credsFile`)', found: 'a URL with credentials (not shown)' },
           }),
       )
       .min(1)
@@ -193,14 +193,14 @@ export const natsSettingsSchema = z
       .int()
       .positive()
       .default(1_000)
-      .describe('Most other instances followed at once; announcements of more are refused (counted, and logged at most every 10 s).'),
+      .describe('Most other instances followed at once; announcements of more are refused (counted, and logged the 1st, 10th, 100th, ... time).'),
     maxRemoteServices: z
       .number()
       .int()
       .positive()
       .default(10_000)
       .describe(
-        'Most remote services taken, counted once per instance that serves each (two instances serving ECHO count two); past it more are refused (counted, and logged at most every 10 s).',
+        'Most remote services taken, counted once per instance that serves each (two instances serving ECHO count two); past it more are refused (counted, and logged the 1st, 10th, 100th, ... time).',
       ),
     ...authFields,
     ...connectionFields,

@@ -21,13 +21,14 @@ import type { Logger } from 'pino';
 import { createActor, waitFor, type Actor } from 'xstate';
 import type { Transport, TransportHost } from '../actors/transport.js';
 import { linkMachine, type LinkPorts, type LinkState } from '../machines/link.machine.js';
-import { maskSensitive } from '../config/sensitive.js';
+import { maskSettings } from '../config/sensitive.js';
 import { TransportError } from './errors.js';
 import { AnnouncementGuard, Identity, type AnnouncementRefusal } from './identity.js';
 import { IncomingRequests, type IncomingStats } from './incoming.js';
 import { OutgoingRequests, type OutgoingStats } from './outgoing.js';
 import { Peers, type PeerInfo } from './peers.js';
-import { Refusals, ThrottledWarnings, type RefusedStats } from './refusals.js';
+import { CountedWarning } from '../observability/counted-warning.js';
+import { Refusals, type RefusedStats } from './refusals.js';
 import { natsSecurity, type NatsSecurity } from './security.js';
 import {
   CONNECTION_OPTION_NAMES,
@@ -79,7 +80,7 @@ export class NatsTransport implements Transport {
   readonly name: string;
   /** Link and peer events. Handlers run synchronously; keep them short. */
   readonly events: Emitter<NatsTransportEvents> = mitt<NatsTransportEvents>();
-  /** The settings, defaults applied, secrets (`pass`, `token`, `nkeySeed`) replaced by `[hidden]`. */
+  /** The settings, defaults applied, secrets (`pass`, `token`, `nkeySeed`) replaced by `***`. */
   readonly settings: NatsSettings;
 
   // ES private fields: not enumerable, so logging or inspecting the transport never shows them.
@@ -106,7 +107,7 @@ export class NatsTransport implements Transport {
       const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
       throw new TransportError('InvalidSettings', this.name, `invalid settings: ${issues.join('; ')}`);
     }
-    this.settings = maskSensitive(natsSettingsSchema, parsed.data);
+    this.settings = maskSettings(parsed.data, natsSettingsSchema) as NatsSettings;
     this.#security = natsSecurity(parsed.data, this.name);
     this.ownLogger = logger;
     const passed: Record<string, unknown> = {};
@@ -187,7 +188,7 @@ export class NatsTransport implements Transport {
       (peer) => this.events.emit('peer', peer),
     );
     const guard = new AnnouncementGuard({ self: instance, subject: subjects.control, maxPeers: settings.maxPeers, peers });
-    const serverErrors = new ThrottledWarnings(logger);
+    const serverErrors = new Map<string, CountedWarning>();
     this.parts = { host, logger, subjects, outgoing, incoming, peers, identity, guard, refusals, serverErrors };
     host.setRouting(settings.prefer);
     host.events.on('table', this.onTable);
@@ -298,7 +299,7 @@ export class NatsTransport implements Transport {
   }
 
   private async watchStatus(connection: NatsConnection): Promise<void> {
-    const { serverErrors } = this.parts!;
+    const { serverErrors, logger } = this.parts!;
     for await (const status of connection.status()) {
       if (status.type === Events.Disconnect) this.link?.send({ type: 'link.down' });
       else if (status.type === Events.Reconnect) this.link?.send({ type: 'link.up' });
@@ -307,7 +308,14 @@ export class NatsTransport implements Transport {
         // (the client gives the error's code as data, and the operation and subject apart)
         const context = (status as { permissionContext?: { operation: string; subject: string } }).permissionContext;
         const text = `${String(status.data)}${context === undefined ? '' : ` (${context.operation} ${context.subject})`}`;
-        serverErrors.warn(text, { server: connection.getServer(), error: text }, 'the NATS server reported an error');
+        let warning = serverErrors.get(text);
+        if (warning === undefined) {
+          // one count per error and subject, so each is logged at least once; a few kept at most
+          if (serverErrors.size >= MAX_SERVER_ERRORS) serverErrors.delete(serverErrors.keys().next().value!);
+          warning = new CountedWarning(logger, 'the NATS server reported an error');
+          serverErrors.set(text, warning);
+        }
+        warning.hit({ server: connection.getServer(), error: text });
       }
     }
   }
@@ -440,8 +448,12 @@ interface Parts {
   identity: Identity;
   guard: AnnouncementGuard;
   refusals: Refusals;
-  serverErrors: ThrottledWarnings;
+  /** Errors the server reported (permissions violations, ...), counted per text. */
+  serverErrors: Map<string, CountedWarning>;
 }
+
+/** Most distinct server errors counted apart; the oldest is forgotten first. */
+const MAX_SERVER_ERRORS = 100;
 
 /** What a refused announcement's log line says. */
 const REFUSAL_WHY: Record<Exclude<AnnouncementRefusal, 'full'>, string> = {

@@ -5,9 +5,10 @@ import {
   buildInstance,
   describeFields,
   instanceSettingsSchema,
-  maskSensitive,
+  maskSettings,
   natsSettingsSchema,
-  SENSITIVE_MASK,
+  SECRET_FOUND,
+  SECRET_MASK,
   SettingsError,
   validateSettings,
   type Instance,
@@ -93,7 +94,7 @@ describe('settings: transport section', () => {
     const shown = `${(error as SettingsError).message}\n${JSON.stringify(issues)}`;
     expect(shown).not.toContain('918273645');
     expect(shown).not.toContain('5647382910');
-    expect(shown).toMatch(/transport\.nats\.pass: expected a string.*found a number \(hidden: sensitive\)/);
+    expect(shown).toContain(`transport.nats.pass: expected a string, found ${SECRET_FOUND}`);
   });
 
   it('marks the secrets sensitive in the schema, the docs and masked copies, and nothing else', () => {
@@ -102,16 +103,16 @@ describe('settings: transport section', () => {
       .map((field) => field.path);
     expect(marked.sort()).toEqual(['nkeySeed', 'pass', 'token']);
     const seed = 'SU' + 'A'.repeat(56);
-    const masked = maskSensitive(natsSettingsSchema, { servers: ['nats://h:4222'], user: 'svc', pass: 'p4ss', tls: { caFile: '/ca.pem' } });
-    expect(masked).toEqual({ servers: ['nats://h:4222'], user: 'svc', pass: SENSITIVE_MASK, tls: { caFile: '/ca.pem' } });
-    expect(maskSensitive(natsSettingsSchema, { nkeySeed: seed, token: 't' })).toEqual({ nkeySeed: SENSITIVE_MASK, token: SENSITIVE_MASK });
+    const masked = maskSettings({ servers: ['nats://h:4222'], user: 'svc', pass: 'p4ss', tls: { caFile: '/ca.pem' } }, natsSettingsSchema);
+    expect(masked).toEqual({ servers: ['nats://h:4222'], user: 'svc', pass: SECRET_MASK, tls: { caFile: '/ca.pem' } });
+    expect(maskSettings({ nkeySeed: seed, token: 't' }, natsSettingsSchema)).toEqual({ nkeySeed: SECRET_MASK, token: SECRET_MASK });
     // from the top of the settings too, processors' own settings untouched
     const settings = validateSettings(
       { ...base, transport: { nats: { servers: ['nats://127.0.0.1:4222'], user: 'svc', pass: 'p4ss' } } },
       { kinds: defaultKinds(), env: {} },
     );
-    const shown = maskSensitive(instanceSettingsSchema, settings);
-    expect(shown.transport?.nats).toMatchObject({ user: 'svc', pass: SENSITIVE_MASK });
+    const shown = maskSettings(settings, instanceSettingsSchema) as typeof settings;
+    expect(shown.transport?.nats).toMatchObject({ user: 'svc', pass: SECRET_MASK });
     expect(shown.processors).toEqual(settings.processors);
     expect(settings.transport?.nats?.pass).toBe('p4ss');
   });
@@ -125,10 +126,13 @@ describe('settings: transport section', () => {
       }
       return [];
     };
-    expect(issuesOf({ user: 'svc', pass: 'p4ss', token: 's3cr3t' })).toMatchObject([{ path: 'transport.nats.token', found: '`user` and `token` both set' }]);
-    expect(issuesOf({ pass: 'p4ss' })).toMatchObject([{ path: 'transport.nats.pass', found: 'a password without `user`' }]);
+    expect(issuesOf({ user: 'svc', pass: 'p4ss', token: 's3cr3t' })).toMatchObject([
+      { path: 'transport.nats.token', expected: expect.stringContaining('one way to authenticate'), found: SECRET_FOUND },
+    ]);
+    expect(issuesOf({ nkeySeedFile: '/a.nk', credsFile: '/b.creds' })).toMatchObject([{ path: 'transport.nats.credsFile', found: '`nkeySeedFile` and `credsFile` both set' }]);
+    expect(issuesOf({ pass: 'p4ss' })).toMatchObject([{ path: 'transport.nats.user', found: 'nothing (`pass` is set without it)' }]);
     expect(issuesOf({ tls: { certFile: '/c.pem' } })).toMatchObject([{ path: 'transport.nats.tls.keyFile' }]);
-    expect(issuesOf({ nkeySeed: 'SUnotaseed' })).toMatchObject([{ path: 'transport.nats.nkeySeed', found: 'a string (hidden: sensitive)' }]);
+    expect(issuesOf({ nkeySeed: 'SUnotaseed' })).toMatchObject([{ path: 'transport.nats.nkeySeed', found: SECRET_FOUND }]);
     const inUrl = issuesOf({ servers: ['nats://svc:hunter22@127.0.0.1:4222'] });
     expect(inUrl).toMatchObject([{ path: 'transport.nats.servers[0]' }]);
     expect(JSON.stringify(inUrl)).not.toContain('hunter22');

@@ -103,7 +103,7 @@ describe('NATS security: accounts and subject permissions', () => {
     expect(error.message).toContain("user 'instance'");
     expect(error.message).toMatch(/authorization violation/i);
     expect(`${error.message} ${String(error.stack)} ${JSON.stringify(wrong.transport.settings)}`).not.toContain('not-the-pw-5521');
-    expect(wrong.transport.settings.pass).toBe('[hidden]');
+    expect(wrong.transport.settings.pass).toBe('***');
     const none = bus('none', [], { servers: [server.url] });
     expect((await startError(none.prosa)).kind).toBe('AuthFailed');
     const badFile = bus('bad-file', [], { servers: [server.url], credsFile: dir.write('empty.creds', 'nothing here') });
@@ -197,7 +197,7 @@ describe('NATS security: accounts and subject permissions', () => {
     const misfit = bus('misfit', ['ECHO'], { servers: [server.url], ...users.app, logger: logs.logger });
     await misfit.prosa.start();
     await until(() => logs.lines().some((line) => /PERMISSIONS_VIOLATION \(subscription prosa\.ctl\)/.test(String(line['error']))));
-    const line = logs.lines().find((l) => l.msg === 'the NATS server reported an error');
+    const line = logs.lines().find((l) => l.msg?.startsWith('the NATS server reported an error') === true);
     expect(line).toMatchObject({ server: expect.stringContaining('127.0.0.1') });
     expect(logs.raw.join('')).not.toContain(users.app.pass);
   });
