@@ -188,10 +188,14 @@ function sameInterface(a: string, b: string): boolean {
 /** Two listeners of the file on one port (0, any free port, never clashes): the second cannot start. */
 function portIssues(listeners: readonly Listener[], locate: Locate): SettingsIssue[] {
   const issues: SettingsIssue[] = [];
-  listeners.forEach((listener, index) => {
-    if (listener.port === 0) return;
-    const first = listeners.slice(0, index).find((other) => other.port === listener.port && sameInterface(other.host, listener.host));
-    if (first === undefined) return;
+  const byPort = new Map<number, Listener[]>();
+  for (const listener of listeners) {
+    if (listener.port === 0) continue;
+    const others = byPort.get(listener.port);
+    if (others === undefined) byPort.set(listener.port, [listener]);
+    else others.push(listener);
+    const first = others?.find((other) => other !== listener && sameInterface(other.host, listener.host));
+    if (first === undefined) continue;
     issues.push(
       settingsIssue(
         formatPath(listener.path),
@@ -200,7 +204,7 @@ function portIssues(listeners: readonly Listener[], locate: Locate): SettingsIss
         locate(listener.path),
       ),
     );
-  });
+  }
   return issues;
 }
 
