@@ -101,7 +101,27 @@ export function describeFound(value: unknown): string {
   }
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   if (Array.isArray(value)) return value.length === 1 ? 'a list of 1 item' : `a list of ${value.length} items`;
-  if (value instanceof Date) return `a date (${value.toISOString()})`;
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'an invalid date' : `a date (${value.toISOString()})`;
+  if (value instanceof Uint8Array) return `binary data (${value.length} bytes)`;
+  if (value instanceof Set) return 'a set (!!set)';
+  if (value instanceof Map) return 'a mapping with keys that are not names';
   if (typeof value === 'object') return 'a mapping';
   return typeof value;
+}
+
+/** Longest thrown message an issue quotes. */
+const MAX_THROWN_TEXT = 200;
+
+/**
+ * What a thrown value says, for an issue's `found`: an error's message (cut to a few
+ * hundred characters), or a word for anything else. Never throws, whatever was thrown.
+ */
+export function describeThrown(error: unknown): string {
+  let text: string;
+  try {
+    text = error instanceof Error ? String(error.message) : typeof error === 'string' ? error : 'a value that is not an error';
+  } catch {
+    text = 'an error that cannot be read';
+  }
+  return text.length > MAX_THROWN_TEXT ? `${text.slice(0, MAX_THROWN_TEXT - 3)}...` : text;
 }
