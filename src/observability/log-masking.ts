@@ -4,7 +4,8 @@
  * A record next to a `service` key is masked as a record of that service.
  */
 import type { LoggerOptions } from 'pino';
-import { isTvf, MaskedPayload, type PayloadMasks } from './payload-masks.js';
+import { isTvf } from '../tvf/is-tvf.js';
+import { MaskedPayload, type PayloadMasks } from './payload-masks.js';
 
 /** How deep into a log line's plain objects and arrays records are looked for. */
 const MAX_DEPTH = 4;
