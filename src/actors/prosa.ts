@@ -7,6 +7,7 @@ import mittModule, { type Emitter } from 'mitt';
 import { pino, type Logger } from 'pino';
 import { createActor, waitFor, type Actor } from 'xstate';
 import type { Tvf } from '../tvf/tvf.js';
+import { safeError } from '../tvf/unknown-value.js';
 import { mainMachine, type MainPorts, type MainState } from '../machines/main.machine.js';
 import type { ProcessorEvent, ProcessorState } from '../machines/processor.machine.js';
 import type { ProcessorSpec } from './adaptor.js';
@@ -161,6 +162,7 @@ export class Prosa {
       positive('requestTimeoutMs', options.requestTimeoutMs, 10_000),
       positive('deadlineTickMs', options.deadlineTickMs, 10),
       options.observer,
+      (error) => this.logger.error({ err: safeError(error) }, 'a request observer threw'),
     );
     this.host = {
       requests: this.requests,
