@@ -7,9 +7,9 @@ import mittModule, { type Emitter } from 'mitt';
 import { pino, type Logger } from 'pino';
 import { createActor, waitFor, type Actor } from 'xstate';
 import type { Tvf } from '../tvf/tvf.js';
-import { safeError } from '../tvf/unknown-value.js';
+import { messageOf, safeError } from '../tvf/unknown-value.js';
 import { mainMachine, type MainPorts, type MainState } from '../machines/main.machine.js';
-import type { ProcessorEvent, ProcessorState } from '../machines/processor.machine.js';
+import type { Crash, ProcessorEvent, ProcessorState } from '../machines/processor.machine.js';
 import type { ProcessorSpec } from './adaptor.js';
 import { BusError } from './errors.js';
 import {
@@ -309,7 +309,7 @@ export class Prosa {
     this.transports.push(attached);
     if (state === 'running') {
       this.startTransport(attached).catch((error: unknown) =>
-        this.logger.error({ err: error, transport: transport.name }, 'transport failed to start'),
+        this.logger.error({ err: safeError(error), transport: transport.name }, 'transport failed to start'),
       );
     }
     return async () => {
@@ -388,7 +388,7 @@ export class Prosa {
     try {
       attached.transport.withdraw();
     } catch (error) {
-      this.logger.warn({ err: error, transport: attached.transport.name }, 'transport withdraw failed');
+      this.logger.warn({ err: safeError(error), transport: attached.transport.name }, 'transport withdraw failed');
     }
   }
 
@@ -396,7 +396,7 @@ export class Prosa {
   private closeTransport(attached: AttachedTransport): Promise<void> {
     this.withdrawTransport(attached);
     attached.closing ??= attached.transport.close().catch((error: unknown) => {
-      this.logger.warn({ err: error, transport: attached.transport.name }, 'transport close failed');
+      this.logger.warn({ err: safeError(error), transport: attached.transport.name }, 'transport close failed');
     });
     return attached.closing;
   }
@@ -504,7 +504,7 @@ export class Prosa {
           logger.info({ services: runtime.services, from: previous }, 'registered');
           break;
         case 'crashed':
-          logger.warn({ err: crash?.error, from: previous, recoverable: crash?.recoverable }, `crashed: ${describeCause(crash?.error)}`);
+          logger.warn({ err: crash?.error, from: previous, recoverable: crash?.recoverable }, `crashed: ${describeCause(crash)}`);
           break;
         case 'restarting':
           logger.info(
@@ -516,7 +516,7 @@ export class Prosa {
           const why = crash?.recoverable === false
             ? 'fatal error'
             : `restart budget spent (${context.crashTimes.length} crashes within ${context.restart.windowMs} ms)`;
-          logger.error({ err: crash?.error, from: previous }, `failed: ${why}: ${describeCause(crash?.error)}`);
+          logger.error({ err: crash?.error, from: previous }, `failed: ${why}: ${describeCause(crash)}`);
           break;
         }
         default:
@@ -527,10 +527,9 @@ export class Prosa {
   }
 }
 
-/** The one-line cause of a crash, for a log message. */
-function describeCause(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return error === undefined ? 'unknown cause' : String(error);
+/** The one-line cause of a crash, for a log message (its error is already safe: see `toCrash`). */
+function describeCause(crash: Crash | undefined): string {
+  return crash === undefined ? 'unknown cause' : messageOf(crash.error);
 }
 
 /** Creates a bus. Nothing runs until `start()`. */
