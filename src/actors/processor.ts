@@ -122,7 +122,7 @@ function checkedResolvers(returned: unknown): readonly ResolverShape[] {
 function positiveInteger(name: string, option: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value <= 0) {
-    throw new BusError('InvalidOption', `processor '${name}': ${option} must be a positive integer, got ${String(value)}`);
+    throw new BusError('InvalidOption', `processor '${name}': ${option} must be a positive integer, got ${messageOf(value)}`);
   }
   return value;
 }
@@ -175,7 +175,7 @@ export class ProcessorRuntime implements Provider, ProcessorPorts {
     this.services = Object.freeze([...new Set(spec.services ?? [])]);
     for (const service of this.services) {
       if (typeof service !== 'string' || service.length === 0) {
-        throw new BusError('InvalidOption', `processor '${name}': service names must be non-empty strings, got ${JSON.stringify(service)}`);
+        throw new BusError('InvalidOption', `processor '${name}': service names must be non-empty strings, got ${messageOf(service)}`);
       }
     }
     this.maxInFlight = positiveInteger(name, 'queue.maxInFlight', spec.queue?.maxInFlight, DEFAULT_MAX_IN_FLIGHT);

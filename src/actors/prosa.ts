@@ -123,7 +123,7 @@ const LIFECYCLE_LOG: Partial<Record<ProcessorState, 'info' | 'warn' | 'error' | 
 function positive(option: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
-    throw new BusError('InvalidOption', `${option} must be a positive number, got ${String(value)}`);
+    throw new BusError('InvalidOption', `${option} must be a positive number, got ${messageOf(value)}`);
   }
   return value;
 }
@@ -150,7 +150,7 @@ export class Prosa {
 
   constructor(options: ProsaOptions) {
     if (typeof options?.name !== 'string' || options.name.length === 0) {
-      throw new BusError('InvalidOption', `name must be a non-empty string, got ${JSON.stringify(options?.name)}`);
+      throw new BusError('InvalidOption', `name must be a non-empty string, got ${messageOf(options?.name)}`);
     }
     this.name = options.name;
     this.logger =
@@ -200,7 +200,7 @@ export class Prosa {
    */
   processor(name: string, spec: ProcessorSpec): Processor {
     if (typeof name !== 'string' || name.length === 0) {
-      throw new BusError('InvalidOption', `processor name must be a non-empty string, got ${JSON.stringify(name)}`);
+      throw new BusError('InvalidOption', `processor name must be a non-empty string, got ${messageOf(name)}`);
     }
     if (this.runtimes.has(name)) {
       throw new BusError('DuplicateProcessor', `a processor named '${name}' is already on bus '${this.name}'`);

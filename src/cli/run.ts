@@ -23,6 +23,7 @@ import { cliLogger } from './logger.js';
 import type { CommandIo } from './io.js';
 import { StatusReporter, TtyLine } from './status-line.js';
 import { formatSummary, summarize } from './summary.js';
+import { messageOf } from '../tvf/unknown-value.js';
 
 /** Options of {@link runCommand}. */
 export interface RunOptions {
@@ -96,7 +97,7 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
   try {
     observability = await Observability.start({ ...observabilityOptions(settings, options.observability), logger, masks });
   } catch (error) {
-    io.stderr.write(`prosa: cannot start the inspector: ${describeError(error)}\n`);
+    io.stderr.write(`prosa: cannot start the inspector: ${messageOf(error)}\n`);
     return ExitCode.Failed;
   }
   let instance: Instance;
@@ -124,7 +125,7 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
   } catch (error) {
     await instance.stop('error');
     await observability.close();
-    io.stderr.write(`prosa: cannot serve metrics: ${describeError(error)}\n`);
+    io.stderr.write(`prosa: cannot serve metrics: ${messageOf(error)}\n`);
     return ExitCode.Failed;
   }
 
@@ -189,6 +190,3 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
   }
 }
 
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -9,6 +9,7 @@ import type { LatencyRecorder, LatencySummary } from '../processors/inj/latency-
 import { isInjectorReport, type InjectorReport } from '../processors/inj/report.js';
 import { isHttpClientReport, type HttpClientReport } from '../processors/http/client/adaptor.js';
 import { isHttpServerReport, type HttpServerReport } from '../processors/http/server/adaptor.js';
+import { messageOf } from '../tvf/unknown-value.js';
 
 /** One processor in a summary. */
 export interface ProcessorSummary {
@@ -50,9 +51,6 @@ export interface RunSummary {
   exitCode: number;
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** Gathers the summary of a stopped run. */
 export function summarize(input: {
@@ -68,7 +66,7 @@ export function summarize(input: {
   const processors: Record<string, ProcessorSummary> = {};
   for (const [name, entry] of instance.processors) {
     const summary: ProcessorSummary = { kind: entry.settings.kind, state: entry.processor.state };
-    if (entry.processor.lastError !== undefined) summary.lastError = message(entry.processor.lastError);
+    if (entry.processor.lastError !== undefined) summary.lastError = messageOf(entry.processor.lastError);
     if (reports[name] !== undefined) summary.report = reports[name];
     processors[name] = summary;
   }

@@ -27,6 +27,7 @@ import { formatPath, SettingsError, settingsIssue, type SettingsIssue } from './
 import type { InstanceSettings, ProcessorSettings } from './settings-schema.js';
 import type { NatsSettings } from './transport-settings.js';
 import { validateSettings, type ValidateOptions } from './validate.js';
+import { messageOf } from '../tvf/unknown-value.js';
 
 /** Options of {@link buildInstance}. */
 export interface BuildOptions {
@@ -147,9 +148,6 @@ export class Instance {
   }
 }
 
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /**
  * Builds the bus and its processors from validated settings (as `validateSettings` or
@@ -186,7 +184,7 @@ export function buildInstance(settings: InstanceSettings, options: BuildOptions)
     }
     const path = formatPath(['processors', index, 'settings']);
     const cause = error instanceof LoadProcessorError && error.cause !== undefined ? error.cause : error;
-    return settingsIssue(path, `settings kind '${entry.kind}' can build a processor from`, `an error: ${describeError(cause)}`);
+    return settingsIssue(path, `settings kind '${entry.kind}' can build a processor from`, `an error: ${messageOf(cause)}`);
   });
   const nats = settings.transport?.nats;
   if (nats !== undefined) {
@@ -197,7 +195,7 @@ export function buildInstance(settings: InstanceSettings, options: BuildOptions)
       try {
         prosa.attachTransport(make(nats));
       } catch (error) {
-        issues.push(settingsIssue('transport.nats', 'settings a NATS transport can be made from', `an error: ${describeError(error)}`));
+        issues.push(settingsIssue('transport.nats', 'settings a NATS transport can be made from', `an error: ${messageOf(error)}`));
       }
     }
   }

@@ -5,6 +5,7 @@
  */
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { settingsIssue, type SettingsIssue } from './settings-error.js';
+import { messageOf } from '../tvf/unknown-value.js';
 
 /** Most alias expansions in one file (the `yaml` default guards against "billion laughs"). */
 const MAX_ALIAS_COUNT = 100;
@@ -44,7 +45,7 @@ export function parseSettingsText(text: string): SettingsText {
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = messageOf(error);
     return { value: undefined, issues: [settingsIssue('', 'valid YAML (or JSON)', detail, {}, 'syntax')], locate };
   }
   return { value, issues: [], locate };

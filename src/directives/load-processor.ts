@@ -18,6 +18,7 @@ import type { ProcessorSettings } from '../config/settings-schema.js';
 import { defineDirective } from './directive.js';
 import { directivesOf } from './directives.js';
 import { callbackResolver, type ResolverHandle } from './resolver.js';
+import { messageOf, safeError } from '../tvf/unknown-value.js';
 
 /** The running processor a {@link LoadProcessor} holds (config's `InstanceProcessor`). */
 export interface LoadedProcessor {
@@ -72,9 +73,6 @@ export interface LoadProcessorOptions {
   quiesceMs?: number;
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /**
  * Quiets, drains and removes a loaded processor (once its directive lets it go).
@@ -89,7 +87,7 @@ async function retire(prosa: Prosa, loaded: LoadedProcessor, quiesceMs: number, 
     if (product.quiesce !== undefined && processor.state === 'serving') {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
-        product.quiesce().catch((error: unknown) => logger.warn({ err: error, proc: processor.name }, 'quiesce failed')),
+        product.quiesce().catch((error: unknown) => logger.warn({ err: safeError(error), proc: processor.name }, 'quiesce failed')),
         new Promise<void>((resolve) => {
           timer = setTimeout(resolve, quiesceMs);
         }),
@@ -98,7 +96,7 @@ async function retire(prosa: Prosa, loaded: LoadedProcessor, quiesceMs: number, 
     }
     await prosa.remove(processor.name);
   } catch (error) {
-    logger.warn({ err: error, proc: processor.name }, 'removing a processor failed');
+    logger.warn({ err: safeError(error), proc: processor.name }, 'removing a processor failed');
   }
 }
 
@@ -158,7 +156,7 @@ export function loadProcessorHandler(
       });
       loaded = { settings: entry, processor, product };
     } catch (error) {
-      throw new LoadProcessorError('BuildFailed', entry, message(error), error);
+      throw new LoadProcessorError('BuildFailed', entry, messageOf(error), error);
     }
     const id = handle.add(loaded, { release: (value) => void retire(prosa, value, quiesceMs, options.logger) });
     if (id === undefined) {

@@ -33,6 +33,7 @@ import {
 } from '../config/transport-settings.js';
 import { Subjects, subjectToken } from './subjects.js';
 import { decodeAnnouncement, encodeAnnouncement, type Announcement } from './wire.js';
+import { messageOf, safeError } from '../tvf/unknown-value.js';
 
 // mitt's types describe its CommonJS build; under NodeNext its ESM default export is the function.
 const mitt = mittModule as unknown as typeof mittModule.default;
@@ -189,7 +190,7 @@ export class NatsTransport implements Transport {
       throw new TransportError(
         'ConnectFailed',
         this.name,
-        `cannot connect to ${settings.servers.join(', ')}: ${error instanceof Error ? error.message : String(error)}`,
+        `cannot connect to ${settings.servers.join(', ')}: ${messageOf(error)}`,
         error,
       );
     }
@@ -346,7 +347,7 @@ export class NatsTransport implements Transport {
     try {
       connection.publish(subjects.control, encodeAnnouncement(announcement));
     } catch (error) {
-      this.parts!.logger.debug({ err: error, kind }, 'announcement not sent');
+      this.parts!.logger.debug({ err: safeError(error), kind }, 'announcement not sent');
     }
   }
 

@@ -108,8 +108,17 @@ export function messageOf(value: unknown): string {
 /** The getter V8 gives every error's `stack` (Node 21+: an accessor; Node 20: a data property). */
 const NATIVE_STACK = Object.getOwnPropertyDescriptor(new Error('probe'), 'stack');
 
-/** True when `value` is harmless in a log line: a primitive JSON can write, or a well-formed error. */
-function isHarmlessField(value: unknown, depth: number, seen: Set<object>): boolean {
+/** Most properties of plain data (arrays, plain objects) read below one error field. */
+const MAX_PLAIN_PROPERTIES = 256;
+/** Deepest plain data below one error field. */
+const MAX_PLAIN_DEPTH = 4;
+
+/**
+ * True when `value` is harmless in a log line: a primitive JSON can write, a well-formed
+ * error, or plain data (extensible arrays and plain objects of data properties, a few
+ * levels deep) made of primitives. `budget.left` bounds the properties read.
+ */
+function isHarmlessField(value: unknown, depth: number, seen: Set<object>, budget = { left: MAX_PLAIN_PROPERTIES }): boolean {
   switch (typeof value) {
     case 'string':
     case 'number':
@@ -117,18 +126,39 @@ function isHarmlessField(value: unknown, depth: number, seen: Set<object>): bool
     case 'undefined':
       return true;
     case 'object':
-      return value === null || isWellFormedError(value, depth, seen);
+      if (value === null) return true;
+      if (types.isNativeError(value)) return isWellFormedError(value, depth, seen);
+      return isPlainData(value, 0, budget);
     default:
       return false; // bigint and symbol do not serialize; a function cause would be called
   }
+}
+
+function isPlainData(value: object, level: number, budget: { left: number }): boolean {
+  // extensible: pino tags an error-like object (one with a string `message`) it serializes
+  if (level > MAX_PLAIN_DEPTH || types.isProxy(value) || !Object.isExtensible(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (!(Array.isArray(value) ? proto === Array.prototype : proto === Object.prototype || proto === null)) return false;
+  for (const key of Reflect.ownKeys(value)) {
+    if (--budget.left < 0 || typeof key === 'symbol') return false;
+    const descriptor = Reflect.getOwnPropertyDescriptor(value, key)!;
+    if (!('value' in descriptor)) return false;
+    const field: unknown = descriptor.value;
+    if (typeof field === 'object' && field !== null) {
+      if (!isPlainData(field, level + 1, budget)) return false;
+    } else if (!(typeof field === 'string' || typeof field === 'number' || typeof field === 'boolean' || field === undefined || field === null)) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /**
  * True when pino (and anyone else) can read `value` as an error without running code of
  * its own: a native error, not a Proxy, extensible (pino tags the errors it logs), with only
  * plain data properties down its prototype chain (V8's own `stack` accessor aside), a
- * string `message`, enumerable fields that are primitives, and the same for its causes and
- * `errors` (cycles allowed: pino stops at them).
+ * string `message`, enumerable fields that are primitives or plain data, and the same for
+ * its causes and `errors` (cycles allowed: pino stops at them).
  */
 function isWellFormedError(value: object, depth: number, seen: Set<object>): value is Error {
   if (seen.has(value)) return true;

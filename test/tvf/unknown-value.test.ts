@@ -102,3 +102,22 @@ describe('safeError', () => {
     expect((safe.cause as Error).message).toBe('why');
   });
 });
+
+describe('safeError: fields', () => {
+  it('returns an error with plain-data fields as it is, and describes one whose field is a Proxy, a getter or frozen data', () => {
+    const withIssues = Object.assign(new Error('settings refused'), { issues: [{ path: ['a', 0], message: 'bad' }], meta: null });
+    expect(safeError(withIssues)).toBe(withIssues);
+    const cases = [
+      Object.assign(new Error('proxy field'), { details: new Proxy({}, {}) }),
+      Object.assign(new Error('frozen field'), { details: Object.freeze({ message: 'frozen' }) }),
+      Object.assign(new Error('getter field'), { details: Object.defineProperty({}, 'x', { get: () => 1, enumerable: true }) }),
+      Object.assign(new Error('class field'), { details: new Map() }),
+      Object.assign(new Error('deep field'), { details: { a: { b: { c: { d: { e: { f: 1 } } } } } } }),
+    ];
+    for (const error of cases) {
+      const safe = safeError(error);
+      expect(safe, error.message).toBeInstanceOf(ThrownValue);
+      expect(safe.message).toBe(error.message);
+    }
+  });
+});
