@@ -56,6 +56,9 @@ const RUN_ENDED = Object.freeze(new Error('the processor run ended (crash or sto
 const FINAL: ReadonlySet<ProcessorState> = new Set(['stopped', 'failed']);
 const SETTLED: ReadonlySet<ProcessorState> = new Set(['serving', 'crashed', 'stopped', 'failed']);
 
+/** Awaited before adaptor code runs, so that it runs after the transition in progress. */
+const OUTSIDE_ACTIONS = Promise.resolve();
+
 /** The intrinsic `then`: a native promise's own `then` property may have been replaced. */
 const PROMISE_THEN = Promise.prototype.then;
 
@@ -262,10 +265,20 @@ export class ProcessorRuntime implements Provider, ProcessorPorts {
 
   // ProcessorPorts -----------------------------------------------------------
 
+  /**
+   * Starts a run and calls the adaptor's `init`, one microtask later: the machine invokes
+   * this from a transition that an action of Main (or of the processor) set off, and adaptor
+   * code must not run inside an XState action (an actor it creates there, a directive for
+   * one, makes XState warn and sees a half-done transition). A run that ended meanwhile
+   * skips `init`.
+   */
   async init(): Promise<void> {
     this.traceRequests = this.logger.isLevelEnabled('trace');
-    this.run = new AbortController();
-    this.ctx = this.makeContext(this.run);
+    const run = new AbortController();
+    this.run = run;
+    this.ctx = this.makeContext(run);
+    await OUTSIDE_ACTIONS;
+    if (run.signal.aborted) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       const init = this.adaptor.init;
@@ -286,7 +299,9 @@ export class ProcessorRuntime implements Provider, ProcessorPorts {
     }
   }
 
+  /** Calls the adaptor's `terminate`, one microtask later, outside any XState action (see `init`). */
   async terminate(): Promise<void> {
+    await OUTSIDE_ACTIONS;
     try {
       await this.adaptor.terminate?.(this.ctx);
     } catch (error) {
