@@ -533,7 +533,7 @@ export class Processor {
     return this.runtime.resolversFor(directive);
   }
 
-  /** Sends a request as this processor. Same contract as `ProcessorContext.request`. */
+  /** Sends a request as this processor. Same contract as `ProcessorContext.request`: never throws. */
   request(service: string, payload: Tvf, options?: RequestOptions): Promise<Tvf> {
     return this.runtime.request(service, payload, options);
   }

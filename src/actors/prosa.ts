@@ -320,9 +320,11 @@ export class Prosa {
   }
 
   /**
-   * Sends a request to a provider of `service`. Settles exactly once: with the reply,
-   * or with a `ServiceError` (`timeout`, `unreachable`, `protocol`, `overloaded`,
-   * `shutdown`). An invalid `timeoutMs` rejects with a `BusError`.
+   * Sends a request to a provider of `service`. Never throws: settles exactly once, with
+   * the reply, or with a `ServiceError` (`timeout`, `unreachable`, `protocol`,
+   * `overloaded`, `shutdown`). A wrong call (a service that is not a string, a payload
+   * that is not a record, an invalid `timeoutMs`) rejects with a `BusError` and is not
+   * counted.
    */
   request(service: string, payload: Tvf, options?: RequestOptions): Promise<Tvf> {
     return this.requests.send(this.table.lookup(service), service, payload, options, undefined);
