@@ -25,7 +25,8 @@ import {
 import type { KindRegistry } from './registry.js';
 import { formatPath, SettingsError, settingsIssue, type SettingsIssue } from './settings-error.js';
 import type { InstanceSettings, ProcessorSettings } from './settings-schema.js';
-import type { NatsSettings } from './transport-settings.js';
+import { redactSecrets, secretsIn } from './sensitive.js';
+import { natsSettingsSchema, type NatsSettings } from './transport-settings.js';
 import { validateSettings, type ValidateOptions } from './validate.js';
 import { messageOf } from '../tvf/unknown-value.js';
 
@@ -195,7 +196,8 @@ export function buildInstance(settings: InstanceSettings, options: BuildOptions)
       try {
         prosa.attachTransport(make(nats));
       } catch (error) {
-        issues.push(settingsIssue('transport.nats', 'settings a NATS transport can be made from', `an error: ${messageOf(error)}`));
+        const detail = redactSecrets(messageOf(error), secretsIn(nats, natsSettingsSchema));
+        issues.push(settingsIssue('transport.nats', 'settings a NATS transport can be made from', `an error: ${detail}`));
       }
     }
   }

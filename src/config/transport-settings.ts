@@ -6,6 +6,7 @@
  * makes it.
  */
 import { z } from 'zod';
+import { sensitive } from './sensitive.js';
 
 /** One NATS subject token as prosa writes them: letters, digits, `-` and `_`. */
 export const SUBJECT_TOKEN_PATTERN = /^[A-Za-z0-9_-]+$/;
@@ -19,8 +20,8 @@ export function isSubjectPrefix(prefix: string): boolean {
 const connectionFields = {
   name: z.string().min(1).optional().describe('Client name shown by the server (default: the instance id).'),
   user: z.string().optional().describe('User name, with `pass`.'),
-  pass: z.string().optional().describe('Password, with `user`.'),
-  token: z.string().optional().describe('Authentication token.'),
+  pass: sensitive(z.string()).optional().describe('Password, with `user`.'),
+  token: sensitive(z.string()).optional().describe('Authentication token.'),
   timeout: z.number().int().positive().optional().describe('Longest wait for the first connection, in ms (client default 20000).'),
   pingInterval: z
     .number()
@@ -38,7 +39,9 @@ const connectionFields = {
     .optional()
     .describe('Reconnect attempts per server before giving up; -1 never gives up (prosa default -1).'),
   noRandomize: z.boolean().optional().describe('Try `servers` in the given order.'),
-  tls: z.record(z.string(), z.unknown()).optional().describe('TLS options of the client (see the `nats` package).'),
+  tls: sensitive(z.record(z.string(), z.unknown()))
+    .optional()
+    .describe('TLS options of the client (see the `nats` package); the whole mapping is sensitive, as a key may be written inline.'),
 };
 
 /** Schema of the `transport.nats` settings section. */

@@ -69,6 +69,8 @@ export class Peers implements PeerPorts {
   private readonly options: PeersOptions;
   private readonly listener: PeersListener;
   private linkUp = false;
+  /** Set by {@link clear}: the link closes, nothing of the others is heard or kept any more. */
+  private closed = false;
 
   constructor(host: TransportHost, subjects: Subjects, outgoing: OutgoingRequests, options: PeersOptions, listener: PeersListener) {
     this.host = host;
@@ -84,12 +86,13 @@ export class Peers implements PeerPorts {
   }
 
   /**
-   * Takes an announcement of another instance (its own are ignored). Returns true for a
-   * `hello`, which this instance answers with a heartbeat.
+   * Takes an announcement of another instance (its own are ignored, and all of them once
+   * {@link clear} was called). Returns true for a `hello`, which this instance answers
+   * with a heartbeat.
    */
   hear(announcement: Announcement): boolean {
     const id = announcement.instance;
-    if (id === this.options.instance) return false;
+    if (this.closed || id === this.options.instance) return false;
     let peer = this.peers.get(id);
     if (announcement.kind === 'gone') {
       peer?.actor.send({ type: 'peer.gone' });
@@ -113,7 +116,7 @@ export class Peers implements PeerPorts {
    * while it is up (so a wait for a service wakes again when the link comes back).
    */
   setLinkUp(up: boolean): void {
-    if (up === this.linkUp) return;
+    if (this.closed || up === this.linkUp) return;
     this.linkUp = up;
     for (const [service, route] of this.routes) {
       route.accepting = up;
@@ -122,8 +125,14 @@ export class Peers implements PeerPorts {
     }
   }
 
-  /** Forgets every peer and removes every remote service from the table (the transport closes). */
+  /**
+   * Forgets every peer (their machines stop, and with them their missed-heartbeat
+   * timers) and removes every remote service from the table: the transport closes. For
+   * good: announcements that still arrive before the connection is closed are ignored,
+   * so nothing of the peers runs after the link closed (no join, no timer, no log).
+   */
   clear(): void {
+    this.closed = true;
     for (const peer of this.peers.values()) peer.actor.stop();
     this.peers.clear();
     for (const [service, route] of this.routes) {
