@@ -10,13 +10,13 @@
  * - no log call throws (the logger runs at `trace`, so pino's serializers see every value);
  * - nothing ends as an unhandled rejection or an uncaught exception.
  */
-import { Writable } from 'node:stream';
 import fc from 'fast-check';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTvf, ServiceError, type Adaptor, type ProcessorContext, type Tvf } from '../../src/index.js';
-import { createLogger } from '../../src/observability/logger.js';
+import { maskingFormatters } from '../../src/observability/log-masking.js';
+import { PayloadMasks } from '../../src/observability/payload-masks.js';
 import { record, sleep, testBus, valueOf } from '../support/bus.js';
+import { captureLogs } from '../support/log-capture.js';
 import { hostileValue, type Hostile } from '../support/hostile.js';
 
 /** How the adaptor hands the hostile value over. */
@@ -40,14 +40,8 @@ afterAll(() => {
 
 /** A logger at `trace` (every serializer runs) writing JSON lines into memory, with the instance masking formatters. */
 function traceLogger() {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  return { logger: createLogger({ name: 'hostile', level: 'trace', destination }), lines };
+  const { logger, raw } = captureLogs({ level: 'trace', formatters: maskingFormatters(new PayloadMasks()) });
+  return { logger, lines: raw };
 }
 
 function hostileAdaptor(way: Way, hostile: Hostile, runs: { inits: number; ctx: ProcessorContext | undefined }): Adaptor {
@@ -145,7 +139,7 @@ describe('hostile values from adaptors', () => {
     let runs = 0;
     for (const hostile of HOSTILE_VALUES) {
       for (const way of ['throw', 'return', 'fail'] as const) {
-        const bus = testBus({ logger: pino({ level: 'trace' }, new Writable({ write: (_c, _e, done) => done() })) });
+        const bus = testBus({ logger: captureLogs({ level: 'trace' }).logger });
         const state = { inits: 0, ctx: undefined as ProcessorContext | undefined };
         const h = bus.processor('h', { services: ['H'], restart: { delayMs: 1 }, adaptor: hostileAdaptor(way, hostile, state) });
         await bus.start();

@@ -1,20 +1,13 @@
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { ProcessorError, ServiceError } from '../../src/index.js';
 import { MAX_MESSAGE_LENGTH, messageOf, safeError, ThrownValue } from '../../src/tvf/unknown-value.js';
 import { HOSTILE_VALUES } from '../support/hostile.js';
+import { captureLogs } from '../support/log-capture.js';
 
 /** A pino logger at `trace` writing into memory, so its serializers run on every call. */
 function memoryLogger() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  return { logger: pino({ level: 'trace' }, stream), lines };
+  const { logger, raw } = captureLogs({ level: 'trace' });
+  return { logger, lines: raw };
 }
 
 describe('messageOf', () => {
