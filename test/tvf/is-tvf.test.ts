@@ -28,8 +28,13 @@ describe('isTvf', () => {
     expect(isTvf(hostile.make())).toBe(false);
   });
 
-  it('refuses a record with an own then (a promise would call it) and a record whose method is replaced by a non-function', () => {
+  it('refuses a record with an own then (a promise would call it), or one whose then getter throws', () => {
     expect(isTvf(Object.assign(new SimpleStringTvf(), { then: () => undefined }))).toBe(false);
-    expect(isTvf(Object.assign(new SimpleStringTvf(), { len: 3 }))).toBe(false);
+    expect(isTvf(Object.defineProperty(new SimpleStringTvf(), 'then', { get: () => { throw new Error('then getter'); } }))).toBe(false);
+    expect(isTvf(Object.assign(foreignTvf(), { then: () => undefined }))).toBe(false);
+  });
+
+  it('refuses another implementation whose method is replaced by a non-function', () => {
+    expect(isTvf(Object.assign(foreignTvf(), { len: 3 }))).toBe(false);
   });
 });
