@@ -42,6 +42,10 @@ export interface PeersOptions {
   missedHeartbeats: number;
   /** `maxInFlight` of each remote service. */
   maxInFlight: number;
+  /** Most remote services taken, counted once per instance that serves each. */
+  maxRemoteServices: number;
+  /** Told of each service not taken because `maxRemoteServices` were. */
+  refuseService: (instance: string, service: string) => void;
   logger: Logger;
 }
 
@@ -69,6 +73,8 @@ export class Peers implements PeerPorts {
   private readonly options: PeersOptions;
   private readonly listener: PeersListener;
   private linkUp = false;
+  /** Services taken, summed over the peers (what `maxRemoteServices` bounds). */
+  private taken = 0;
   /** Set by {@link clear}: the link closes, nothing of the others is heard or kept any more. */
   private closed = false;
 
@@ -83,6 +89,16 @@ export class Peers implements PeerPorts {
   /** Every peer heard of and not yet lost or gone. */
   list(): PeerInfo[] {
     return [...this.peers.values()].map((peer) => peer.info());
+  }
+
+  /** True while `instance` is followed: heard of, and not yet lost or gone. */
+  has(instance: string): boolean {
+    return this.peers.has(instance);
+  }
+
+  /** How many peers are followed. */
+  get size(): number {
+    return this.peers.size;
   }
 
   /**
@@ -140,6 +156,7 @@ export class Peers implements PeerPorts {
       this.host.removeRemote(service, route);
     }
     this.routes.clear();
+    this.taken = 0;
   }
 
   // PeerPorts ----------------------------------------------------------------
@@ -148,6 +165,7 @@ export class Peers implements PeerPorts {
     const peer = this.peers.get(instance);
     if (peer === undefined || peer.services.size === 0) return;
     for (const service of peer.services) this.leave(service, instance);
+    this.taken -= peer.services.size;
     peer.services.clear();
   }
 
@@ -193,11 +211,17 @@ export class Peers implements PeerPorts {
     for (const service of peer.services) {
       if (announced.has(service)) continue;
       peer.services.delete(service);
+      this.taken--;
       this.leave(service, peer.instance);
       changed = true;
     }
     for (const service of announced) {
       if (peer.services.has(service)) continue;
+      if (this.taken >= this.options.maxRemoteServices) {
+        this.options.refuseService(peer.instance, service);
+        continue;
+      }
+      this.taken++;
       peer.services.add(service);
       this.enter(service, peer.instance);
       changed = true;

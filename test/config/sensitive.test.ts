@@ -51,7 +51,8 @@ describe('the sensitive mark', () => {
   it('marks the NATS credentials and every http-client header value', () => {
     expect(isSensitivePath(natsSettingsSchema, ['pass'])).toBe(true);
     expect(isSensitivePath(natsSettingsSchema, ['token'])).toBe(true);
-    expect(isSensitivePath(natsSettingsSchema, ['tls', 'key'])).toBe(true);
+    expect(isSensitivePath(natsSettingsSchema, ['nkeySeed'])).toBe(true);
+    expect(isSensitivePath(natsSettingsSchema, ['tls', 'keyFile'])).toBe(false); // tls takes files, never a key inline
     expect(isSensitivePath(natsSettingsSchema, ['user'])).toBe(false);
     const client = defaultKinds().get('http-client')!.settings;
     expect(isSensitivePath(client, ['headers', 'x-tenant'])).toBe(true);
@@ -124,12 +125,12 @@ describe('maskSettings', () => {
             settings: { url: 'http://127.0.0.1:1', headers: { 'x-tenant': 'tenant-secret' }, services: [{ name: 'S', path: '/s' }] },
           },
         ],
-        transport: { nats: { servers: ['nats://u:nats-secret@127.0.0.1:4222'], token: 'nats-token', user: 'u' } },
+        transport: { nats: { servers: ['nats://127.0.0.1:4222'], user: 'u', pass: 'nats-secret' } },
       },
       { kinds, env: {} },
     );
     const text = JSON.stringify(maskInstanceSettings(settings, kinds));
-    for (const secret of ['tenant-secret', 'nats-secret', 'nats-token']) expect(text).not.toContain(secret);
+    for (const secret of ['tenant-secret', 'nats-secret']) expect(text).not.toContain(secret);
     expect(text).toContain('"user":"u"');
   });
 });

@@ -7,7 +7,7 @@
 import { connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProsa, natsTransport } from '../../src/index.js';
-import { encodeAnnouncement } from '../../src/transport/wire.js';
+import { FakeInstance } from './support/attacker.js';
 import { sleep } from '../support/bus.js';
 import { captureLogs } from '../support/log-capture.js';
 import { startNatsServer, type NatsServer } from '../support/nats-server.js';
@@ -40,13 +40,11 @@ describe('NATS transport: closing the link', () => {
     await bus.start();
 
     // Other instances (as a plain client says it) keep announcing themselves, many a millisecond.
-    const peers = Array.from({ length: 10 }, (_, i) => `other-${i}`);
+    const peers = Array.from({ length: 10 }, () => new FakeInstance('other'));
     const flood = setInterval(() => {
-      for (const instance of peers) {
-        flooder.publish(
-          'prosa.ctl',
-          encodeAnnouncement({ v: 1, kind: 'heartbeat', instance, name: 'other', intervalMs: INTERVAL_MS, services: ['ECHO'] }),
-        );
+      for (const peer of peers) {
+        const { data, headers } = peer.announce('heartbeat', ['ECHO'], {}, 'prosa.ctl', INTERVAL_MS);
+        flooder.publish('prosa.ctl', data, { headers });
       }
     }, 1);
     try {

@@ -24,7 +24,8 @@ afterEach(() => {
 
 /** An announcement of another instance. */
 function announcement(kind: Announcement['kind'], instance: string, services: string[] = ['ECHO']): Announcement {
-  return { v: 1, kind, instance, name: instance.split('-')[0]!, intervalMs: 100, services };
+  // the fields the guard checks (key, seq) play no part here: Peers takes what the guard passed
+  return { v: 2, kind, instance, name: instance.split('-')[0]!, key: 'A'.repeat(43), seq: 1, intervalMs: 100, services };
 }
 
 function setup() {
@@ -41,14 +42,22 @@ function setup() {
     setRouting: () => undefined,
     requestLocal: () => Promise.reject(new Error('not here')),
   };
-  const subjects = new Subjects('prosa', 'me-1');
-  const outgoing = new OutgoingRequests({ instance: 'me-1', inbox: subjects.inbox, pickupTimeoutMs: 300, readLimits: {}, logger });
+  const subjects = new Subjects('prosa', 'me-1', 'f00d');
+  const outgoing = new OutgoingRequests({
+    instance: 'me-1',
+    inbox: subjects.inbox,
+    pickupTimeoutMs: 300,
+    readLimits: {},
+    logger,
+    trusts: () => true,
+    refuse: () => undefined,
+  });
   const heard: PeerInfo[] = [];
   const peers = new Peers(
     host,
     subjects,
     outgoing,
-    { transport: 'nats', instance: 'me-1', missedHeartbeats: 3, maxInFlight: 10, logger },
+    { transport: 'nats', instance: 'me-1', missedHeartbeats: 3, maxInFlight: 10, maxRemoteServices: 100, refuseService: () => undefined, logger },
     (peer) => void heard.push(peer),
   );
   return { peers, changes, heard, lines };
