@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { describeThrown } from '../config/settings-error.js';
+import { messageOf } from '../tvf/unknown-value.js';
 import { defaultKinds } from '../processors/builtins.js';
 import { DEFAULT_INSPECTOR_PORT } from '../observability/inspector-server.js';
 import { parsePort } from '../observability/run-options.js';
@@ -132,7 +132,7 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
     // No stack trace reaches a user: the message, and the stack only when asked for.
     const stack = io.env['PROSA_DEBUG'] !== undefined && error instanceof Error ? error.stack : undefined;
-    io.stderr.write(`prosa: unexpected error: ${describeThrown(error)}\n${stack === undefined ? '' : `${stack}\n`}`);
+    io.stderr.write(`prosa: unexpected error: ${messageOf(error)}\n${stack === undefined ? '' : `${stack}\n`}`);
     return ExitCode.Failed;
   }
   return result.code;

@@ -5,12 +5,13 @@
  * (a diff: see `Instance.apply`), and `--watch` re-applies it whenever it changes.
  */
 import { buildInstance, type Instance } from '../config/instance.js';
+import { messageOf } from '../tvf/unknown-value.js';
 import type { KindRegistry } from '../config/registry.js';
 import { liveReload, type LiveReload } from '../config/live-reload.js';
 import { loadSettings, parseSettings } from '../config/load.js';
 import { instanceSecrets } from '../config/mask-settings.js';
 import { redactSecrets } from '../config/sensitive.js';
-import { describeThrown, SettingsError } from '../config/settings-error.js';
+import { SettingsError } from '../config/settings-error.js';
 import type { InstanceSettings } from '../config/settings-schema.js';
 import { LatencyRecorder } from '../processors/inj/latency-recorder.js';
 import { defaultKinds } from '../processors/builtins.js';
@@ -98,7 +99,7 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
   try {
     observability = await Observability.start({ ...observabilityOptions(settings, options.observability), logger, masks });
   } catch (error) {
-    io.stderr.write(`prosa: cannot start the inspector: ${describeThrown(error)}\n`);
+    io.stderr.write(`prosa: cannot start the inspector: ${messageOf(error)}\n`);
     return ExitCode.Failed;
   }
   let instance: Instance;
@@ -126,7 +127,7 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
   } catch (error) {
     await instance.stop('error');
     await observability.close();
-    io.stderr.write(`prosa: cannot serve metrics: ${describeThrown(error)}\n`);
+    io.stderr.write(`prosa: cannot serve metrics: ${messageOf(error)}\n`);
     return ExitCode.Failed;
   }
 

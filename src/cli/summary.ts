@@ -4,7 +4,7 @@
  */
 import type { ServiceErrorKind } from '../actors/errors.js';
 import { redactSecrets } from '../config/sensitive.js';
-import { describeThrown } from '../config/settings-error.js';
+import { messageOf } from '../tvf/unknown-value.js';
 import type { ProcessorState } from '../machines/processor.machine.js';
 import type { Instance } from '../config/instance.js';
 import type { LatencyRecorder, LatencySummary } from '../processors/inj/latency-recorder.js';
@@ -77,7 +77,7 @@ export class CrashLog {
   constructor(instance: Instance, clock: () => Date = () => new Date()) {
     const onState = ({ processor, state }: { processor: { name: string; lastError: unknown }; state: string }) => {
       if (state !== 'crashed') return;
-      const last = { at: clock().toISOString(), error: describeThrown(processor.lastError) };
+      const last = { at: clock().toISOString(), error: messageOf(processor.lastError) };
       const history = this.byName.get(processor.name);
       if (history === undefined) this.byName.set(processor.name, { count: 1, last });
       else {
@@ -121,7 +121,7 @@ export function summarize(input: {
   for (const [name, entry] of instance.processors) {
     const summary: ProcessorSummary = { kind: entry.settings.kind, state: entry.processor.state };
     if (entry.processor.state === 'failed' && entry.processor.lastError !== undefined) {
-      summary.error = redactSecrets(describeThrown(entry.processor.lastError), secrets);
+      summary.error = redactSecrets(messageOf(entry.processor.lastError), secrets);
     }
     const crashes = input.crashes?.of(name);
     if (crashes !== undefined) summary.crashes = { ...crashes, last: { ...crashes.last, error: redactSecrets(crashes.last.error, secrets) } };

@@ -6,6 +6,7 @@
  * first build and every later apply go through the same path.
  */
 import { pino, type Logger } from 'pino';
+import { messageOf } from '../tvf/unknown-value.js';
 import { createProsa, type Prosa } from '../actors/prosa.js';
 import type { InspectOption } from '../actors/processor.js';
 import type { BusObserver } from '../actors/requests.js';
@@ -23,7 +24,7 @@ import {
   type ApplyReport,
 } from '../directives/apply-settings.js';
 import type { KindRegistry } from './registry.js';
-import { describeThrown, formatPath, SettingsError, settingsIssue, type SettingsIssue } from './settings-error.js';
+import { formatPath, SettingsError, settingsIssue, type SettingsIssue } from './settings-error.js';
 import type { InstanceSettings, ProcessorSettings } from './settings-schema.js';
 import { redactSecrets, secretsIn } from './sensitive.js';
 import { natsSettingsSchema, type NatsSettings } from './transport-settings.js';
@@ -184,7 +185,7 @@ export function buildInstance(settings: InstanceSettings, options: BuildOptions)
     const path = formatPath(['processors', index, 'settings']);
     const cause = error instanceof LoadProcessorError && error.cause !== undefined ? error.cause : error;
     // A factory's error may quote its settings: their secrets are left out.
-    const detail = redactSecrets(describeThrown(cause), secretsIn(entry.settings, options.kinds.get(entry.kind)?.settings));
+    const detail = redactSecrets(messageOf(cause), secretsIn(entry.settings, options.kinds.get(entry.kind)?.settings));
     return settingsIssue(path, `settings kind '${entry.kind}' can build a processor from`, `an error: ${detail}`);
   });
   const nats = settings.transport?.nats;
@@ -196,7 +197,7 @@ export function buildInstance(settings: InstanceSettings, options: BuildOptions)
       try {
         prosa.attachTransport(make(nats));
       } catch (error) {
-        const detail = redactSecrets(describeThrown(error), secretsIn(nats, natsSettingsSchema));
+        const detail = redactSecrets(messageOf(error), secretsIn(nats, natsSettingsSchema));
         issues.push(settingsIssue('transport.nats', 'settings a NATS transport can be made from', `an error: ${detail}`));
       }
     }

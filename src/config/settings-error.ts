@@ -109,19 +109,4 @@ export function describeFound(value: unknown): string {
   return typeof value;
 }
 
-/** Longest thrown message an issue quotes. */
-const MAX_THROWN_TEXT = 200;
 
-/**
- * What a thrown value says, for an issue's `found`: an error's message (cut to a few
- * hundred characters), or a word for anything else. Never throws, whatever was thrown.
- */
-export function describeThrown(error: unknown): string {
-  let text: string;
-  try {
-    text = error instanceof Error ? String(error.message) : typeof error === 'string' ? error : 'a value that is not an error';
-  } catch {
-    text = 'an error that cannot be read';
-  }
-  return text.length > MAX_THROWN_TEXT ? `${text.slice(0, MAX_THROWN_TEXT - 3)}...` : text;
-}

@@ -24,6 +24,7 @@ import {
 } from 'yaml';
 import { formatPath, settingsIssue, type SettingsIssue } from './settings-error.js';
 import { briefPath, MAX_ALIAS_COUNT, MAX_SETTINGS_DEPTH } from './settings-shape.js';
+import { messageOf } from '../tvf/unknown-value.js';
 
 /** A parsed settings text. */
 export interface SettingsText {
@@ -152,7 +153,7 @@ export function parseSettingsText(text: string): SettingsText {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (error) {
     // The `yaml` package throws a ReferenceError for an alias bomb or an alias before its anchor.
-    const detail = error instanceof Error ? error.message : 'an unreadable document';
+    const detail = messageOf(error);
     const found = /Excessive alias count/.test(detail)
       ? `aliases that expand past ${MAX_ALIAS_COUNT} copies (a "billion laughs" file)`
       : `a syntax error: ${detail}`;

@@ -8,13 +8,14 @@
  * whatever `run` refuses, `validate` refuses.
  */
 import type { z } from 'zod';
+import { messageOf } from '../tvf/unknown-value.js';
 import { payloadMasksOf } from '../observability/payload-masks.js';
 import { applyEnvOverrides, type AppliedOverride, type Environment } from './env-overrides.js';
 import type { ListenAddress } from './factory.js';
 import type { KindRegistry } from './registry.js';
 import { fromZodIssues, type Locate } from './schema-issues.js';
 import { schemaAt } from './schema-walk.js';
-import { describeFound, describeThrown, formatPath, SettingsError, settingsIssue, type SettingsIssue } from './settings-error.js';
+import { describeFound, formatPath, SettingsError, settingsIssue, type SettingsIssue } from './settings-error.js';
 import { instanceSettingsSchema, type InstanceSettings, type ProcessorSettings } from './settings-schema.js';
 import { checkSettingsShape } from './settings-shape.js';
 
@@ -150,7 +151,7 @@ export function checkSettings(input: unknown, options: ValidateOptions): Setting
     try {
       addresses = factory.listens?.(result.data) ?? [];
     } catch (error) {
-      issues.push(settingsIssue(formatPath(prefix), `settings kind '${kind}' can tell the ports of`, `an error: ${describeThrown(error)}`, locate(prefix)));
+      issues.push(settingsIssue(formatPath(prefix), `settings kind '${kind}' can tell the ports of`, `an error: ${messageOf(error)}`, locate(prefix)));
     }
     const owner = typeof name === 'string' ? `processors[${index}] (${name})` : `processors[${index}]`;
     for (const address of addresses) listeners.push({ ...address, path: [...prefix, ...address.path], owner });
@@ -216,14 +217,14 @@ function maskIssues(settings: InstanceSettings, locate: Locate): SettingsIssue[]
       payloadMasksOf({ [service]: entry });
     } catch (error) {
       const path = ['services', service, 'sensitive'];
-      issues.push(settingsIssue(formatPath(path), 'sensitive field rules that can be prepared as masks', `an error: ${describeThrown(error)}`, locate(path)));
+      issues.push(settingsIssue(formatPath(path), 'sensitive field rules that can be prepared as masks', `an error: ${messageOf(error)}`, locate(path)));
     }
   }
   if (issues.length > 0) return issues;
   try {
     payloadMasksOf(settings.services);
   } catch (error) {
-    issues.push(settingsIssue('services', 'sensitive field rules that can be prepared as masks', `an error: ${describeThrown(error)}`, locate(['services'])));
+    issues.push(settingsIssue('services', 'sensitive field rules that can be prepared as masks', `an error: ${messageOf(error)}`, locate(['services'])));
   }
   return issues;
 }

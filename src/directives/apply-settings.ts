@@ -14,6 +14,7 @@ import { LoadProcessor, type LoadedProcessor } from './load-processor.js';
 import type { DirectiveReference } from './reference.js';
 import { callbackResolver } from './resolver.js';
 import { stableKey } from './stable-key.js';
+import { messageOf } from '../tvf/unknown-value.js';
 
 /** Parameters of {@link ApplySettings}. */
 export interface ApplySettingsParams {
@@ -137,9 +138,6 @@ export function diffSettings(before: InstanceSettings, after: InstanceSettings):
   return report;
 }
 
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /**
  * The settings an instance runs now, as one held `ApplySettings` reference; applies new
@@ -293,6 +291,6 @@ export class LiveSettings {
   /** The failures of one entry's `LoadProcessor`, if its instance lives. */
   private failureOf(entry: ProcessorSettings): { processor: string; error: string }[] {
     const info = this.directives.info(LoadProcessor(entry));
-    return (info?.errors ?? []).map((failure) => ({ processor: entry.name, error: describeError(failure.error) }));
+    return (info?.errors ?? []).map((failure) => ({ processor: entry.name, error: messageOf(failure.error) }));
   }
 }

@@ -29,6 +29,7 @@ import {
 } from './reference.js';
 import type { ValueOptions } from './resolver.js';
 import { ResolverRun, type RunHost } from './resolver-run.js';
+import { safeError } from '../tvf/unknown-value.js';
 
 /** What an instance needs of its registry. */
 export interface InstanceHost {
@@ -176,7 +177,7 @@ export class DirectiveInstance implements DirectivePorts, RunHost, ReferenceHost
   }
 
   report(error: unknown, what: string): void {
-    this.host.logger.warn({ err: error, directive: this.name }, `${what} threw`);
+    this.host.logger.warn({ err: safeError(error), directive: this.name }, `${what} threw`);
   }
 
   // resolvers ---------------------------------------------------------------
@@ -325,7 +326,7 @@ export class DirectiveInstance implements DirectivePorts, RunHost, ReferenceHost
     run.scheduleRestart(delay);
     const failure = this.failureOf(run);
     this.host.logger.warn(
-      { err: error, directive: this.name, resolver: run.resolver.name, source: run.source, failures: run.failures },
+      { err: safeError(error), directive: this.name, resolver: run.resolver.name, source: run.source, failures: run.failures },
       `resolver failed; restarting in ${delay} ms`,
     );
     for (const id of [...run.runValues]) this.removeValue(id);

@@ -53,6 +53,11 @@ export class SimpleStringTvf implements TvfWithKinds {
     this.#limits = limits;
   }
 
+  /** True when this class made `value`: a brand check, so no Proxy or look-alike passes and no getter runs. */
+  static isInstance(value: unknown): value is SimpleStringTvf {
+    return typeof value === 'object' && value !== null && #fields in value;
+  }
+
   /**
    * Reads a record from its text form. Fields may come in any order; a repeated id keeps
    * its last value. Nested records stay text until `getBuffer` opens them, under the same
