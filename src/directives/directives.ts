@@ -6,9 +6,7 @@
  * registered. When the bus starts stopping, the registry closes.
  */
 import type { Logger } from 'pino';
-import type { DirectiveShape, ResolverShape } from '../actors/adaptor.js';
-import type { Processor } from '../actors/processor.js';
-import type { Prosa } from '../actors/prosa.js';
+import type { DirectiveShape, Processor, Prosa, ResolverShape } from '../actors/index.js';
 import { restartPolicy, type RestartPolicy } from '../machines/restart-policy.js';
 import type { DirectiveState } from '../machines/directive.machine.js';
 import { systemClock, type Clock } from './clock.js';

@@ -28,9 +28,9 @@ export {
   type DirectiveState,
   type DirectiveStateValue,
   type DirectiveEvent,
+  type DirectiveEmitted,
   type DirectiveMachineContext,
   type DirectiveMachineInput,
-  type DirectivePorts,
 } from './directive.machine.js';
 export {
   linkMachine,

@@ -135,7 +135,7 @@ describe('directives: processors as handlers', () => {
       .map((e) => JSON.stringify((e as unknown as { snapshot: { value: unknown } }).snapshot.value));
     expect(snapshots[0]).toBe('"pending"');
     expect(snapshots.at(-1)).toBe('"disposed"');
-    expect(snapshots).toContain(JSON.stringify({ live: { references: 'referenced', resolution: 'full' } }));
+    expect(snapshots).toContain(JSON.stringify({ live: { references: 'referenced', activity: 'idle', capacity: 'full' } }));
   });
 });
 
