@@ -6,7 +6,8 @@
  * Prints one JSON line: the milliseconds of each phase of each timed round.
  */
 import { pino } from 'pino';
-import { buildInstance, parseSettings } from '../src/config/index.js';
+import { parseSettings } from '../src/config/index.js';
+import { buildInstance } from '../src/instance/index.js';
 import { defaultKinds } from '../src/processors/index.js';
 
 /** The milliseconds of one round, phase by phase. */

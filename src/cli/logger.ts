@@ -5,7 +5,7 @@
  */
 import pinoPretty from 'pino-pretty';
 import { pino, type Logger } from 'pino';
-import { maskUrlCredentials } from '../config/sensitive.js';
+import { maskUrlCredentials } from '../observability/secrets.js';
 import type { LogLevel } from '../config/settings-schema.js';
 import { maskingFormatters } from '../observability/log-masking.js';
 import type { LogFormat } from '../observability/logger.js';

@@ -4,13 +4,13 @@
  * then stops it gracefully and prints the summary. With a file, SIGHUP re-applies it
  * (a diff: see `Instance.apply`), and `--watch` re-applies it whenever it changes.
  */
-import { buildInstance, type Instance } from '../config/instance.js';
+import { buildInstance, type Instance } from '../instance/instance.js';
 import { messageOf } from '../tvf/unknown-value.js';
 import type { KindRegistry } from '../config/registry.js';
-import { liveReload, type LiveReload } from '../config/live-reload.js';
+import { liveReload, type LiveReload } from '../instance/live-reload.js';
 import { loadSettings, parseSettings } from '../config/load.js';
 import { instanceSecrets } from '../config/mask-settings.js';
-import { redactSecrets } from '../config/sensitive.js';
+import { redactSecrets } from '../observability/secrets.js';
 import { SettingsError } from '../config/settings-error.js';
 import type { InstanceSettings } from '../config/settings-schema.js';
 import { LatencyRecorder } from '../processors/inj/latency-recorder.js';

@@ -9,16 +9,15 @@
  * log level) are different directives: applying the other one replaces the processor.
  */
 import type { Logger } from 'pino';
-import type { DirectiveShape, ResolverShape } from '../actors/adaptor.js';
-import type { Prosa } from '../actors/prosa.js';
-import type { Processor } from '../actors/processor.js';
+import type { DirectiveShape, Processor, Prosa, ResolverShape } from '../actors/index.js';
 import type { FactoryProduct } from '../config/factory.js';
 import type { KindRegistry } from '../config/registry.js';
-import { redactSecrets, secretsIn } from '../config/sensitive.js';
+import { secretsIn } from '../config/sensitive.js';
+import { redactSecrets } from '../observability/secrets.js';
 import type { ProcessorSettings } from '../config/settings-schema.js';
-import { defineDirective } from './directive.js';
-import { directivesOf } from './directives.js';
-import { callbackResolver, type ResolverHandle } from './resolver.js';
+import { defineDirective } from '../directives/directive.js';
+import { directivesOf } from '../directives/directives.js';
+import { callbackResolver, type ResolverHandle } from '../directives/resolver.js';
 import { messageOf, safeError } from '../tvf/unknown-value.js';
 
 /** The running processor a {@link LoadProcessor} holds (config's `InstanceProcessor`). */

@@ -3,14 +3,12 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
-  buildInstance,
-  createInstance,
   defineFactory,
   loadSettings,
   SettingsError,
   type FactoryContext,
-  type Instance,
 } from '../../src/config/index.js';
+import { buildInstance, createInstance, type Instance } from '../../src/instance/index.js';
 import { LookupService } from '../../src/directives/lookup-service.js';
 import { defaultKinds, isInjectorReport } from '../../src/processors/index.js';
 import { fixture } from '../fixtures/settings.js';

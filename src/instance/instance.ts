@@ -6,29 +6,22 @@
  * first build and every later apply go through the same path.
  */
 import { pino, type Logger } from 'pino';
-import { messageOf } from '../tvf/unknown-value.js';
-import { createProsa, type Prosa } from '../actors/prosa.js';
-import type { InspectOption } from '../actors/processor.js';
-import type { BusObserver } from '../actors/requests.js';
-import type { Transport } from '../actors/transport.js';
-import type { Tvf } from '../tvf/tvf.js';
+import { createProsa, type BusObserver, type InspectOption, type Prosa, type Transport } from '../actors/index.js';
+import type { KindRegistry } from '../config/registry.js';
+import { formatPath, SettingsError, settingsIssue, type SettingsIssue } from '../config/settings-error.js';
+import type { InstanceSettings } from '../config/settings-schema.js';
+import { secretsIn } from '../config/sensitive.js';
+import { redactSecrets } from '../observability/secrets.js';
+import { natsSettingsSchema, type NatsSettings } from '../config/transport-settings.js';
+import { validateSettings, type ValidateOptions } from '../config/validate.js';
+import { createDirectives, type Directives } from '../directives/directives.js';
 import { createLogger } from '../observability/logger.js';
 import { payloadMasksOf, type PayloadMasks } from '../observability/payload-masks.js';
-import type { FactoryProduct } from './factory.js';
-import { createDirectives, type Directives } from '../directives/directives.js';
-import { LoadProcessorError, loadProcessorHandler, type LoadedProcessor } from '../directives/load-processor.js';
-import {
-  applySettingsHandler,
-  LiveSettings,
-  type ApplyOptions,
-  type ApplyReport,
-} from '../directives/apply-settings.js';
-import type { KindRegistry } from './registry.js';
-import { formatPath, SettingsError, settingsIssue, type SettingsIssue } from './settings-error.js';
-import type { InstanceSettings, ProcessorSettings } from './settings-schema.js';
-import { redactSecrets, secretsIn } from './sensitive.js';
-import { natsSettingsSchema, type NatsSettings } from './transport-settings.js';
-import { validateSettings, type ValidateOptions } from './validate.js';
+import type { Tvf } from '../tvf/tvf.js';
+import { messageOf } from '../tvf/unknown-value.js';
+import { applySettingsHandler } from './apply-settings.js';
+import { LiveSettings, type ApplyOptions, type ApplyReport } from './live-settings.js';
+import { LoadProcessorError, loadProcessorHandler, type LoadedProcessor } from './load-processor.js';
 
 /** Options of {@link buildInstance}. */
 export interface BuildOptions {
