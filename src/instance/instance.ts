@@ -22,6 +22,7 @@ import { messageOf } from '../tvf/unknown-value.js';
 import { applySettingsHandler } from './apply-settings.js';
 import { LiveSettings, type ApplyOptions, type ApplyReport } from './live-settings.js';
 import { LoadProcessorError, loadProcessorHandler, type LoadedProcessor } from './load-processor.js';
+import { quiesceAll } from './quiesce.js';
 
 /** Options of {@link buildInstance}. */
 export interface BuildOptions {
@@ -126,18 +127,7 @@ export class Instance {
   }
 
   private async stopInOrder(reason: string): Promise<void> {
-    const quiets: Promise<void>[] = [];
-    for (const entry of this.processors.values()) {
-      if (entry.product.quiesce !== undefined) quiets.push(entry.product.quiesce());
-    }
-    if (quiets.length > 0) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const grace = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, this.settings.shutdown.graceMs);
-      });
-      await Promise.race([Promise.allSettled(quiets), grace]);
-      clearTimeout(timer);
-    }
+    await quiesceAll(this.processors.values(), this.settings.shutdown.graceMs, this.prosa.logger);
     await this.prosa.stop(reason);
   }
 }

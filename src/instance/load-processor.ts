@@ -19,6 +19,7 @@ import { defineDirective } from '../directives/directive.js';
 import { directivesOf } from '../directives/directives.js';
 import { callbackResolver, type ResolverHandle } from '../directives/resolver.js';
 import { messageOf, safeError } from '../tvf/unknown-value.js';
+import { quiesceAll } from './quiesce.js';
 
 /** The running processor a {@link LoadProcessor} holds (config's `InstanceProcessor`). */
 export interface LoadedProcessor {
@@ -105,21 +106,12 @@ function redactedCause(cause: unknown, secrets: readonly string[]): unknown {
  * Resolves when it is off the bus; never rejects (failures are logged).
  */
 async function retire(prosa: Prosa, loaded: LoadedProcessor, quiesceMs: number, logger: Logger): Promise<void> {
-  const { processor, product } = loaded;
+  const { processor } = loaded;
   // A stopping bus stops every processor itself; the handles stay listed with their final state.
   if (prosa.state === 'stopping' || prosa.state === 'stopped') return;
   if (prosa.get(processor.name) !== processor) return;
   try {
-    if (product.quiesce !== undefined && processor.state === 'serving') {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        product.quiesce().catch((error: unknown) => logger.warn({ err: safeError(error), proc: processor.name }, 'quiesce failed')),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, quiesceMs);
-        }),
-      ]);
-      clearTimeout(timer);
-    }
+    if (processor.state === 'serving') await quiesceAll([loaded], quiesceMs, logger);
     await prosa.remove(processor.name);
   } catch (error) {
     logger.warn({ err: safeError(error), proc: processor.name }, 'removing a processor failed');

@@ -6,6 +6,7 @@ import {
   defineFactory,
   loadSettings,
   SettingsError,
+  validateSettings,
   type FactoryContext,
 } from '../../src/config/index.js';
 import { buildInstance, createInstance, type Instance } from '../../src/instance/index.js';
@@ -129,5 +130,51 @@ describe('buildInstance', () => {
     await instance.start();
     const serving = lines.map((line) => JSON.parse(line) as { proc?: string; msg: string }).filter((line) => line.msg === 'registered');
     expect(serving.map((line) => line.proc)).toEqual(['loud']);
+  });
+});
+
+describe('quieting processors', () => {
+  /** Kinds with `stub` and `hostile`, a processor whose `quiesce` throws as it is called (not a rejection). */
+  function hostileKinds() {
+    const kinds = defaultKinds();
+    kinds.register(
+      defineFactory({
+        kind: 'hostile',
+        description: 'A processor whose quiesce throws synchronously.',
+        version: '1',
+        settings: z.strictObject({}),
+        create: () => ({
+          services: ['HOSTILE'],
+          adaptor: { processRequest: (_service, request) => request },
+          quiesce: () => {
+            throw new Error('quiesce bug');
+          },
+        }),
+      }),
+    );
+    return kinds;
+  }
+  const settingsOf = (processors: unknown[]) => ({ name: 'inst', shutdown: { graceMs: 50, terminateTimeoutMs: 50 }, processors });
+
+  it('stops the bus even when a processor quiesce throws', async () => {
+    const kinds = hostileKinds();
+    instance = createInstance(settingsOf([{ name: 'h', kind: 'hostile', settings: {} }]), { kinds, env: {}, logger: silent });
+    await instance.start();
+    await instance.stop();
+    expect(instance.prosa.state).toBe('stopped');
+  });
+
+  it('removes a processor dropped from the settings even when its quiesce throws', async () => {
+    const kinds = hostileKinds();
+    const first = settingsOf([
+      { name: 'h', kind: 'hostile', settings: {} },
+      { name: 's', kind: 'stub', settings: { services: ['ECHO'] } },
+    ]);
+    instance = createInstance(first, { kinds, env: {}, logger: silent });
+    await instance.start();
+    const next = validateSettings(settingsOf([{ name: 's', kind: 'stub', settings: { services: ['ECHO'] } }]), { kinds, env: {} });
+    const report = await instance.apply(next, { timeoutMs: 2_000 });
+    expect(report.stopped).toEqual(['h']);
+    expect(instance.prosa.get('h')).toBeUndefined();
   });
 });
