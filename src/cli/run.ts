@@ -17,11 +17,11 @@ import { LatencyRecorder } from '../processors/inj/latency-recorder.js';
 import { defaultKinds } from '../processors/builtins.js';
 import { TransportError } from '../transport/errors.js';
 import { Observability } from '../observability/observability.js';
-import { payloadMasksOf } from '../observability/payload-masks.js';
+import { instanceLogging } from '../observability/logger.js';
 import { observabilityOptions, type ObservabilityFlags } from '../observability/run-options.js';
 import { DEFAULT_SETTINGS_SOURCE, DEFAULT_SETTINGS_YAML } from './default-settings.js';
 import { ExitCode } from './exit-codes.js';
-import { cliLogger } from './logger.js';
+import { commandLogOutput } from './logger.js';
 import type { CommandIo } from './io.js';
 import { StatusReporter, TtyLine } from './status-line.js';
 import { CrashLog, formatSummary, summarize } from './summary.js';
@@ -92,8 +92,7 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
   }
 
   const tty = options.status !== false && io.stderr.isTTY === true ? new TtyLine(io.stderr) : undefined;
-  const masks = payloadMasksOf(settings.services);
-  const logger = cliLogger(settings.name, settings.log.level, io.stderr, tty, { format: settings.log.format, masks });
+  const { masks, logger } = instanceLogging(settings, commandLogOutput(io.stderr, tty));
   const latency = new LatencyRecorder();
   let observability: Observability;
   try {

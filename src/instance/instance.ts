@@ -15,8 +15,7 @@ import { redactSecrets } from '../observability/secrets.js';
 import { natsSettingsSchema, type NatsSettings } from '../config/transport-settings.js';
 import { validateSettings, type ValidateOptions } from '../config/validate.js';
 import { createDirectives, type Directives } from '../directives/directives.js';
-import { createLogger } from '../observability/logger.js';
-import { payloadMasksOf, type PayloadMasks } from '../observability/payload-masks.js';
+import { instanceLogging } from '../observability/logger.js';
 import type { Tvf } from '../tvf/tvf.js';
 import { messageOf } from '../tvf/unknown-value.js';
 import { applySettingsHandler } from './apply-settings.js';
@@ -31,13 +30,13 @@ export interface BuildOptions {
   /**
    * The bus logger; each processor gets a child with `proc` bound (at its own `log.level`
    * when the settings give one).
-   * @defaultValue a pino logger on stdout at the settings' `log.level` and `log.format`,
-   *   masking the `services`' sensitive fields
+   * @defaultValue `instanceLogging(settings).logger`: a pino logger on stdout at the
+   *   settings' `log.level` and `log.format`, masking the `services`' sensitive fields
    */
   logger?: Logger;
   /**
    * What a log shows of a payload (the bus's `maskPayload`).
-   * @defaultValue the masks of the settings' `services`
+   * @defaultValue `instanceLogging(settings).maskPayload`: the masks of the settings' `services`
    */
   maskPayload?: (service: string, payload: Tvf) => unknown;
   /** XState inspection observer, passed to every actor. */
@@ -139,14 +138,12 @@ export class Instance {
  * half-built bus is then stopped.
  */
 export function buildInstance(settings: InstanceSettings, options: BuildOptions): Instance {
-  let masks: PayloadMasks | undefined;
-  const masksOf = () => (masks ??= payloadMasksOf(settings.services));
-  const logger =
-    options.logger ?? createLogger({ name: settings.name, level: settings.log.level, format: settings.log.format, masks: masksOf() });
+  const logging = instanceLogging(settings, { logger: options.logger });
+  const logger = logging.logger;
   const prosa = createProsa({
     name: settings.name,
     logger,
-    maskPayload: options.maskPayload ?? ((service, payload) => masksOf().mask(service, payload)),
+    maskPayload: options.maskPayload ?? logging.maskPayload,
     inspect: options.inspect,
     shutdown: settings.shutdown,
     requestTimeoutMs: settings.requestTimeoutMs,

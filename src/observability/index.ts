@@ -17,7 +17,20 @@ export {
   SECRET_HEADER_NAMES,
   MIN_REDACTED_LENGTH,
 } from './secrets.js';
-export { createLogger, processorLogger, isPretty, type LogFormat, type LoggerSettings } from './logger.js';
+export {
+  createLogger,
+  instanceLogging,
+  processorLogger,
+  isPretty,
+  type LogFormat,
+  type LogDestination,
+  type LogOutput,
+  type LoggerSettings,
+  type LoggedSettings,
+  type InstanceLogging,
+  type InstanceLoggingOptions,
+} from './logger.js';
+export { messageWithCauses, userErrorSerializer } from './log-errors.js';
 export {
   RequestFigures,
   ServiceFigures,
