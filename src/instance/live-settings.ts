@@ -11,6 +11,7 @@ import { stableKey } from '../directives/stable-key.js';
 import { messageOf } from '../tvf/unknown-value.js';
 import { ApplySettings } from './apply-settings.js';
 import { LoadProcessor, type LoadedProcessor } from './load-processor.js';
+import { whenRemoved } from './removal.js';
 
 /** What changed when settings were applied, by processor name (settings order; stopped ones in old order). */
 export interface ApplyReport {
@@ -167,16 +168,7 @@ export class LiveSettings {
     await Promise.all(
       [...report.stopped, ...report.replaced].map((name) => {
         const old = before.get(name);
-        if (old === undefined || prosa.get(name) !== old) return undefined;
-        return new Promise<void>((resolve) => {
-          const check = () => {
-            if (prosa.get(name) === old) return;
-            prosa.events.off('processor.removed', check);
-            resolve();
-          };
-          prosa.events.on('processor.removed', check);
-          check();
-        });
+        return old === undefined ? undefined : new Promise<void>((resolve) => whenRemoved(prosa, name, resolve, old));
       }),
     );
     try {

@@ -13,13 +13,15 @@ import type { DirectiveShape, Processor, Prosa, ResolverShape } from '../actors/
 import type { FactoryProduct } from '../config/factory.js';
 import type { KindRegistry } from '../config/registry.js';
 import { secretsIn } from '../config/sensitive.js';
-import { redactSecrets } from '../observability/secrets.js';
 import type { ProcessorSettings } from '../config/settings-schema.js';
 import { defineDirective } from '../directives/directive.js';
 import { directivesOf } from '../directives/directives.js';
 import { callbackResolver, type ResolverHandle } from '../directives/resolver.js';
+import { processorLogger } from '../observability/logger.js';
+import { redactSecrets } from '../observability/secrets.js';
 import { messageOf, safeError } from '../tvf/unknown-value.js';
 import { quiesceAll } from './quiesce.js';
+import { whenRemoved } from './removal.js';
 
 /** The running processor a {@link LoadProcessor} holds (config's `InstanceProcessor`). */
 export interface LoadedProcessor {
@@ -118,22 +120,6 @@ async function retire(prosa: Prosa, loaded: LoadedProcessor, quiesceMs: number, 
   }
 }
 
-/** Resolves once no processor of that name is on the bus (at once if none is). */
-function whenNameFree(prosa: Prosa, name: string, signal: AbortSignal, onFree: () => void): () => void {
-  if (prosa.get(name) === undefined) {
-    onFree();
-    return () => undefined;
-  }
-  const check = () => {
-    if (signal.aborted || prosa.get(name) !== undefined) return;
-    off();
-    onFree();
-  };
-  const off = () => prosa.events.off('processor.removed', check);
-  prosa.events.on('processor.removed', check);
-  return off;
-}
-
 /**
  * The bus-level handler that resolves {@link LoadProcessor} through the kind registry:
  * register it with `directives.handle('LoadProcessor', loadProcessorHandler(prosa, options))`.
@@ -154,8 +140,7 @@ export function loadProcessorHandler(
     if (factory === undefined) {
       throw new LoadProcessorError('UnknownKind', entry, `no factory for kind '${entry.kind}' (known: ${options.kinds.kinds().join(', ')})`);
     }
-    const level = entry.log.level;
-    const logger = level === undefined ? options.logger.child({ proc: entry.name }) : options.logger.child({ proc: entry.name }, { level });
+    const logger = processorLogger(options.logger, entry.name, entry.log.level);
     let loaded: LoadedProcessor;
     try {
       const product = factory.create(entry.settings, {
@@ -188,7 +173,7 @@ export function loadProcessorHandler(
     const entry = directive.params;
     const resolver = callbackResolver<LoadedProcessor>('factory', (handle) => {
       let synchronous = true;
-      const stopWaiting = whenNameFree(prosa, entry.name, handle.signal, () => {
+      const stopWaiting = whenRemoved(prosa, entry.name, () => {
         if (synchronous) {
           build(entry, handle); // a throw here fails this run at once
           return;
