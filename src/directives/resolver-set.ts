@@ -99,8 +99,14 @@ export class ResolverSet implements RunHost {
     for (const run of [...this.runs]) if (run.status === 'new') this.startOrHold(run);
   }
 
-  /** Stops every running resolver and holds it; its values stay (the instance reached its limit). */
+  /**
+   * Stops every running resolver and holds it; its values stay (the instance reached its
+   * limit). Does nothing when the store is below its limit again by now: the machine's
+   * `full` lags when a value came and went within one of its effects, and holding then
+   * would resume at once, and again, forever.
+   */
   hold(): void {
+    if (this.values.belowLimit) return;
     for (const run of this.runs) {
       if (run.status !== 'stopped' && run.status !== 'held' && run.status !== 'done') run.stop('held');
     }
