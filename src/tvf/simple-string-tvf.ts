@@ -106,7 +106,7 @@ export class SimpleStringTvf implements TvfWithKinds {
 
   /** The text form: fields in ascending id order, so equal records give equal texts. */
   serialize(): string {
-    const { ids, texts, sizes } = this.#fields;
+    const { ids, texts, sizes } = this.#fields.settled();
     let out = '';
     for (let i = 0; i < ids.length; i++) out += ids[i] + ';' + sizes[i] + ';' + texts[i] + ';';
     return out;
@@ -118,11 +118,11 @@ export class SimpleStringTvf implements TvfWithKinds {
   }
 
   isEmpty(): boolean {
-    return this.#fields.ids.length === 0;
+    return this.#fields.size === 0;
   }
 
   len(): number {
-    return this.#fields.ids.length;
+    return this.#fields.size;
   }
 
   contains(id: number): boolean {
@@ -134,12 +134,12 @@ export class SimpleStringTvf implements TvfWithKinds {
   }
 
   keys(): number[] {
-    return this.#fields.ids.slice();
+    return this.#fields.settled().ids.slice();
   }
 
   /** How field `id` was written: `text` when it was read from a text form. */
   kindOf(id: number): TvfFieldKind {
-    const kind = this.#fields.kinds[this.#at(id)]!;
+    const kind = this.#fields.kindAt(this.#at(id));
     return typeof kind === 'string' ? kind : 'buffer';
   }
 
@@ -151,7 +151,7 @@ export class SimpleStringTvf implements TvfWithKinds {
   }
 
   getString(id: number): string {
-    return this.#fields.texts[this.#at(id)]!;
+    return this.#fields.textAt(this.#at(id));
   }
 
   getUnsigned(id: number): bigint {
@@ -213,10 +213,10 @@ export class SimpleStringTvf implements TvfWithKinds {
         `field ${id} is a buffer ${depth} levels deep, more than maxDepth ${limits.maxDepth}`,
         { id },
       );
-    const kind = this.#fields.kinds[i]!;
+    const kind = this.#fields.kindAt(i);
     if (typeof kind !== 'string') return new SimpleStringTvf(kind.copy(), depth, limits);
     try {
-      return new SimpleStringTvf(readFields(this.#fields.texts[i]!, limits), depth, limits);
+      return new SimpleStringTvf(readFields(this.#fields.textAt(i), limits), depth, limits);
     } catch (error) {
       const inner = error as TvfError;
       throw new TvfError('SerializationError', `field ${id} does not hold a record; in its value, ${inner.message}`, {
@@ -293,19 +293,18 @@ export class SimpleStringTvf implements TvfWithKinds {
     const record = value instanceof SimpleStringTvf ? value : SimpleStringTvf.from(value);
     const text = record.serialize();
     // The byte size is the sum of the parts: ids and lengths are ASCII, values already counted.
-    const { ids, sizes } = record.#fields;
+    const { ids, texts, sizes } = record.#fields.settled();
     let size = text.length;
-    for (let i = 0; i < ids.length; i++) size += sizes[i]! - record.#fields.texts[i]!.length;
+    for (let i = 0; i < ids.length; i++) size += sizes[i]! - texts[i]!.length;
     this.#fields.set(id, text, size, record.#fields.copy());
   }
 
   equals(other: Tvf): boolean {
     if (other instanceof SimpleStringTvf) return this.#fields.sameTexts(other.#fields);
     if (typeof other !== 'object' || other === null || typeof other.keys !== 'function') return false;
-    const ids = this.#fields.ids;
+    const { ids, texts } = this.#fields.settled();
     const theirs = other.keys();
     if (theirs.length !== ids.length) return false;
-    const texts = this.#fields.texts;
     try {
       for (let i = 0; i < ids.length; i++) {
         if (theirs[i] !== ids[i] || other.getString(ids[i]!) !== texts[i]) return false;
@@ -336,7 +335,7 @@ export class SimpleStringTvf implements TvfWithKinds {
    */
   toJSON(): Record<string, string> {
     const out: Record<string, string> = {};
-    const { ids, texts } = this.#fields;
+    const { ids, texts } = this.#fields.settled();
     for (let i = 0; i < ids.length; i++) out[ids[i]!] = texts[i]!;
     return out;
   }
