@@ -66,6 +66,11 @@ export class FieldTable {
     this.#ordered = ids.length;
   }
 
+  /** True when `value` is a table (never runs code of `value`). */
+  static is(value: unknown): value is FieldTable {
+    return typeof value === 'object' && value !== null && #c in value;
+  }
+
   /** Number of fields. */
   get size(): number {
     if (this.#late === undefined && this.#ordered < this.#c.ids.length) this.#merge(); // ids may repeat
