@@ -105,6 +105,9 @@ export class ServiceEntry {
   }
 }
 
+/** Called by {@link ServiceTableView.watch} with the service whose providers changed. */
+export type ServiceWatcher = (service: string) => void;
+
 /** Read access to the service table, as requesters and tools see it. */
 export interface ServiceTableView {
   /** Incremented on every change. */
@@ -119,12 +122,22 @@ export interface ServiceTableView {
   localServices(): string[];
   /** How requests choose between local and remote providers. */
   readonly routing: RoutingPolicy;
+  /**
+   * Calls `watcher` after each change of `service`'s providers (one added or removed),
+   * synchronously, inside the write: nothing runs between a change and its watchers,
+   * unlike the bus's `table` event, which comes once per batch on a later turn. Main
+   * writes the table in its actions, so a watcher must be short, must not throw and must
+   * not write the table. Returns the disposer (idempotent; a watcher removed during a
+   * call is not called again).
+   */
+  watch(service: string, watcher: ServiceWatcher): () => void;
 }
 
 /** The service table of one bus. */
 export class ServiceTable implements ServiceTableView {
   version = 0;
   private readonly entries = new Map<string, ServiceEntry>();
+  private readonly watchers = new Map<string, Set<ServiceWatcher>>();
   private policy: RoutingPolicy = 'local-first';
 
   get routing(): RoutingPolicy {
@@ -154,6 +167,7 @@ export class ServiceTable implements ServiceTableView {
     entry.providers.push(provider);
     if (provider.remote) entry.remotes++;
     this.version++;
+    this.changed(service);
     return true;
   }
 
@@ -167,7 +181,29 @@ export class ServiceTable implements ServiceTableView {
     if (provider.remote) entry.remotes--;
     if (entry.providers.length === 0) this.entries.delete(service);
     this.version++;
+    this.changed(service);
     return true;
+  }
+
+  watch(service: string, watcher: ServiceWatcher): () => void {
+    let set = this.watchers.get(service);
+    if (set === undefined) {
+      set = new Set();
+      this.watchers.set(service, set);
+    }
+    set.add(watcher);
+    return () => {
+      const current = this.watchers.get(service);
+      if (current === undefined || !current.delete(watcher)) return;
+      if (current.size === 0) this.watchers.delete(service);
+    };
+  }
+
+  /** Tells the watchers of `service`; one removed by an earlier one in the same round is skipped. */
+  private changed(service: string): void {
+    const set = this.watchers.get(service);
+    if (set === undefined) return;
+    for (const watcher of [...set]) if (set.has(watcher)) watcher(service);
   }
 
   /** Service names that have at least one provider. */

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { describeFields, type FieldDoc } from '../config/describe.js';
 import type { KindRegistry } from '../config/registry.js';
+import { SECRET_MASK } from '../config/sensitive.js';
 import { instanceSettingsSchema } from '../config/settings-schema.js';
 import { ExitCode } from './exit-codes.js';
 import type { CommandIo } from './io.js';
@@ -22,6 +23,7 @@ function fieldText(field: FieldDoc): string {
   if (field.required) facts.push('required');
   if (field.default !== undefined) facts.push(`default ${field.default}`);
   if (field.constraints !== '') facts.push(field.constraints);
+  if (field.sensitive) facts.push('sensitive');
   return `  ${field.path}: ${facts.join(', ')}\n      ${field.description}`;
 }
 
@@ -42,7 +44,8 @@ export function fieldsMarkdown(fields: readonly FieldDoc[]): string {
   const rows = fields.map((field) => {
     const value = field.required ? '**required**' : field.default === undefined ? '' : `\`${field.default}\``;
     const constraints = field.constraints === '' ? '' : ` (${field.constraints})`;
-    return `| \`${field.path}\` | ${cell(field.type)}${cell(constraints)} | ${cell(value)} | ${cell(field.description)} |`;
+    const description = field.sensitive ? `${field.description} **Sensitive**: masked in every output.` : field.description;
+    return `| \`${field.path}\` | ${cell(field.type)}${cell(constraints)} | ${cell(value)} | ${cell(description)} |`;
   });
   return ['| field | type | default | description |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
@@ -67,6 +70,16 @@ export function settingsReference(kinds: KindRegistry): string {
   return `${parts.join('\n')}\n`;
 }
 
+/** A JSON Schema with the default of every node marked sensitive shown as the mask. */
+function maskedDefaults<T>(node: T): T {
+  if (Array.isArray(node)) return node.map(maskedDefaults) as T;
+  if (typeof node !== 'object' || node === null) return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) out[key] = maskedDefaults(value);
+  if (out['sensitive'] === true && 'default' in out) out['default'] = SECRET_MASK;
+  return out as T;
+}
+
 /** Prints the kinds of `kinds`; resolves 0. */
 export function kindsCommand(kinds: KindRegistry, options: KindsOptions, io: CommandIo): number {
   if (options.markdown === true) {
@@ -77,7 +90,7 @@ export function kindsCommand(kinds: KindRegistry, options: KindsOptions, io: Com
       description: factory.description,
       version: factory.version,
       fields: describeFields(factory.settings),
-      schema: z.toJSONSchema(factory.settings, { io: 'input', unrepresentable: 'any' }),
+      schema: maskedDefaults(z.toJSONSchema(factory.settings, { io: 'input', unrepresentable: 'any' })),
     }));
     io.stdout.write(`${JSON.stringify(list)}\n`);
   } else {

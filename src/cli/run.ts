@@ -8,6 +8,8 @@ import { buildInstance, type Instance } from '../config/instance.js';
 import type { KindRegistry } from '../config/registry.js';
 import { liveReload, type LiveReload } from '../config/live-reload.js';
 import { loadSettings, parseSettings } from '../config/load.js';
+import { instanceSecrets } from '../config/mask-settings.js';
+import { redactSecrets } from '../config/sensitive.js';
 import { SettingsError } from '../config/settings-error.js';
 import type { InstanceSettings } from '../config/settings-schema.js';
 import { LatencyRecorder } from '../processors/inj/latency-recorder.js';
@@ -159,7 +161,8 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
       await instance.start();
     } catch (error) {
       if (!(error instanceof TransportError)) throw error;
-      io.stderr.write(`prosa: ${error.message}\n`);
+      // A client's error may quote what it was given (a server URL with its password).
+      io.stderr.write(`prosa: ${redactSecrets(error.message, instanceSecrets(settings, kinds))}\n`);
       return ExitCode.Failed;
     }
     if (options.file !== undefined) {

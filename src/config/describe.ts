@@ -3,6 +3,7 @@
  * read from its JSON Schema (`z.toJSONSchema`), for `prosa kinds` and docs/settings.md.
  */
 import { z } from 'zod';
+import { SECRET_MASK } from './sensitive.js';
 
 /** One documented field. */
 export interface FieldDoc {
@@ -21,6 +22,12 @@ export interface FieldDoc {
   readonly constraints: string;
   /** The field's doc string (`.describe()`); `''` when the schema gives none. */
   readonly description: string;
+  /**
+   * True when the field (or each value of its mapping or list) is marked sensitive
+   * (`sensitive()` of `src/config/sensitive.ts`): masked in every output. Its default, if
+   * any, is shown masked too.
+   */
+  readonly sensitive: boolean;
 }
 
 /** A JSON Schema node, as far as the docs read it. */
@@ -47,6 +54,8 @@ interface JsonSchemaNode {
   minItems?: number;
   maxItems?: number;
   pattern?: string;
+  /** Set by `.meta({ sensitive: true })`. */
+  sensitive?: boolean;
 }
 
 function refName(ref: string): string {
@@ -93,6 +102,12 @@ function constraintsOf(node: JsonSchemaNode): string {
   return parts.join(', ');
 }
 
+function isSensitiveNode(node: JsonSchemaNode): boolean {
+  if (node.sensitive === true) return true;
+  const values = typeof node.additionalProperties === 'object' ? node.additionalProperties : node.items;
+  return values?.sensitive === true;
+}
+
 function walk(node: JsonSchemaNode, prefix: string, out: FieldDoc[]): void {
   const required = new Set(node.required ?? []);
   for (const [name, child] of Object.entries(node.properties ?? {})) {
@@ -103,8 +118,10 @@ function walk(node: JsonSchemaNode, prefix: string, out: FieldDoc[]): void {
       required: required.has(name) && child.default === undefined,
       constraints: constraintsOf(child),
       description: child.description ?? '',
+      sensitive: isSensitiveNode(child),
     };
-    if (child.default !== undefined) doc.default = JSON.stringify(child.default);
+    // A default of a sensitive field is shown masked; a mapping whose values are sensitive shows its (empty) default.
+    if (child.default !== undefined) doc.default = JSON.stringify(child.sensitive === true ? SECRET_MASK : child.default);
     out.push(doc);
     if (child.properties !== undefined) walk(child, path, out);
     else if (child.items?.properties !== undefined) walk(child.items, `${path}[]`, out);

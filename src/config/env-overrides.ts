@@ -20,6 +20,7 @@
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { containerKind, objectKeys } from './schema-walk.js';
+import { isSecretKey, isSensitiveSchema, SECRET_FOUND } from './sensitive.js';
 import { describeFound, formatPath, settingsIssue, type SettingsIssue } from './settings-error.js';
 
 /** Prefix of override variables. */
@@ -67,6 +68,17 @@ function parseValue(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+/** True when the field at `path` or one of its parents is a secret (by name or by its schema's mark). */
+function holdsSecret(path: readonly (string | number)[], root: unknown, schemaFor: SchemaLookup): boolean {
+  for (let end = 1; end <= path.length; end++) {
+    const segment = path[end - 1]!;
+    if (typeof segment === 'string' && isSecretKey(segment)) return true;
+    const schema = schemaFor(path.slice(0, end), root);
+    if (schema !== undefined && isSensitiveSchema(schema)) return true;
+  }
+  return false;
 }
 
 function itemName(item: unknown): string | undefined {
@@ -145,7 +157,7 @@ export function applyEnvOverrides(settings: unknown, env: Environment, schemaFor
         }
       }
       if (!isRecord(next) && !Array.isArray(next)) {
-        fail(path, 'a mapping or a list to set a field in', describeFound(next));
+        fail(path, 'a mapping or a list to set a field in', holdsSecret(path, root, schemaFor) ? SECRET_FOUND : describeFound(next));
         break;
       }
       node = next;

@@ -53,4 +53,19 @@ export {
   type TransportSettings,
 } from './transport-settings.js';
 export { describeFields, type FieldDoc } from './describe.js';
+export {
+  sensitive,
+  isSensitiveSchema,
+  isSensitivePath,
+  isSecretKey,
+  maskSettings,
+  secretsIn,
+  redactSecrets,
+  maskUrlCredentials,
+  SECRET_MASK,
+  SECRET_FOUND,
+  SECRET_HEADER_NAMES,
+  MIN_REDACTED_LENGTH,
+} from './sensitive.js';
+export { maskInstanceSettings, instanceSecrets } from './mask-settings.js';
 export { liveReload, type LiveReload, type LiveReloadOptions, type ReloadOutcome, type ReloadTrigger } from './live-reload.js';

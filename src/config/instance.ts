@@ -25,7 +25,8 @@ import {
 import type { KindRegistry } from './registry.js';
 import { formatPath, SettingsError, settingsIssue, type SettingsIssue } from './settings-error.js';
 import type { InstanceSettings, ProcessorSettings } from './settings-schema.js';
-import type { NatsSettings } from './transport-settings.js';
+import { redactSecrets, secretsIn } from './sensitive.js';
+import { natsSettingsSchema, type NatsSettings } from './transport-settings.js';
 import { validateSettings, type ValidateOptions } from './validate.js';
 
 /** Options of {@link buildInstance}. */
@@ -197,7 +198,8 @@ export function buildInstance(settings: InstanceSettings, options: BuildOptions)
       try {
         prosa.attachTransport(make(nats));
       } catch (error) {
-        issues.push(settingsIssue('transport.nats', 'settings a NATS transport can be made from', `an error: ${describeError(error)}`));
+        const detail = redactSecrets(describeError(error), secretsIn(nats, natsSettingsSchema));
+        issues.push(settingsIssue('transport.nats', 'settings a NATS transport can be made from', `an error: ${detail}`));
       }
     }
   }

@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import { describeFound, formatPath, settingsIssue, type SettingsIssue } from './settings-error.js';
 import { objectKeys, schemaAt } from './schema-walk.js';
+import { isSensitivePath, SECRET_FOUND } from './sensitive.js';
 
 /** A zod issue (zod 4). */
 export type ZodIssue = z.core.$ZodIssue;
@@ -134,7 +135,7 @@ export function fromZodIssues(
       }
     }
     const path = [...prefix, ...issue.path];
-    const found = foundOf(issue, valueAt(options.root, path));
+    const found = isSensitivePath(options.schema, issue.path) ? SECRET_FOUND : foundOf(issue, valueAt(options.root, path));
     out.push(settingsIssue(formatPath(path), expectedOf(issue), found, options.locate(path)));
   }
   return out;

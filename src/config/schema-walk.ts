@@ -8,29 +8,47 @@ import { z } from 'zod';
 /** Most wrappers peeled off one schema (guards against a lazy schema that returns itself). */
 const MAX_UNWRAP = 32;
 
+/**
+ * The schema one wrapper down (default, optional, nullable, readonly, catch, prefault,
+ * non-optional, pipe input, lazy), or undefined when `schema` wraps nothing.
+ */
+export function peelSchema(schema: z.ZodType): z.ZodType | undefined {
+  if (
+    schema instanceof z.ZodDefault ||
+    schema instanceof z.ZodOptional ||
+    schema instanceof z.ZodNullable ||
+    schema instanceof z.ZodReadonly ||
+    schema instanceof z.ZodCatch ||
+    schema instanceof z.ZodPrefault ||
+    schema instanceof z.ZodNonOptional ||
+    schema instanceof z.ZodLazy
+  ) {
+    return schema.unwrap() as z.ZodType;
+  }
+  if (schema instanceof z.ZodPipe) return schema.in as z.ZodType;
+  return undefined;
+}
+
 /** The schema under its wrappers: default, optional, nullable, readonly, catch, prefault, pipe input, lazy. */
 export function unwrapSchema(schema: z.ZodType): z.ZodType {
   let current: z.ZodType = schema;
   for (let i = 0; i < MAX_UNWRAP; i++) {
-    if (
-      current instanceof z.ZodDefault ||
-      current instanceof z.ZodOptional ||
-      current instanceof z.ZodNullable ||
-      current instanceof z.ZodReadonly ||
-      current instanceof z.ZodCatch ||
-      current instanceof z.ZodPrefault ||
-      current instanceof z.ZodNonOptional
-    ) {
-      current = current.unwrap() as z.ZodType;
-    } else if (current instanceof z.ZodPipe) {
-      current = current.in as z.ZodType;
-    } else if (current instanceof z.ZodLazy) {
-      current = current.unwrap() as z.ZodType;
-    } else {
-      return current;
-    }
+    const inner = peelSchema(current);
+    if (inner === undefined) return current;
+    current = inner;
   }
   return current;
+}
+
+/** `schema` and each schema it wraps, outermost first (at most {@link MAX_UNWRAP} + 1). */
+export function schemaLayers(schema: z.ZodType): z.ZodType[] {
+  const layers = [schema];
+  for (let i = 0; i < MAX_UNWRAP; i++) {
+    const inner = peelSchema(layers[layers.length - 1]!);
+    if (inner === undefined) break;
+    layers.push(inner);
+  }
+  return layers;
 }
 
 /** The schema of the child `segment` of a value of `schema`, if the schema says. */

@@ -25,6 +25,8 @@ export interface ApplySettingsParams {
 export const ApplySettings = defineDirective<ApplySettingsParams, LoadedProcessor>({
   kind: 'ApplySettings',
   key: (params) => stableKey(params.settings.processors),
+  // Named by the instance: the key is every processor's entry, settings and secrets included.
+  label: (params) => (typeof params?.settings?.name === 'string' ? params.settings.name : ''),
   validate: (params) => {
     const names = new Set<string>();
     for (const entry of params.settings.processors) {

@@ -3,6 +3,7 @@
  * Bus's `Directive`). A directive is a plain value with a `kind`, an equivalence `key`
  * and value options; two equivalent directives (same kind, same key) share one instance.
  */
+import { createHash, randomBytes } from 'node:crypto';
 import { DirectiveError } from './errors.js';
 import { stableKey } from './stable-key.js';
 
@@ -18,6 +19,12 @@ export interface Directive<V = unknown> {
   readonly kind: string;
   /** Equivalence key within the kind: directives with equal kind and key share one instance. */
   readonly key: string;
+  /**
+   * A short readable name for logs, errors and the inspector (`LoadProcessor:acquirer`),
+   * shown instead of the key. Give one when the key is long or may hold secrets.
+   * @defaultValue the key when it is short, else a hash of it (see {@link describeDirective})
+   */
+  readonly label?: string;
   /**
    * Most values the instance holds (a bounded directive; 1 is a singleton). Once it holds
    * that many, its resolvers are stopped; they start again when a value goes.
@@ -65,6 +72,12 @@ export interface DirectiveDefinition<P> {
    */
   key?(params: P): string;
   /**
+   * Short readable name of given parameters (see {@link Directive.label}). Give one when
+   * the parameters may be long or hold secrets: the key is then never shown.
+   * @defaultValue none: the key is shown when short, else a hash of it
+   */
+  label?(params: P): string;
+  /**
    * Value limit, fixed or per parameters.
    * @defaultValue Infinity
    */
@@ -93,6 +106,7 @@ export function defineDirective<P, V>(definition: DirectiveDefinition<P>): Direc
     const directive: DirectiveOf<P, V> = {
       kind,
       key: definition.key === undefined ? stableKey(params) : definition.key(params),
+      label: definition.label?.(params),
       params,
       maxValues: option(definition.maxValues, params),
       disposeAfterMs: option(definition.disposeAfterMs, params),
@@ -105,9 +119,30 @@ export function defineDirective<P, V>(definition: DirectiveDefinition<P>): Direc
   return Object.assign(make, { kind, is });
 }
 
-/** `kind{key}`: how logs and errors name a directive. */
-export function describeDirective(directive: { readonly kind: string; readonly key: string }): string {
-  return `${directive.kind}${directive.key.startsWith('{') ? '' : ':'}${directive.key}`;
+/** Longest kind shown in a directive's name. */
+const MAX_KIND_CHARS = 24;
+/** Longest label or key shown in a directive's name; a longer key is shown as a hash. */
+const MAX_LABEL_CHARS = 32;
+/** Salt of the key hashes: a hash names a directive within this process, and gives nothing of the key away. */
+const KEY_SALT = randomBytes(16);
+
+function shorten(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}\u2026`;
+}
+
+/**
+ * How logs, errors and the inspector name a directive, in at most 60 characters:
+ * `kind:label` when it has a label; `kind{key}` (or `kind:key`) when its key is short;
+ * else `kind#<hash>`, a salted hash of the key (stable within the process). Long keys are
+ * never shown, so neither is what they are made of.
+ */
+export function describeDirective(directive: { readonly kind: string; readonly key: string; readonly label?: string }): string {
+  const kind = shorten(directive.kind, MAX_KIND_CHARS);
+  const label = directive.label;
+  if (typeof label === 'string' && label.length > 0) return `${kind}:${shorten(label, MAX_LABEL_CHARS)}`;
+  const key = directive.key;
+  if (key.length <= MAX_LABEL_CHARS) return `${kind}${key.startsWith('{') ? '' : ':'}${key}`;
+  return `${kind}#${createHash('sha256').update(KEY_SALT).update(key).digest('hex').slice(0, 8)}`;
 }
 
 /** The checked value options of a directive. */
@@ -130,7 +165,7 @@ export function checkDirective(directive: Directive): ValueLimits {
   if (typeof kind !== 'string' || kind.length === 0) {
     throw new DirectiveError('InvalidDirective', `a directive needs a non-empty kind, got ${JSON.stringify(kind)}`);
   }
-  const name = typeof key === 'string' ? describeDirective({ kind, key }) : kind;
+  const name = typeof key === 'string' ? describeDirective(directive) : kind;
   if (typeof key !== 'string') {
     throw new DirectiveError('InvalidDirective', `key must be a string, got ${typeof key}`, { directive: name });
   }

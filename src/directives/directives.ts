@@ -55,7 +55,7 @@ export type BusDirectiveHandler = (directive: DirectiveShape) => readonly Resolv
 
 /** A directive instance as {@link Directives.instances} lists it. */
 export interface DirectiveInfo {
-  /** `kind{key}`. */
+  /** Its name in logs and the inspector (`describeDirective`): `kind:label`, `kind{key}` or `kind#<hash>`. */
   readonly name: string;
   /** The instance's directive. */
   readonly directive: Directive;
@@ -86,6 +86,7 @@ export class Directives implements InstanceHost {
   readonly restart: RestartPolicy;
 
   private readonly instancesById = new Map<string, DirectiveInstance>();
+  private instanceCount = 0;
   private readonly sources = new Map<string, Source>();
   private isClosed = false;
   private readonly detach: () => void;
@@ -145,7 +146,7 @@ export class Directives implements InstanceHost {
     const id = `${directive.kind}\u0000${directive.key}`;
     let instance = this.instancesById.get(id);
     if (instance === undefined || !instance.live) {
-      instance = new DirectiveInstance(this, directive as Directive, id, limits);
+      instance = new DirectiveInstance(this, directive as Directive, id, limits, ++this.instanceCount);
       this.instancesById.set(id, instance);
       const reference = instance.reference();
       for (const source of [...this.sources.values()]) this.ask(source, instance);

@@ -50,7 +50,7 @@ interface ValueRecord extends DirectiveValue<unknown> {
 
 /** A directive instance. */
 export class DirectiveInstance implements DirectivePorts, RunHost, ReferenceHost<unknown> {
-  /** `kind{key}`, for logs. */
+  /** How logs and the inspector name it (`describeDirective`): short, never a long key. */
   readonly name: string;
   /** The first directive of the equivalence class. */
   readonly directive: Directive<unknown>;
@@ -72,14 +72,18 @@ export class DirectiveInstance implements DirectivePorts, RunHost, ReferenceHost
   private readonly effects: (() => void)[] = [];
   private runningEffects = false;
 
-  constructor(host: InstanceHost, directive: Directive<unknown>, id: string, limits: ValueLimits) {
+  /**
+   * @param serial - number of the instance in its registry: it tells apart, in the
+   *   inspector, two instances of one name (a processor being replaced).
+   */
+  constructor(host: InstanceHost, directive: Directive<unknown>, id: string, limits: ValueLimits, serial: number) {
     this.host = host;
     this.directive = directive;
     this.id = id;
     this.limits = limits;
     this.name = describeDirective(directive);
     this.actor = createActor(directiveMachine, {
-      id: `directive:${this.name}`,
+      id: `directive:${this.name}#${serial}`,
       inspect: host.inspect,
       clock: host.clock,
       input: { name: this.name, maxValues: limits.maxValues, disposeAfterMs: limits.disposeAfterMs, ports: this },
@@ -91,6 +95,14 @@ export class DirectiveInstance implements DirectivePorts, RunHost, ReferenceHost
 
   get clock(): Clock {
     return this.host.clock;
+  }
+
+  /**
+   * What JSON shows of the instance (it is the machine's ports, so the inspector would
+   * otherwise be sent its directive's parameters, settings and secrets included): its name.
+   */
+  toJSON(): { directive: string } {
+    return { directive: this.name };
   }
 
   get inspect(): InspectOption | undefined {

@@ -14,6 +14,7 @@ import type { Prosa } from '../actors/prosa.js';
 import type { Processor } from '../actors/processor.js';
 import type { FactoryProduct } from '../config/factory.js';
 import type { KindRegistry } from '../config/registry.js';
+import { redactSecrets, secretsIn } from '../config/sensitive.js';
 import type { ProcessorSettings } from '../config/settings-schema.js';
 import { defineDirective } from './directive.js';
 import { directivesOf } from './directives.js';
@@ -32,6 +33,8 @@ export interface LoadedProcessor {
 /** One processor, as its settings entry declares it (validated: defaults filled). */
 export const LoadProcessor = defineDirective<ProcessorSettings, LoadedProcessor>({
   kind: 'LoadProcessor',
+  // Named by the processor: the key is the whole entry, settings and their secrets included.
+  label: (entry) => (typeof entry?.name === 'string' ? entry.name : ''),
   maxValues: 1,
   validate: (entry) => {
     if (typeof entry?.name !== 'string' || entry.name.length === 0) throw new TypeError('name must be a non-empty string');
@@ -39,7 +42,11 @@ export const LoadProcessor = defineDirective<ProcessorSettings, LoadedProcessor>
   },
 });
 
-/** A factory or spec failure of a {@link LoadProcessor}, naming the processor and kind. */
+/**
+ * A factory or spec failure of a {@link LoadProcessor}, naming the processor and kind.
+ * Its message never quotes a secret of the entry's settings (they are redacted), nor
+ * does its `cause` when the cause's message did.
+ */
 export class LoadProcessorError extends Error {
   override name = 'LoadProcessorError';
   /** `UnknownKind`: no factory for the kind; `BuildFailed`: the factory or the bus refused the processor. */
@@ -51,8 +58,13 @@ export class LoadProcessorError extends Error {
   /** Its kind. */
   readonly processorKind: string;
 
-  constructor(kind: 'UnknownKind' | 'BuildFailed', entry: ProcessorSettings, detail: string, cause?: unknown) {
-    super(`processor '${entry.name}' (kind '${entry.kind}'): ${detail}`, cause === undefined ? undefined : { cause });
+  /**
+   * @param secrets - the secret texts of the entry's settings (`secretsIn`), redacted from
+   *   `detail` and from the cause.
+   */
+  constructor(kind: 'UnknownKind' | 'BuildFailed', entry: ProcessorSettings, detail: string, cause?: unknown, secrets: readonly string[] = []) {
+    const clean = redactSecrets(detail, secrets);
+    super(`processor '${entry.name}' (kind '${entry.kind}'): ${clean}`, cause === undefined ? undefined : { cause: redactedCause(cause, secrets) });
     this.kind = kind;
     this.processor = entry.name;
     this.processorKind = entry.kind;
@@ -73,7 +85,30 @@ export interface LoadProcessorOptions {
 }
 
 function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  try {
+    return error instanceof Error ? String(error.message) : String(error);
+  } catch {
+    return 'an error that cannot be shown';
+  }
+}
+
+/**
+ * `cause` as it may be kept and logged: itself when neither its message nor its stack
+ * quotes a secret, else an `Error` of the same name with both redacted.
+ */
+function redactedCause(cause: unknown, secrets: readonly string[]): unknown {
+  if (secrets.length === 0) return cause;
+  try {
+    const text = message(cause);
+    const stack = cause instanceof Error && typeof cause.stack === 'string' ? cause.stack : '';
+    if (redactSecrets(text, secrets) === text && redactSecrets(stack, secrets) === stack) return cause;
+    const copy = new Error(redactSecrets(text, secrets));
+    copy.name = cause instanceof Error ? String(cause.name) : 'Error';
+    copy.stack = redactSecrets(stack, secrets);
+    return copy;
+  } catch {
+    return new Error('an error that cannot be shown');
+  }
 }
 
 /**
@@ -158,7 +193,7 @@ export function loadProcessorHandler(
       });
       loaded = { settings: entry, processor, product };
     } catch (error) {
-      throw new LoadProcessorError('BuildFailed', entry, message(error), error);
+      throw new LoadProcessorError('BuildFailed', entry, message(error), error, secretsIn(entry.settings, factory.settings));
     }
     const id = handle.add(loaded, { release: (value) => void retire(prosa, value, quiesceMs, options.logger) });
     if (id === undefined) {

@@ -30,9 +30,11 @@ export interface ServiceProvider {
  * The providers of a service: one value per provider in the table that accepts requests
  * now, in the order they came. A provider's value is added once it is in the table and
  * accepting (a local processor: once it serves), and removed as soon as it stops
- * accepting or leaves the table: a processor that crashes loses its value before the
- * `unreachable` errors of its requests in flight reach their callers, so a caller that
- * waits again on such an error waits for a provider that is really back.
+ * accepting or leaves the table, in the same call that removes it: a value is never
+ * handed out (`values`, `firstValue`, subscribers) for a provider that already left.
+ * So a processor that crashes, or a remote instance that is lost or gone, loses its
+ * value before the `unreachable` errors of its requests in flight reach their callers,
+ * and a caller that waits again on such an error waits for a provider that is really back.
  */
 export const LookupService = defineDirective<LookupServiceParams, ServiceProvider>({
   kind: 'LookupService',
@@ -46,9 +48,11 @@ export const LookupService = defineDirective<LookupServiceParams, ServiceProvide
 
 /**
  * The bus-level handler that resolves {@link LookupService} from the bus's service table.
- * Its resolver reads the table at start and again on each `table` and `processor.state`
- * event of the bus (a provider starts accepting just after its table event, and stops
- * as its processor leaves `serving`); it holds no timer. Every registry registers it.
+ * Its resolver reads the table at start, again inside every change of the service's
+ * providers (the table's `watch`: a provider that leaves the table loses its value
+ * before anything else runs), and on each `processor.state` event of the bus (a local
+ * provider starts accepting as it enters `serving`, and stops as it leaves it); it holds
+ * no timer. Every registry registers it.
  */
 export function lookupServiceHandler(prosa: Prosa): (directive: DirectiveShape) => readonly ResolverShape[] | undefined {
   return (directive) => {
@@ -73,10 +77,10 @@ export function lookupServiceHandler(prosa: Prosa): (directive: DirectiveShape) 
       };
       sync();
       handle.idle();
-      prosa.events.on('table', sync);
+      const unwatch = prosa.serviceTable.watch(service, sync);
       prosa.events.on('processor.state', sync);
       return () => {
-        prosa.events.off('table', sync);
+        unwatch();
         prosa.events.off('processor.state', sync);
       };
     });

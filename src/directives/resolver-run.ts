@@ -7,7 +7,7 @@ import { createActor, type AnyActor } from 'xstate';
 import type { ResolverShape } from '../actors/adaptor.js';
 import type { InspectOption } from '../actors/processor.js';
 import type { Clock } from './clock.js';
-import type { Directive } from './directive.js';
+import { describeDirective, type Directive } from './directive.js';
 import type { ResolverHandle, ValueOptions } from './resolver.js';
 
 /**
@@ -100,6 +100,9 @@ export class ResolverRun {
       fail: (error) => {
         if (live()) this.failed(error);
       },
+      // The handle is the resolver actor's input, which the inspector shows: its name only,
+      // never the directive's parameters (settings, and their secrets).
+      toJSON: () => ({ directive: describeDirective(host.directive) }),
     };
     this.status = 'running';
     let actor: AnyActor;

@@ -47,6 +47,11 @@ export interface ResolverHandle<V> {
   idle(isIdle?: boolean): void;
   /** Fails this run from asynchronous work (a callback resolver's lost watch): it is restarted with backoff. */
   fail(error: unknown): void;
+  /**
+   * What JSON (and so the inspector, which is shown the handle as the resolver actor's
+   * input) shows of the handle: the directive's name, never its parameters.
+   */
+  toJSON(): { directive: string };
 }
 
 /** A resolver of values of type `V`. */

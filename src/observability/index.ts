@@ -35,12 +35,15 @@ export {
 } from './metrics-endpoint.js';
 export {
   createInspection,
+  DEFAULT_INSPECTION_MAX_BUFFERED_BYTES,
   type Inspection,
   type InspectionOptions,
 } from './inspection.js';
 export {
   InspectorServer,
   DEFAULT_INSPECTOR_PORT,
+  DEFAULT_INSPECTOR_MAX_MESSAGE_BYTES,
+  DEFAULT_INSPECTOR_MAX_REPLAY_BYTES,
   STATELY_INSPECTOR_URL,
   type InspectorServerOptions,
 } from './inspector-server.js';

@@ -3,12 +3,25 @@
  * Stately inspector over a WebSocket (to an {@link InspectorServer}, `@statelyai/inspect`'s
  * own server, or any relay that speaks its JSON events). Built on `@statelyai/inspect`'s
  * `createInspector` with a socket of our own that waits to be open, keeps what it could
- * not send yet (bounded), and flushes before it closes.
+ * not send yet (bounded in count and bytes), and flushes before it closes.
+ *
+ * Every session id it sends is prefixed with a session of its own (process id and random
+ * bytes), so that two processes sending to one server never overwrite each other's
+ * actors. A message over the size limit is sent without its context and event (then
+ * counted as truncated), or not at all (counted as dropped). Fields named as secret
+ * headers (`authorization`, ...) are masked and URL passwords hidden, wherever they are.
  */
+import { randomBytes } from 'node:crypto';
 import { createInspector, type StatelyInspectionEvent } from '@statelyai/inspect';
 import WebSocket from 'ws';
 import type { InspectionEvent, Observer } from 'xstate';
+import { isSecretKey, maskUrlCredentials, SECRET_MASK } from '../config/sensitive.js';
+import { CountedWarning, type WarningLogger } from './counted-warning.js';
 import { inspectableContext, inspectableEvent, inspectableInspectionEvent, isRequestTraffic } from './inspectable.js';
+import { DEFAULT_INSPECTOR_MAX_MESSAGE_BYTES } from './inspector-server.js';
+
+/** Default byte bound of the events kept while the socket is not open (16 MiB). */
+export const DEFAULT_INSPECTION_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
 /** Options of {@link createInspection}. */
 export interface InspectionOptions {
@@ -28,10 +41,39 @@ export interface InspectionOptions {
    */
   maxBufferedEvents?: number;
   /**
+   * Most bytes kept while the socket is not open (or the server reads slowly: bytes the
+   * socket has not written yet count too); past it the oldest are dropped and counted in
+   * `dropped`.
+   * @defaultValue 16777216 (16 MiB)
+   */
+  maxBufferedBytes?: number;
+  /**
+   * Largest message sent, in bytes: a larger event goes without its context and event
+   * data, and if still too large without its machine definition (counted in
+   * `truncated`); if even that is too large, not at all (counted in `dropped`). Keep it
+   * at most the server's `maxMessageBytes`.
+   * @defaultValue 1048576 (1 MiB)
+   */
+  maxMessageBytes?: number;
+  /**
    * Wait before connecting again after the socket closed or failed to open.
    * @defaultValue 1000
    */
   reconnectMs?: number;
+  /**
+   * The server's token (`InspectorServer.token`), sent as `Authorization: Bearer <token>`:
+   * an {@link InspectorServer} relays only what a client with its token sends.
+   * @defaultValue none (a server of ours then treats this link as a viewer and relays nothing it sends)
+   */
+  token?: string;
+  /**
+   * Prefix of every session id sent, unique to this link: two processes (or two buses)
+   * sending to one server keep their actors apart.
+   * @defaultValue `<pid>-<8 random hex digits>`
+   */
+  session?: string;
+  /** Where counted warnings go (truncated and dropped events). @defaultValue nowhere */
+  logger?: WarningLogger;
 }
 
 /** A running inspection link. */
@@ -45,15 +87,24 @@ export interface Inspection {
    * buffered), then closes the socket. Resolves once closed (at most ~1 s). Idempotent.
    */
   close(): Promise<void>;
-  /** Events dropped because the buffer was full. */
+  /** Events dropped: the buffer was full, or one was over `maxMessageBytes` even without its context. */
   readonly dropped: number;
+  /** Events sent without their context and event data, being over `maxMessageBytes`. */
+  readonly truncated: number;
+  /** The prefix of this link's session ids. */
+  readonly session: string;
 }
 
-/** JSON text of an inspection event: bigints as text, a repeated object as `[Circular]`. */
-function toJson(event: StatelyInspectionEvent): string {
+/**
+ * JSON text of an inspection event: bigints as text, a repeated object as `[Circular]`,
+ * secret-named fields masked and URL passwords hidden.
+ */
+function toJson(event: unknown): string {
   const seen = new WeakSet<object>();
-  return JSON.stringify(event, (_key, value: unknown) => {
+  return JSON.stringify(event, (key, value: unknown) => {
+    if (typeof value === 'string') return key !== '' && isSecretKey(key) ? SECRET_MASK : maskUrlCredentials(value);
     if (typeof value === 'bigint') return value.toString();
+    if (key !== '' && value !== undefined && isSecretKey(key)) return SECRET_MASK;
     if (typeof value === 'object' && value !== null) {
       if (seen.has(value)) return '[Circular]';
       seen.add(value);
@@ -62,26 +113,69 @@ function toJson(event: StatelyInspectionEvent): string {
   });
 }
 
+/** The top-level fields of an inspection event that hold session ids. */
+const SESSION_FIELDS = ['sessionId', 'parentId', 'rootId', 'sourceId'] as const;
+
+/** `event` with its session ids prefixed by `session`. */
+function inSession(event: StatelyInspectionEvent, session: string): Record<string, unknown> {
+  const copy: Record<string, unknown> = { ...event };
+  for (const field of SESSION_FIELDS) {
+    const id = copy[field];
+    if (typeof id === 'string') copy[field] = `${session}:${id}`;
+  }
+  return copy;
+}
+
+/**
+ * `event` without its bulky parts, saying so: its snapshot's context and its event's data;
+ * with `definition`, also an actor's machine definition (then drawn as a bare actor).
+ */
+function truncatedEvent(event: Record<string, unknown>, note: string, definition: boolean): Record<string, unknown> {
+  const copy = { ...event };
+  const snapshot = copy['snapshot'] as { status?: unknown; value?: unknown } | undefined;
+  if (typeof snapshot === 'object' && snapshot !== null) {
+    copy['snapshot'] = { status: snapshot.status, value: snapshot.value, context: note };
+  }
+  const inner = copy['event'] as { type?: unknown } | undefined;
+  if (typeof inner === 'object' && inner !== null) copy['event'] = { type: inner.type, prosaTruncated: note };
+  if (definition && typeof copy['definition'] === 'string') copy['definition'] = JSON.stringify({ id: copy['name'], description: note });
+  return copy;
+}
+
+interface SocketOptions {
+  url: string;
+  maxBuffered: number;
+  maxBufferedBytes: number;
+  maxMessageBytes: number;
+  reconnectMs: number;
+  token: string | undefined;
+  session: string;
+  logger: WarningLogger | undefined;
+}
+
 /** The socket side of the inspector: connects, buffers, reconnects, flushes. */
 class InspectorSocket {
-  dropped = 0;
   private socket: WebSocket | undefined;
-  private readonly buffer: string[] = [];
+  private readonly buffer: { text: string; bytes: number }[] = [];
+  private bufferedBytes = 0;
   private closing = false;
   private retry: ReturnType<typeof setTimeout> | undefined;
   private readonly opened: Promise<void>;
   private settleOpened!: (error?: Error) => void;
   private everOpened = false;
+  readonly droppedWarning: CountedWarning;
+  readonly truncatedWarning: CountedWarning;
 
-  constructor(
-    private readonly url: string,
-    private readonly maxBuffered: number,
-    private readonly reconnectMs: number,
-  ) {
+  constructor(private readonly options: SocketOptions) {
     this.opened = new Promise<void>((resolve, reject) => {
       this.settleOpened = (error) => (error === undefined ? resolve() : reject(error));
     });
     this.opened.catch(() => undefined); // a caller who never asks for ready() is not told
+    this.droppedWarning = new CountedWarning(options.logger, 'inspection: dropped an event');
+    this.truncatedWarning = new CountedWarning(
+      options.logger,
+      `inspection: sent an event over ${options.maxMessageBytes} bytes without its context`,
+    );
   }
 
   ready(): Promise<void> {
@@ -90,12 +184,15 @@ class InspectorSocket {
 
   start(): void {
     if (this.closing) return;
-    const socket = new WebSocket(this.url);
+    const headers = this.options.token === undefined ? undefined : { authorization: `Bearer ${this.options.token}` };
+    const socket = new WebSocket(this.options.url, { headers });
     this.socket = socket;
     socket.on('open', () => {
       this.everOpened = true;
       this.settleOpened();
-      for (const text of this.buffer.splice(0)) socket.send(text);
+      const pending = this.buffer.splice(0);
+      this.bufferedBytes = 0;
+      for (const { text } of pending) socket.send(text);
     });
     socket.on('error', (error) => {
       if (!this.everOpened) this.settleOpened(error);
@@ -103,22 +200,43 @@ class InspectorSocket {
     socket.on('close', () => {
       if (this.socket === socket) this.socket = undefined;
       if (this.closing) return;
-      this.retry = setTimeout(() => this.start(), this.reconnectMs);
+      this.retry = setTimeout(() => this.start(), this.options.reconnectMs);
       this.retry.unref();
     });
   }
 
   send(event: StatelyInspectionEvent): void {
-    const text = toJson(event);
+    const limit = this.options.maxMessageBytes;
+    const sessioned = inSession(event, this.options.session);
+    let text = toJson(sessioned);
+    let bytes = Buffer.byteLength(text);
+    if (bytes > limit) {
+      const note = `[prosa: left out, the message had ${bytes} bytes, over the limit of ${limit}]`;
+      text = toJson(truncatedEvent(sessioned, note, false));
+      if (Buffer.byteLength(text) > limit) text = toJson(truncatedEvent(sessioned, note, true));
+      const shrunk = Buffer.byteLength(text);
+      if (shrunk > limit) {
+        this.droppedWarning.hit({ reason: 'over maxMessageBytes', bytes });
+        return;
+      }
+      this.truncatedWarning.hit({ bytes });
+      bytes = shrunk;
+    }
     const socket = this.socket;
     if (socket !== undefined && socket.readyState === WebSocket.OPEN) {
+      // A server that does not read makes the socket's own buffer grow: bounded the same way.
+      if (socket.bufferedAmount + bytes > this.options.maxBufferedBytes) {
+        this.droppedWarning.hit({ reason: 'the server reads too slowly' });
+        return;
+      }
       socket.send(text);
       return;
     }
-    this.buffer.push(text);
-    if (this.buffer.length > this.maxBuffered) {
-      this.buffer.shift();
-      this.dropped++;
+    this.buffer.push({ text, bytes });
+    this.bufferedBytes += bytes;
+    while (this.buffer.length > this.options.maxBuffered || this.bufferedBytes > this.options.maxBufferedBytes) {
+      this.bufferedBytes -= this.buffer.shift()!.bytes;
+      this.droppedWarning.hit({ reason: 'buffer full' });
     }
   }
 
@@ -150,7 +268,17 @@ class InspectorSocket {
  * snapshots (`stopped`) are sent.
  */
 export function createInspection(options: InspectionOptions): Inspection {
-  const socket = new InspectorSocket(options.url, options.maxBufferedEvents ?? 10_000, options.reconnectMs ?? 1_000);
+  const session = options.session ?? `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const socket = new InspectorSocket({
+    url: options.url,
+    maxBuffered: options.maxBufferedEvents ?? 10_000,
+    maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_INSPECTION_MAX_BUFFERED_BYTES,
+    maxMessageBytes: options.maxMessageBytes ?? DEFAULT_INSPECTOR_MAX_MESSAGE_BYTES,
+    reconnectMs: options.reconnectMs ?? 1_000,
+    token: options.token,
+    session,
+    logger: options.logger,
+  });
   const inspector = createInspector(socket, {
     sanitizeContext: inspectableContext,
     sanitizeEvent: inspectableEvent,
@@ -175,7 +303,11 @@ export function createInspection(options: InspectionOptions): Inspection {
       return closing;
     },
     get dropped() {
-      return socket.dropped;
+      return socket.droppedWarning.count;
     },
+    get truncated() {
+      return socket.truncatedWarning.count;
+    },
+    session,
   };
 }

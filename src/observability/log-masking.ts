@@ -1,9 +1,12 @@
 /**
  * Masking in the logger itself: pino formatters that replace every TVF record a log line
  * carries with its masked text before the line is written, whatever the key it sits under.
- * A record next to a `service` key is masked as a record of that service.
+ * A record next to a `service` key is masked as a record of that service. Secrets of
+ * settings are masked on the way too: a field named as a secret header (`authorization`,
+ * ...) and the password of any URL in a text.
  */
 import type { LoggerOptions } from 'pino';
+import { isSecretKey, maskUrlCredentials, SECRET_MASK } from '../config/sensitive.js';
 import { isTvf, MaskedPayload, type PayloadMasks } from './payload-masks.js';
 
 /** How deep into a log line's plain objects and arrays records are looked for. */
@@ -21,6 +24,7 @@ function isPlainContainer(value: object): boolean {
  * shallow copy (the caller's objects are never changed).
  */
 function maskValue(masks: PayloadMasks, value: unknown, service: string | undefined, depth: number): unknown {
+  if (typeof value === 'string') return maskUrlCredentials(value);
   if (typeof value !== 'object' || value === null || value instanceof MaskedPayload) return value;
   if (isTvf(value)) return masks.mask(service, value);
   if (depth >= MAX_DEPTH || !isPlainContainer(value)) return value;
@@ -36,7 +40,7 @@ function maskValue(masks: PayloadMasks, value: unknown, service: string | undefi
   const own = typeof record['service'] === 'string' ? (record['service'] as string) : service;
   let copy: Record<string, unknown> | undefined;
   for (const key of Object.keys(record)) {
-    const masked = maskValue(masks, record[key], own, depth + 1);
+    const masked = isSecretKey(key) && record[key] !== undefined ? SECRET_MASK : maskValue(masks, record[key], own, depth + 1);
     if (masked !== record[key]) (copy ??= { ...record })[key] = masked;
   }
   return copy ?? value;

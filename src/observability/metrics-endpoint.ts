@@ -2,10 +2,15 @@
  * The metrics endpoint: `node:http` serving `/metrics` (Prometheus text format) and
  * `/health` (200 while Main runs and no processor has failed, 503 otherwise), on loopback
  * unless told otherwise. It closes when its bus stops.
+ *
+ * It answers only requests whose `Host` is its own address (421 otherwise: a page of
+ * another site that a DNS rebinding points at 127.0.0.1 reads nothing), and, when given a
+ * token, only requests that carry it as `Authorization: Bearer <token>` (401 otherwise).
  */
 import { BusError } from '../actors/errors.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { allowedAuthorities, bearerMatches, hostAllowed, type HostRuleOptions } from './http-guard.js';
 import type { ProsaEvents } from '../actors/prosa.js';
 import type { ProsaMetrics } from './prosa-metrics.js';
 
@@ -14,8 +19,8 @@ export const DEFAULT_METRICS_PORT = 9464;
 /** Default host of the metrics endpoint: loopback only. */
 export const DEFAULT_METRICS_HOST = '127.0.0.1';
 
-/** Where the endpoint listens. */
-export interface MetricsEndpointOptions {
+/** Where the endpoint listens, and who it answers. */
+export interface MetricsEndpointOptions extends HostRuleOptions {
   /**
    * TCP port; 0 picks a free one (read it back from `port`).
    * @defaultValue 9464
@@ -26,6 +31,12 @@ export interface MetricsEndpointOptions {
    * @defaultValue `'127.0.0.1'`
    */
   host?: string;
+  /**
+   * When set, every request must carry `Authorization: Bearer <token>` (compared in
+   * constant time); others get 401. A secret: never logged.
+   * @defaultValue none: no token asked
+   */
+  token?: string;
 }
 
 /** A listening metrics endpoint. */
@@ -59,7 +70,24 @@ export class MetricsEndpoint {
     if (!Number.isInteger(port) || port < 0 || port > 65_535) {
       return Promise.reject(new BusError('InvalidOption', `metrics port must be an integer in 0..65535, got ${String(port)}`));
     }
-    const server = createServer((request, response) => void respond(metrics, request, response));
+    const token = options.token;
+    if (token !== undefined && (typeof token !== 'string' || token.length === 0 || /\s/.test(token))) {
+      return Promise.reject(new BusError('InvalidOption', 'metrics token must be a non-empty string without spaces'));
+    }
+    let allowed: ReadonlySet<string> | undefined;
+    const server = createServer((request, response) => {
+      allowed ??= allowedAuthorities(host, (server.address() as AddressInfo).port, options);
+      if (!hostAllowed(request, allowed)) {
+        send(response, 421, 'text/plain; charset=utf-8', 'misdirected request: this Host is not the address of this endpoint\n');
+        return;
+      }
+      if (token !== undefined && !bearerMatches(request, token)) {
+        response.setHeader('www-authenticate', 'Bearer realm="prosa metrics"');
+        send(response, 401, 'text/plain; charset=utf-8', 'unauthorized: send Authorization: Bearer <token>\n');
+        return;
+      }
+      void respond(metrics, request, response);
+    });
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => {

@@ -45,7 +45,9 @@ export interface ObservabilityOptions {
    * Starts an inspector server (page and WebSocket) and sends the lifecycles to it; leave
    * out for none. `requests` also sends each request (see `InspectionOptions.requests`).
    */
-  inspect?: Pick<InspectorServerOptions, 'port' | 'host' | 'inspectorUrl'> & { requests?: boolean };
+  inspect?: Pick<InspectorServerOptions, 'port' | 'host' | 'inspectorUrl' | 'allowedHosts' | 'maxMessageBytes' | 'maxReplayBytes'> & {
+    requests?: boolean;
+  };
 }
 
 /** What {@link Observability.busOptions} gives `createProsa`. */
@@ -72,32 +74,48 @@ export class Observability {
   private readonly options: ObservabilityOptions;
   private closing: Promise<void> | undefined;
 
-  private constructor(options: ObservabilityOptions, inspector: InspectorServer | undefined, inspection: Inspection | undefined) {
+  private constructor(
+    options: ObservabilityOptions,
+    masks: PayloadMasks,
+    logger: Logger,
+    inspector: InspectorServer | undefined,
+    inspection: Inspection | undefined,
+  ) {
     this.options = options;
-    this.masks = options.masks ?? payloadMasksOf(options.services);
-    this.logger =
-      options.logger ??
-      createLogger({
-        name: options.name,
-        level: options.log?.level,
-        format: options.log?.format,
-        masks: this.masks,
-        destination: options.logDestination,
-      });
+    this.masks = masks;
+    this.logger = logger;
     this.inspector = inspector;
     this.inspection = inspection;
   }
 
   /**
    * Builds the logger and masks; with `inspect`, starts the inspector server and connects
-   * to it (resolves once connected). Rejects when the inspector port is taken.
+   * to it with the server's token (resolves once connected). Rejects when the inspector
+   * port is taken.
    */
   static async start(options: ObservabilityOptions): Promise<Observability> {
+    const masks = options.masks ?? payloadMasksOf(options.services);
+    const logger =
+      options.logger ??
+      createLogger({
+        name: options.name,
+        level: options.log?.level,
+        format: options.log?.format,
+        masks,
+        destination: options.logDestination,
+      });
     let inspector: InspectorServer | undefined;
     let inspection: Inspection | undefined;
     if (options.inspect !== undefined) {
-      inspector = await InspectorServer.listen(options.inspect);
-      inspection = createInspection({ url: inspector.url, requests: options.inspect.requests });
+      const { requests, ...serverOptions } = options.inspect;
+      inspector = await InspectorServer.listen({ ...serverOptions, logger });
+      inspection = createInspection({
+        url: inspector.url,
+        token: inspector.token,
+        requests,
+        maxMessageBytes: serverOptions.maxMessageBytes,
+        logger,
+      });
       try {
         await inspection.ready();
       } catch (error) {
@@ -106,7 +124,7 @@ export class Observability {
         throw error;
       }
     }
-    const observability = new Observability(options, inspector, inspection);
+    const observability = new Observability(options, masks, logger, inspector, inspection);
     if (inspector !== undefined) {
       observability.logger.info({ url: inspector.pageUrl }, `Stately inspector: open ${inspector.pageUrl}`);
     }

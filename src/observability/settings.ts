@@ -10,6 +10,7 @@
  * ```
  */
 import { z } from 'zod';
+import { sensitive } from '../config/sensitive.js';
 import type { SensitiveFields } from './sensitive-fields.js';
 import { DEFAULT_LATENCY_BUCKETS, DEFAULT_LATENCY_SAMPLE_EVERY, DEFAULT_MAX_SERVICES } from './request-figures.js';
 import { DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT } from './metrics-endpoint.js';
@@ -64,6 +65,15 @@ export const metricsSettingsSchema = z
       .min(1)
       .default(DEFAULT_METRICS_HOST)
       .describe('Interface the endpoint listens on; loopback unless you mean to expose it.'),
+    token: sensitive(z.string().regex(/^\S+$/, 'a token without spaces'))
+      .optional()
+      .describe('When set, every request must carry `Authorization: Bearer <token>`; others get 401. Left out: no token asked.'),
+    allowedHosts: z
+      .array(z.string().min(1))
+      .optional()
+      .describe(
+        'More names the endpoint answers to in the `Host` header (`name` or `name:port`), e.g. the DNS name Prometheus scrapes it by. Its own address always answers (with `localhost`, `127.0.0.1`, `[::1]` on loopback); any other Host gets 421.',
+      ),
     latencyBuckets: z
       .array(z.number().positive())
       .min(1)

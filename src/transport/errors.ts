@@ -7,6 +7,11 @@
 export type TransportErrorKind =
   /** The first connection to the NATS servers failed; the bus may start again later. */
   | 'ConnectFailed'
+  /**
+   * The NATS server refused this instance's credentials, or a credentials file cannot be
+   * read or holds none (names the way of authenticating and the file, never the secret).
+   */
+  | 'AuthFailed'
   /** A setting is out of range or of the wrong type (names the field). */
   | 'InvalidSettings'
   /** The transport was started already: one transport links one bus, once. */

@@ -6,7 +6,7 @@
  * inbox. A request still unanswered at the end of the event-loop turn that took it is
  * acknowledged, so the caller knows which instance holds it.
  */
-import { headers, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from 'nats';
+import { headers, type Msg, type NatsConnection, type PublishOptions, type Subscription } from 'nats';
 import type { Logger } from 'pino';
 import { ServiceError, type ServiceErrorKind } from '../actors/errors.js';
 import { MAX_TIMEOUT_MS } from '../actors/requests.js';
@@ -28,7 +28,10 @@ export interface IncomingStats {
   errors: Record<ServiceErrorKind, number>;
   /** Requests acknowledged because they were not answered within their event-loop turn. */
   acknowledged: number;
-  /** Replies that could not be published (the link closed), and requests without a reply subject. */
+  /**
+   * Replies that could not be published (the link closed), and requests without a reply
+   * subject or with one under the prefix that is not an inbox (never answered).
+   */
   dropped: number;
   /** Requests being served now. */
   inFlight: number;
@@ -66,7 +69,7 @@ export class IncomingRequests {
   private readonly subjects: Subjects;
   private readonly options: IncomingOptions;
   /** Acknowledgement headers: the same for every request, so built once. */
-  private readonly ackHeaders: MsgHdrs;
+  private readonly ack: PublishOptions;
   private unacknowledged: Served[] = [];
   private ackPending: ReturnType<typeof setImmediate> | undefined;
   private inFlight = 0;
@@ -85,9 +88,10 @@ export class IncomingRequests {
     this.host = host;
     this.subjects = subjects;
     this.options = options;
-    this.ackHeaders = headers();
-    this.ackHeaders.set(HEADER.ack, '1');
-    this.ackHeaders.set(HEADER.instance, options.instance);
+    const ack = headers();
+    ack.set(HEADER.ack, '1');
+    ack.set(HEADER.instance, options.instance);
+    this.ack = { headers: ack };
     this.debug = options.logger.isLevelEnabled('debug') ? options.logger : undefined;
   }
 
@@ -156,7 +160,7 @@ export class IncomingRequests {
   private take(service: string, message: Msg): void {
     this.counts.received++;
     const reply = message.reply;
-    if (reply === undefined || reply === '') {
+    if (reply === undefined || reply === '' || this.subjects.isForbiddenReply(reply)) {
       this.counts.dropped++;
       return;
     }
@@ -225,7 +229,7 @@ export class IncomingRequests {
     h.set(HEADER.instance, this.options.instance);
     if (processor !== undefined) h.set(HEADER.errorProcessor, headerText(processor));
     h.set(HEADER.errorMessage, headerText(detail));
-    if (this.publish(served.reply, EMPTY, h) !== 'sent') return;
+    if (this.publish(served.reply, EMPTY, { headers: h }) !== 'sent') return;
     this.counts.errors[kind]++;
     this.debug?.debug({ service: served.service, remote: true, kind, detail }, 'remote request answered with an error');
   }
@@ -236,19 +240,19 @@ export class IncomingRequests {
     this.unacknowledged = [];
     for (const served of list) {
       if (served.answered) continue;
-      if (this.publish(served.reply, EMPTY, this.ackHeaders) === 'sent') this.counts.acknowledged++;
+      if (this.publish(served.reply, EMPTY, this.ack) === 'sent') this.counts.acknowledged++;
     }
   }
 
   /** Publishes; counts a message that cannot leave as dropped, except one too large (the caller answers with an error instead). */
-  private publish(subject: string, data: Uint8Array, h: MsgHdrs | undefined): Sent {
+  private publish(subject: string, data: Uint8Array, options: PublishOptions | undefined): Sent {
     const connection = this.connection;
     if (connection === undefined || connection.isClosed()) {
       this.counts.dropped++;
       return 'dropped';
     }
     try {
-      connection.publish(subject, data, h === undefined ? undefined : { headers: h });
+      connection.publish(subject, data, options);
       return 'sent';
     } catch (error) {
       if (data.length > 0 && isPayloadTooLarge(error)) return 'too-large';

@@ -16,23 +16,28 @@
  */
 import { randomBytes } from 'node:crypto';
 import mittModule, { type Emitter } from 'mitt';
-import { connect, Events, type ConnectionOptions, type NatsConnection } from 'nats';
+import { connect, Events, headers, type ConnectionOptions, type Msg, type NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import { createActor, waitFor, type Actor } from 'xstate';
 import type { Transport, TransportHost } from '../actors/transport.js';
 import { linkMachine, type LinkPorts, type LinkState } from '../machines/link.machine.js';
+import { maskSettings } from '../config/sensitive.js';
 import { TransportError } from './errors.js';
+import { AnnouncementGuard, Identity, type AnnouncementRefusal } from './identity.js';
 import { IncomingRequests, type IncomingStats } from './incoming.js';
 import { OutgoingRequests, type OutgoingStats } from './outgoing.js';
 import { Peers, type PeerInfo } from './peers.js';
+import { CountedWarning } from '../observability/counted-warning.js';
+import { Refusals, type RefusedStats } from './refusals.js';
+import { natsSecurity, type NatsSecurity } from './security.js';
 import {
   CONNECTION_OPTION_NAMES,
   natsSettingsSchema,
   type NatsSettings,
   type NatsSettingsInput,
 } from '../config/transport-settings.js';
-import { Subjects, subjectToken } from './subjects.js';
-import { decodeAnnouncement, encodeAnnouncement, type Announcement } from './wire.js';
+import { Subjects } from './subjects.js';
+import { ANNOUNCEMENT_VERSION, decodeAnnouncement, encodeAnnouncement, HEADER, type Announcement } from './wire.js';
 
 // mitt's types describe its CommonJS build; under NodeNext its ESM default export is the function.
 const mitt = mittModule as unknown as typeof mittModule.default;
@@ -66,6 +71,8 @@ export interface NatsTransportStats {
   outgoing: OutgoingStats;
   /** Requests other instances sent to this one. */
   incoming: IncomingStats;
+  /** What was refused from the wire: forged or replayed announcements, peers and services past their bounds, untrusted replies. */
+  refused: RefusedStats;
 }
 
 /** A NATS transport; attach it with `prosa.attachTransport(natsTransport(options))`. */
@@ -73,16 +80,20 @@ export class NatsTransport implements Transport {
   readonly name: string;
   /** Link and peer events. Handlers run synchronously; keep them short. */
   readonly events: Emitter<NatsTransportEvents> = mitt<NatsTransportEvents>();
-  /** The settings, defaults applied. */
+  /** The settings, defaults applied, secrets (`pass`, `token`, `nkeySeed`) replaced by `***`. */
   readonly settings: NatsSettings;
 
-  private readonly connectionOptions: Partial<ConnectionOptions>;
+  // ES private fields: not enumerable, so logging or inspecting the transport never shows them.
+  readonly #connectionOptions: Partial<ConnectionOptions>;
+  readonly #security: NatsSecurity;
   private readonly ownLogger: Logger | undefined;
   private instanceId: string | undefined;
   private parts: Parts | undefined;
   private link: Actor<typeof linkMachine> | undefined;
   private connection: NatsConnection | undefined;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
+  /** A heartbeat due at the end of this event-loop turn, answering the hellos heard in it. */
+  private helloAnswer: ReturnType<typeof setImmediate> | undefined;
   private withdrawn = false;
   private closing = false;
   private linkState: LinkState | 'created' = 'created';
@@ -96,14 +107,15 @@ export class NatsTransport implements Transport {
       const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
       throw new TransportError('InvalidSettings', this.name, `invalid settings: ${issues.join('; ')}`);
     }
-    this.settings = parsed.data;
+    this.settings = maskSettings(parsed.data, natsSettingsSchema) as NatsSettings;
+    this.#security = natsSecurity(parsed.data, this.name);
     this.ownLogger = logger;
     const passed: Record<string, unknown> = {};
     for (const key of CONNECTION_OPTION_NAMES) if (this.settings[key] !== undefined) passed[key] = this.settings[key];
-    this.connectionOptions = passed as Partial<ConnectionOptions>;
+    this.#connectionOptions = passed as Partial<ConnectionOptions>;
   }
 
-  /** This instance's id on the wire (its bus name and a random suffix); undefined before start. */
+  /** This instance's id on the wire (its bus name and its key's fingerprint); undefined before start. */
   get instance(): string | undefined {
     return this.instanceId;
   }
@@ -129,6 +141,7 @@ export class NatsTransport implements Transport {
       disconnects: snapshot.context.disconnects,
       outgoing: parts.outgoing.stats(),
       incoming: parts.incoming.stats(),
+      refused: parts.refusals.stats(),
     };
   }
 
@@ -139,20 +152,27 @@ export class NatsTransport implements Transport {
       throw new TransportError('AlreadyStarted', this.name, 'already started: a transport links one bus, once');
     }
     const settings = this.settings;
-    const instance = `${subjectToken(host.name)}-${randomBytes(4).toString('hex')}`;
+    const identity = new Identity(host.name);
+    const instance = identity.instance;
     this.instanceId = instance;
     const logger = this.ownLogger ?? host.logger.child({ transport: this.name, instance });
-    const subjects = new Subjects(settings.subjectPrefix, instance);
+    // The inbox token is never announced: only who saw a request knows where to answer it.
+    const subjects = new Subjects(settings.subjectPrefix, instance, randomBytes(16).toString('hex'));
     const readLimits = { maxBytes: settings.maxPayloadBytes };
+    const refusals = new Refusals(logger);
+    // Assigned below: the outgoing side asks the peers who may answer.
+    let peers: Peers | undefined;
     const outgoing = new OutgoingRequests({
       instance,
       inbox: subjects.inbox,
       pickupTimeoutMs: settings.pickupTimeoutMs ?? settings.heartbeatMs * settings.missedHeartbeats,
       readLimits,
       logger,
+      trusts: (from) => from === instance || peers!.has(from),
+      refuse: (why, from) => refusals.refuse('replies', why, from),
     });
     const incoming = new IncomingRequests(host, subjects, { instance, readLimits, logger });
-    const peers = new Peers(
+    peers = new Peers(
       host,
       subjects,
       outgoing,
@@ -161,11 +181,15 @@ export class NatsTransport implements Transport {
         instance,
         missedHeartbeats: settings.missedHeartbeats,
         maxInFlight: settings.maxInFlight,
+        maxRemoteServices: settings.maxRemoteServices,
+        refuseService: (from) => refusals.refuse('services', `maxRemoteServices (${settings.maxRemoteServices}) reached`, from),
         logger,
       },
       (peer) => this.events.emit('peer', peer),
     );
-    this.parts = { host, logger, subjects, outgoing, incoming, peers };
+    const guard = new AnnouncementGuard({ self: instance, subject: subjects.control, maxPeers: settings.maxPeers, peers });
+    const serverErrors = new Map<string, CountedWarning>();
+    this.parts = { host, logger, subjects, outgoing, incoming, peers, identity, guard, refusals, serverErrors };
     host.setRouting(settings.prefer);
     host.events.on('table', this.onTable);
 
@@ -186,12 +210,7 @@ export class NatsTransport implements Transport {
     const settled = await waitFor(link, (s) => s.value !== 'connecting');
     if (settled.value === 'failed') {
       const error = settled.context.error;
-      throw new TransportError(
-        'ConnectFailed',
-        this.name,
-        `cannot connect to ${settings.servers.join(', ')}: ${error instanceof Error ? error.message : String(error)}`,
-        error,
-      );
+      throw error instanceof TransportError ? error : this.#security.connectError(error, settings.servers);
     }
   }
 
@@ -221,13 +240,20 @@ export class NatsTransport implements Transport {
   }
 
   private async connect(): Promise<void> {
-    const { subjects, outgoing, incoming, peers, logger } = this.parts!;
-    const connection = await connect({
-      maxReconnectAttempts: -1,
-      ...this.connectionOptions,
-      name: this.settings.name ?? this.instanceId,
-      servers: this.settings.servers,
-    });
+    const { subjects, outgoing, incoming, logger } = this.parts!;
+    const security = this.#security.options(); // throws AuthFailed for a file it cannot use
+    let connection: NatsConnection;
+    try {
+      connection = await connect({
+        maxReconnectAttempts: -1,
+        ...this.#connectionOptions,
+        ...security,
+        name: this.settings.name ?? this.instanceId,
+        servers: this.settings.servers,
+      });
+    } catch (error) {
+      throw this.#security.connectError(error, this.settings.servers);
+    }
     if (this.closing) {
       // the bus stopped while the link was connecting
       await connection.close();
@@ -243,13 +269,7 @@ export class NatsTransport implements Transport {
     });
     connection.subscribe(subjects.control, {
       callback: (error, message) => {
-        if (error !== null) return;
-        const announcement = decodeAnnouncement(message.data);
-        if (announcement === undefined) {
-          logger.debug({ subject: message.subject }, 'ignored a message on the control subject that is not an announcement');
-        } else if (peers.hear(announcement) && !this.withdrawn) {
-          this.announce('heartbeat');
-        }
+        if (error === null) this.hear(message);
       },
     });
     void this.watchStatus(connection);
@@ -259,10 +279,44 @@ export class NatsTransport implements Transport {
     logger.info({ servers: this.settings.servers, server: connection.getServer() }, 'NATS link connected');
   }
 
+  /** Takes a message of the control subject: an announcement that passes the guard reaches the peers. */
+  private hear(message: Msg): void {
+    const { peers, guard, refusals } = this.parts!;
+    const announcement = decodeAnnouncement(message.data);
+    if (announcement === undefined) {
+      refusals.refuse('announcements', 'not an announcement of this version');
+      return;
+    }
+    const verdict = guard.check(announcement, message.headers?.get(HEADER.signature), message.data);
+    if (verdict === 'take') {
+      // One heartbeat answers every hello of a turn: a burst of newcomers (or of fakes) costs one.
+      if (peers.hear(announcement) && !this.withdrawn) this.helloAnswer ??= setImmediate(this.answerHellos);
+    } else if (verdict === 'full') {
+      refusals.refuse('peers', `maxPeers (${this.settings.maxPeers}) reached`, announcement.instance);
+    } else if (verdict !== 'ignore') {
+      refusals.refuse('announcements', REFUSAL_WHY[verdict], announcement.instance);
+    }
+  }
+
   private async watchStatus(connection: NatsConnection): Promise<void> {
+    const { serverErrors, logger } = this.parts!;
     for await (const status of connection.status()) {
       if (status.type === Events.Disconnect) this.link?.send({ type: 'link.down' });
       else if (status.type === Events.Reconnect) this.link?.send({ type: 'link.up' });
+      else if (status.type === Events.Error) {
+        // e.g. a permissions violation: the server's account or subject permissions do not fit prosa's subjects
+        // (the client gives the error's code as data, and the operation and subject apart)
+        const context = (status as { permissionContext?: { operation: string; subject: string } }).permissionContext;
+        const text = `${String(status.data)}${context === undefined ? '' : ` (${context.operation} ${context.subject})`}`;
+        let warning = serverErrors.get(text);
+        if (warning === undefined) {
+          // one count per error and subject, so each is logged at least once; a few kept at most
+          if (serverErrors.size >= MAX_SERVER_ERRORS) serverErrors.delete(serverErrors.keys().next().value!);
+          warning = new CountedWarning(logger, 'the NATS server reported an error');
+          serverErrors.set(text, warning);
+        }
+        warning.hit({ server: connection.getServer(), error: text });
+      }
     }
   }
 
@@ -334,25 +388,37 @@ export class NatsTransport implements Transport {
   private announce(kind: Announcement['kind']): void {
     const connection = this.connection;
     if (connection === undefined || connection.isClosed()) return;
-    const { host, incoming, subjects } = this.parts!;
+    const { host, incoming, subjects, identity } = this.parts!;
     const announcement: Announcement = {
-      v: 1,
+      v: ANNOUNCEMENT_VERSION,
       kind,
-      instance: this.instanceId!,
+      instance: identity.instance,
       name: host.name,
+      key: identity.key,
+      seq: identity.nextSeq(),
       intervalMs: this.settings.heartbeatMs,
       services: this.withdrawn ? [] : incoming.services,
     };
     try {
-      connection.publish(subjects.control, encodeAnnouncement(announcement));
+      const data = encodeAnnouncement(announcement);
+      const h = headers();
+      h.set(HEADER.signature, identity.sign(subjects.control, data));
+      connection.publish(subjects.control, data, { headers: h });
     } catch (error) {
       this.parts!.logger.debug({ err: error, kind }, 'announcement not sent');
     }
   }
 
+  private readonly answerHellos = (): void => {
+    this.helloAnswer = undefined;
+    if (!this.withdrawn) this.announce('heartbeat');
+  };
+
   private stopHeartbeat(): void {
     if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
     this.heartbeat = undefined;
+    if (this.helloAnswer !== undefined) clearImmediate(this.helloAnswer);
+    this.helloAnswer = undefined;
   }
 }
 
@@ -379,7 +445,22 @@ interface Parts {
   outgoing: OutgoingRequests;
   incoming: IncomingRequests;
   peers: Peers;
+  identity: Identity;
+  guard: AnnouncementGuard;
+  refusals: Refusals;
+  /** Errors the server reported (permissions violations, ...), counted per text. */
+  serverErrors: Map<string, CountedWarning>;
 }
+
+/** Most distinct server errors counted apart; the oldest is forgotten first. */
+const MAX_SERVER_ERRORS = 100;
+
+/** What a refused announcement's log line says. */
+const REFUSAL_WHY: Record<Exclude<AnnouncementRefusal, 'full'>, string> = {
+  signature: 'no signature, or one that does not verify with its key',
+  key: 'its key is not the one its instance id names',
+  replay: 'replayed (its seq is not above the last one taken from that instance)',
+};
 
 /**
  * A NATS transport from the `transport.nats` settings (validated here: a

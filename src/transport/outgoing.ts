@@ -8,6 +8,14 @@
  * deadline, a request ends in `unreachable` when the link goes down, when the instance
  * that acknowledged it is lost or gone, or when no instance acknowledged or answered it
  * within the pickup timeout (lost on the way, or taken by an instance that died at once).
+ *
+ * The inbox carries a random token that announcements never show, so only who saw a
+ * request can answer it. An acknowledgement or an error is taken only when its
+ * `prosa-instance` header names this instance or one it follows (or it is the server's
+ * own "no responders"); anything else with headers is refused and leaves the request
+ * waiting for its genuine answer. Plain replies carry no header, to keep the hot path free
+ * of header encoding: a client that reads requests (server permissions stop that) can
+ * answer them.
  */
 import { headers, type Msg, type NatsConnection } from 'nats';
 import type { Logger } from 'pino';
@@ -46,6 +54,10 @@ export interface OutgoingOptions {
   readLimits: TvfReadOptions;
   /** Logs each request sent and settled at `debug` when that level is on at start (decided once). */
   logger: Logger;
+  /** True when `instance` may acknowledge or answer with an error: this instance, or one it follows. */
+  trusts: (instance: string) => boolean;
+  /** Told of what arrived on the inbox and was not taken. */
+  refuse: (why: string, instance: string | undefined) => void;
 }
 
 /** Stands in for a reply that came after its request had settled: never read. */
@@ -124,35 +136,41 @@ export class OutgoingRequests implements RemoteSender {
 
   /** Handles what arrives on the inbox: an acknowledgement, a reply, an error, or "no responders". */
   receive(message: Msg): void {
+    const h = message.headers;
+    // A reply has no header (headers cost a few µs a message both ways: the inbox's token
+    // is what keeps strangers out). An acknowledgement or an error names its instance,
+    // which must be one this instance follows; the server's "no responders" names none.
+    const noResponders = h !== undefined && h.code === 503 && message.data.length === 0;
+    const from = h === undefined ? '' : h.get(HEADER.instance);
+    if (h !== undefined && !noResponders && (from === '' || !this.options.trusts(from))) {
+      this.options.refuse(from === '' ? 'it names no instance' : 'it names an instance this one does not follow', from || undefined);
+      return;
+    }
     const id = Number(message.subject.slice(this.options.inbox.length));
     const msg = this.pending.get(id);
-    const h = message.headers;
+    const isAck = h !== undefined && h.get(HEADER.ack) !== '';
     if (msg === undefined || msg.settled) {
       this.counts.late++;
-      if (msg !== undefined && (h === undefined || h.get(HEADER.ack) === '')) {
+      if (msg !== undefined && !isAck) {
         this.forget(id);
         msg.respond(DROPPED); // counts the late reply on the bus, as a local one would be
       }
       return;
     }
-    if (h !== undefined) {
-      if (h.get(HEADER.ack) !== '') {
-        this.takenBy.set(id, h.get(HEADER.instance));
-        this.counts.acknowledged++;
-        return;
-      }
-      this.forget(id);
-      if (h.code === 503 && message.data.length === 0) {
-        this.fail(msg, 'unreachable', this.processorOf(msg), 'no instance serves it now (NATS: no responders)');
-        return;
-      }
-      const kind = h.get(HEADER.error);
-      if (kind !== '') {
-        this.settleWithError(msg, kind, h.get(HEADER.instance), h.get(HEADER.errorProcessor), h.get(HEADER.errorMessage));
-        return;
-      }
-    } else {
-      this.forget(id);
+    if (isAck) {
+      this.takenBy.set(id, from);
+      this.counts.acknowledged++;
+      return;
+    }
+    this.forget(id);
+    if (noResponders) {
+      this.fail(msg, 'unreachable', this.processorOf(msg), 'no instance serves it now (NATS: no responders)');
+      return;
+    }
+    const kind = h === undefined ? '' : h.get(HEADER.error);
+    if (kind !== '') {
+      this.settleWithError(msg, kind, from, h!.get(HEADER.errorProcessor), h!.get(HEADER.errorMessage));
+      return;
     }
     let payload: SimpleStringTvf;
     try {

@@ -42,6 +42,10 @@ export interface PeersOptions {
   missedHeartbeats: number;
   /** `maxInFlight` of each remote service. */
   maxInFlight: number;
+  /** Most remote services taken, counted once per instance that serves each. */
+  maxRemoteServices: number;
+  /** Told of each service not taken because `maxRemoteServices` were. */
+  refuseService: (instance: string, service: string) => void;
   logger: Logger;
 }
 
@@ -69,6 +73,10 @@ export class Peers implements PeerPorts {
   private readonly options: PeersOptions;
   private readonly listener: PeersListener;
   private linkUp = false;
+  /** Services taken, summed over the peers (what `maxRemoteServices` bounds). */
+  private taken = 0;
+  /** Set by {@link clear}: the link closes, nothing of the others is heard or kept any more. */
+  private closed = false;
 
   constructor(host: TransportHost, subjects: Subjects, outgoing: OutgoingRequests, options: PeersOptions, listener: PeersListener) {
     this.host = host;
@@ -83,13 +91,24 @@ export class Peers implements PeerPorts {
     return [...this.peers.values()].map((peer) => peer.info());
   }
 
+  /** True while `instance` is followed: heard of, and not yet lost or gone. */
+  has(instance: string): boolean {
+    return this.peers.has(instance);
+  }
+
+  /** How many peers are followed. */
+  get size(): number {
+    return this.peers.size;
+  }
+
   /**
-   * Takes an announcement of another instance (its own are ignored). Returns true for a
-   * `hello`, which this instance answers with a heartbeat.
+   * Takes an announcement of another instance (its own are ignored, and all of them once
+   * {@link clear} was called). Returns true for a `hello`, which this instance answers
+   * with a heartbeat.
    */
   hear(announcement: Announcement): boolean {
     const id = announcement.instance;
-    if (id === this.options.instance) return false;
+    if (this.closed || id === this.options.instance) return false;
     let peer = this.peers.get(id);
     if (announcement.kind === 'gone') {
       peer?.actor.send({ type: 'peer.gone' });
@@ -113,7 +132,7 @@ export class Peers implements PeerPorts {
    * while it is up (so a wait for a service wakes again when the link comes back).
    */
   setLinkUp(up: boolean): void {
-    if (up === this.linkUp) return;
+    if (this.closed || up === this.linkUp) return;
     this.linkUp = up;
     for (const [service, route] of this.routes) {
       route.accepting = up;
@@ -122,8 +141,14 @@ export class Peers implements PeerPorts {
     }
   }
 
-  /** Forgets every peer and removes every remote service from the table (the transport closes). */
+  /**
+   * Forgets every peer (their machines stop, and with them their missed-heartbeat
+   * timers) and removes every remote service from the table: the transport closes. For
+   * good: announcements that still arrive before the connection is closed are ignored,
+   * so nothing of the peers runs after the link closed (no join, no timer, no log).
+   */
   clear(): void {
+    this.closed = true;
     for (const peer of this.peers.values()) peer.actor.stop();
     this.peers.clear();
     for (const [service, route] of this.routes) {
@@ -131,6 +156,7 @@ export class Peers implements PeerPorts {
       this.host.removeRemote(service, route);
     }
     this.routes.clear();
+    this.taken = 0;
   }
 
   // PeerPorts ----------------------------------------------------------------
@@ -139,6 +165,7 @@ export class Peers implements PeerPorts {
     const peer = this.peers.get(instance);
     if (peer === undefined || peer.services.size === 0) return;
     for (const service of peer.services) this.leave(service, instance);
+    this.taken -= peer.services.size;
     peer.services.clear();
   }
 
@@ -184,11 +211,17 @@ export class Peers implements PeerPorts {
     for (const service of peer.services) {
       if (announced.has(service)) continue;
       peer.services.delete(service);
+      this.taken--;
       this.leave(service, peer.instance);
       changed = true;
     }
     for (const service of announced) {
       if (peer.services.has(service)) continue;
+      if (this.taken >= this.options.maxRemoteServices) {
+        this.options.refuseService(peer.instance, service);
+        continue;
+      }
+      this.taken++;
       peer.services.add(service);
       this.enter(service, peer.instance);
       changed = true;

@@ -5,7 +5,7 @@
  * | --- | --- |
  * | `<prefix>.ctl` | announcements: hello, heartbeat (with the services), bye, gone |
  * | `<prefix>.svc.<service>` | requests for a service; its providers subscribe in a queue group of the same name |
- * | `<prefix>.in.<instance>.<id>` | the acknowledgement and the reply (or error) of request `<id>` sent by `<instance>` |
+ * | `<prefix>.in.<instance>.<token>.<id>` | the acknowledgement and the reply (or error) of request `<id>` sent by `<instance>`; `<token>` is random, made at start and never announced |
  *
  * Service names are free text; in a subject each becomes one token (see {@link subjectToken}).
  */
@@ -44,16 +44,31 @@ export class Subjects {
   /** The subscription that takes every reply to this instance. */
   readonly inboxWildcard: string;
   private readonly servicePrefix: string;
+  private readonly prefix: string;
+  private readonly inboxes: string;
 
   /**
    * @param prefix - the subject prefix (see {@link isSubjectPrefix})
    * @param instance - this instance's id, already a plain token
+   * @param inboxToken - a random plain token: nobody who has not seen a request of this
+   *   instance knows its reply subjects
    */
-  constructor(prefix: string, instance: string) {
+  constructor(prefix: string, instance: string, inboxToken: string) {
+    this.prefix = `${prefix}.`;
     this.control = `${prefix}.ctl`;
-    this.inbox = `${prefix}.in.${instance}.`;
-    this.inboxWildcard = `${prefix}.in.${instance}.>`;
+    this.inboxes = `${prefix}.in.`;
+    this.inbox = `${prefix}.in.${instance}.${inboxToken}.`;
+    this.inboxWildcard = `${this.inbox}>`;
     this.servicePrefix = `${prefix}.svc.`;
+  }
+
+  /**
+   * True for a reply subject an instance must not publish to: one under the prefix that is
+   * not an inbox (a request whose reply subject is the control subject or a service would
+   * make its answer an announcement or a request).
+   */
+  isForbiddenReply(reply: string): boolean {
+    return reply.startsWith(this.prefix) && !reply.startsWith(this.inboxes);
   }
 
   /** The subject (and queue group) of the requests for `service`. */

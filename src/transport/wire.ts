@@ -14,10 +14,12 @@
  * | `prosa-error` | error | the `ServiceError` kind |
  * | `prosa-error-processor` | error | the processor at fault, when one was |
  * | `prosa-error-message` | error | what happened (one line) |
+ * | `prosa-signature` | announcement | ed25519 signature of `<subject>\n<body>` (see `identity.ts`) |
  */
 import { ErrorCode } from 'nats';
 import { z } from 'zod';
 import type { ServiceErrorKind } from '../actors/errors.js';
+import { MAX_HEARTBEAT_MS } from '../config/transport-settings.js';
 import { SimpleStringTvf } from '../tvf/simple-string-tvf.js';
 import type { Tvf } from '../tvf/tvf.js';
 
@@ -32,6 +34,7 @@ export const HEADER = {
   error: 'prosa-error',
   errorProcessor: 'prosa-error-processor',
   errorMessage: 'prosa-error-message',
+  signature: 'prosa-signature',
 } as const;
 
 /** Longest error message sent, in characters; the rest is cut. */
@@ -63,8 +66,8 @@ export function encodeRecord(tvf: Tvf): Uint8Array {
 
 // Announcements ----------------------------------------------------------------
 
-/** Wire format version of announcements; an instance ignores other versions. */
-export const ANNOUNCEMENT_VERSION = 1;
+/** Wire format version of announcements (2: signed); an instance ignores other versions. */
+export const ANNOUNCEMENT_VERSION = 2;
 
 /** Largest announcement read, in bytes. */
 export const MAX_ANNOUNCEMENT_BYTES = 1024 * 1024;
@@ -74,7 +77,11 @@ const announcementSchema = z.object({
   kind: z.enum(['hello', 'heartbeat', 'bye', 'gone']),
   instance: z.string().min(1).max(200),
   name: z.string().max(200),
-  intervalMs: z.number().int().positive(),
+  /** The ed25519 public key: base64url of its 32 bytes. */
+  key: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
+  /** One above the previous announcement of the same instance. */
+  seq: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  intervalMs: z.number().int().positive().max(MAX_HEARTBEAT_MS),
   services: z.array(z.string().min(1)),
 });
 
@@ -84,6 +91,9 @@ const announcementSchema = z.object({
  * - `heartbeat`: it is alive; `services` are the ones it serves now;
  * - `bye`: it begins a graceful stop; its services leave the tables at once;
  * - `gone`: it closed its link; what it had not answered is over.
+ *
+ * Each is signed (header `prosa-signature`) with the key it carries, which its instance
+ * id names; see `identity.ts` for the rule a receiver applies.
  */
 export type Announcement = z.infer<typeof announcementSchema>;
 

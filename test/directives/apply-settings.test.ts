@@ -86,6 +86,35 @@ describe('LoadProcessor and ApplySettings', () => {
     expect(instance.prosa.services()).toEqual({ A: ['a'], B: ['b'] });
   });
 
+  it('names its actors in at most 80 characters, whatever the size of the settings', async () => {
+    const { kinds } = probeKinds();
+    const idsFor = (count: number, tagLength: number) => {
+      const ids = new Set<string>();
+      const entries = Array.from({ length: count }, (_, i) => ({ name: `p${i}`, services: [`S${i}`], tag: 'x'.repeat(tagLength) }));
+      const built = createInstance(settingsOf(kinds, entries), {
+        kinds,
+        logger: silent,
+        env: {},
+        inspect: (event) => {
+          if (event.type === '@xstate.actor') ids.add((event.actorRef as unknown as { id: string }).id);
+        },
+      });
+      return { built, ids: [...ids].filter((id) => id.startsWith('directive:')) };
+    };
+    for (const [count, tagLength] of [
+      [1, 0],
+      [40, 2_000],
+    ] as const) {
+      const { built, ids } = idsFor(count, tagLength);
+      instance = built;
+      expect(ids).toHaveLength(count + 1); // ApplySettings and one LoadProcessor each
+      for (const id of ids) expect(id.length, id).toBeLessThanOrEqual(80);
+      expect(ids).toContain('directive:ApplySettings:live#1');
+      expect(ids).toContain('directive:LoadProcessor:p0#2');
+      await instance.stop();
+    }
+  });
+
   it('shares a LoadProcessor between holders; the last release drains and removes the processor', async () => {
     const { kinds, builds } = probeKinds();
     instance = createInstance(settingsOf(kinds, [{ name: 'a', services: ['A'] }]), { kinds, logger: silent, env: {} });

@@ -6,6 +6,7 @@ import {
   createDirectives,
   defineDirective,
   directivesOf,
+  describeDirective,
   promiseResolver,
   type DirectiveValue,
   type Directives,
@@ -176,6 +177,20 @@ describe('directives: instances and references', () => {
     expect(p.runs.every((run) => !run.active)).toBe(true);
     await expect(waiting).rejects.toMatchObject({ kind: 'Released' });
     expect(() => directives.add(Thing({ id: 'z' }))).toThrow(/closed/);
+  });
+
+  it('names a directive by its label, its short key, or a hash that gives nothing of a long key away', () => {
+    const Secretive = defineDirective<{ token: string; owner: string }, string>({ kind: 'Secretive', label: (p) => p.owner });
+    const Plain = defineDirective<{ token: string }, string>({ kind: 'Plain' });
+    expect(describeDirective(Secretive({ token: 'SECRET123', owner: 'ann' }))).toBe('Secretive:ann');
+    expect(describeDirective(Plain({ token: 'short' }))).toBe('Plain{"token":"short"}');
+    const long = Plain({ token: `SECRET${'x'.repeat(100)}` });
+    const name = describeDirective(long);
+    expect(name).toMatch(/^Plain#[0-9a-f]{8}$/);
+    expect(describeDirective(Plain({ token: `SECRET${'x'.repeat(100)}` }))).toBe(name); // stable within the process
+    expect(describeDirective(Plain({ token: `SECRET${'y'.repeat(100)}` }))).not.toBe(name);
+    const huge = defineDirective<{ n: number }, string>({ kind: 'K'.repeat(100), label: () => 'L'.repeat(1_000) });
+    expect(describeDirective(huge({ n: 1 })).length).toBeLessThanOrEqual(60);
   });
 
   it('attaches one registry per bus', () => {

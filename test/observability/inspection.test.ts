@@ -56,7 +56,7 @@ describe('live inspection over a local WebSocket', () => {
     expect(server.url).toBe(`ws://127.0.0.1:${server.port}`);
     const received: Received[] = [];
     createWebSocketReceiver({ server: server.url }).subscribe((event) => void received.push(event as Received));
-    inspection = createInspection({ url: server.url });
+    inspection = createInspection({ url: server.url, token: server.token });
     await inspection.ready();
 
     prosa = testBus({ inspect: inspection.inspect });
@@ -97,7 +97,7 @@ describe('live inspection over a local WebSocket', () => {
   it('sends requests too when asked', async () => {
     server = await InspectorServer.listen({ port: 0 });
     const watcher = await listener(server.url);
-    inspection = createInspection({ url: server.url, requests: true });
+    inspection = createInspection({ url: server.url, token: server.token, requests: true });
     await inspection.ready();
     prosa = testBus({ inspect: inspection.inspect });
     prosa.processor('echo', { services: ['E'], adaptor: echo });
@@ -112,7 +112,7 @@ describe('live inspection over a local WebSocket', () => {
 
   it('replays every actor and its latest state to a client that connects late', async () => {
     server = await InspectorServer.listen({ port: 0, replay: 5 });
-    inspection = createInspection({ url: server.url });
+    inspection = createInspection({ url: server.url, token: server.token });
     await inspection.ready();
     prosa = testBus({ inspect: inspection.inspect });
     for (const name of ['a', 'b', 'c', 'd']) prosa.processor(name, { services: [name], adaptor: echo });

@@ -1,6 +1,11 @@
+import { request as httpRequest } from 'node:http';
+import { hostname } from 'node:os';
+import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BusError, ProcessorError, type ProcessorContext, type Prosa } from '../../src/index.js';
-import { attachMetrics, MetricsEndpoint, type ProsaMetrics } from '../../src/observability/index.js';
+import { validateSettings } from '../../src/config/index.js';
+import { attachMetrics, MetricsEndpoint, Observability, observabilityOptions, type ProsaMetrics } from '../../src/observability/index.js';
+import { defaultKinds } from '../../src/processors/index.js';
 import { record, testBus } from '../support/bus.js';
 import { parsePrometheus, sampleValue } from '../support/prometheus-text.js';
 
@@ -94,5 +99,85 @@ describe('metrics endpoint', () => {
     endpoint = await MetricsEndpoint.listen(metrics, { port: 0 });
     await expect(MetricsEndpoint.listen(metrics, { port: endpoint.port })).rejects.toMatchObject({ code: 'EADDRINUSE' });
     await expect(MetricsEndpoint.listen(metrics, { port: 70_000 })).rejects.toThrow(BusError);
+  });
+});
+
+/** GET `path` from 127.0.0.1:`port` with exactly these headers (Host included); resolves with status and headers. */
+function get(port: number, path: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({ host: '127.0.0.1', port, path, headers }, (response) => {
+      response.resume();
+      resolve({ status: response.statusCode!, headers: response.headers });
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+describe('metrics endpoint: who it answers', () => {
+  it('answers only its own Host: a DNS-rebinding name gets 421, on every path', async () => {
+    prosa = testBus();
+    metrics = attachMetrics(prosa);
+    endpoint = await MetricsEndpoint.listen(metrics, { port: 0, allowedHosts: ['metrics.internal', 'scraper.example:80'] });
+    const port = endpoint.port;
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LOCALHOST:${port}`, `[::1]:${port}`, `metrics.internal:${port}`]) {
+      expect((await get(port, '/metrics', { host })).status, host).toBe(200);
+    }
+    for (const host of [`evil.example:${port}`, `127.0.0.1:${port + 1}`, 'localhost', `metrics.internal.evil:${port}`, `scraper.example:${port}`]) {
+      for (const path of ['/metrics', '/health', '/nope']) expect((await get(port, path, { host })).status, `${host} ${path}`).toBe(421);
+    }
+  });
+
+  it('on a wildcard bind, answers the names of this machine and nothing else', async () => {
+    prosa = testBus();
+    metrics = attachMetrics(prosa);
+    endpoint = await MetricsEndpoint.listen(metrics, { port: 0, host: '0.0.0.0' });
+    const port = endpoint.port;
+    expect((await get(port, '/health', { host: `${hostname()}:${port}` })).status).toBe(503); // answered: the bus is not started
+    expect((await get(port, '/health', { host: `127.0.0.1:${port}` })).status).toBe(503);
+    expect((await get(port, '/health', { host: `evil.example:${port}` })).status).toBe(421);
+  });
+
+  it('with a token, answers only requests that carry it as a bearer token (401 otherwise)', async () => {
+    prosa = testBus();
+    metrics = attachMetrics(prosa);
+    endpoint = await MetricsEndpoint.listen(metrics, { port: 0, token: 's3cr3t-token' });
+    const host = `127.0.0.1:${endpoint.port}`;
+    for (const authorization of [undefined, 'Bearer wrong', 'Bearer s3cr3t-toke', 'Bearer s3cr3t-token-', 'Basic s3cr3t-token', 's3cr3t-token']) {
+      const answer = await get(endpoint.port, '/metrics', authorization === undefined ? { host } : { host, authorization });
+      expect(answer.status, authorization).toBe(401);
+      expect(answer.headers['www-authenticate']).toBe('Bearer realm="prosa metrics"');
+    }
+    expect((await get(endpoint.port, '/metrics', { host, authorization: 'Bearer s3cr3t-token' })).status).toBe(200);
+    expect((await get(endpoint.port, '/metrics', { host, authorization: 'bearer  s3cr3t-token' })).status).toBe(200);
+    expect((await get(endpoint.port, '/health', { host })).status).toBe(401);
+    expect((await get(endpoint.port, '/metrics', { host: `evil.example:${endpoint.port}`, authorization: 'Bearer s3cr3t-token' })).status).toBe(421);
+    await expect(MetricsEndpoint.listen(metrics, { port: 0, token: '' })).rejects.toThrow(BusError);
+  });
+
+  it('takes the token from the settings, and never logs it', async () => {
+    const settings = validateSettings(
+      { name: 'm', processors: [], metrics: { port: 0, token: 'settings-token-42', allowedHosts: ['prom.local'] } },
+      { kinds: defaultKinds(), env: {} },
+    );
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const observability = await Observability.start({
+      ...observabilityOptions({ ...settings, log: { level: 'trace', format: 'json' } }),
+      logDestination: destination,
+    });
+    prosa = testBus();
+    await observability.attach(prosa);
+    const port = observability.endpoint!.port;
+    expect((await get(port, '/metrics', { host: `prom.local:${port}` })).status).toBe(401);
+    expect((await get(port, '/metrics', { host: `prom.local:${port}`, authorization: 'Bearer settings-token-42' })).status).toBe(200);
+    await observability.close();
+    expect(lines.join('')).toContain('metrics on');
+    expect(lines.join('')).not.toContain('settings-token-42');
   });
 });

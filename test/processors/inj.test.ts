@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Prosa } from '../../src/actors/prosa.js';
 import { injectorFactory, stubFactory, type InjectorReport } from '../../src/processors/index.js';
 import { directivesOf, LookupService } from '../../src/directives/index.js';
-import { EchoRemote, HandTransport } from '../support/remote.js';
+import { DeadRemote, EchoRemote, HandTransport, VanishingRemote } from '../support/remote.js';
 import { addProcessor, quietBus, sleep } from './bus.js';
 
 let prosa: Prosa | undefined;
@@ -18,6 +18,56 @@ function injector(bus: Prosa, settings: Record<string, unknown>, options: { dire
     report: () => product.report!() as InjectorReport,
     quiesce: () => product.quiesce!(),
   };
+}
+
+/**
+ * Watches for a busy retry: more than `limit` requests settled within one turn of the
+ * event loop (no timer or I/O ran between them) is a microtask loop, which would freeze
+ * the process; the guard breaks it by quiescing the injector, and records it.
+ */
+function spinGuard(bus: Prosa, inj: ReturnType<typeof injector>, limit = 500) {
+  const guard = { spun: false, mostInOneTurn: 0 };
+  let inTurn = 0;
+  let armed = false;
+  bus.observe({
+    requestSettled: () => {
+      if (!armed) {
+        armed = true;
+        setImmediate(() => {
+          armed = false;
+          inTurn = 0;
+        });
+      }
+      inTurn++;
+      guard.mostInOneTurn = Math.max(guard.mostInOneTurn, inTurn);
+      if (inTurn > limit && !guard.spun) {
+        guard.spun = true;
+        void inj.quiesce();
+      }
+    },
+  });
+  return guard;
+}
+
+/** A started bus whose injector's only providers are remote ones the test adds by hand. */
+async function remoteInjector(settings: Record<string, unknown>) {
+  const bus = quietBus();
+  prosa = bus;
+  const transport = new HandTransport();
+  bus.attachTransport(transport);
+  const inj = injector(bus, settings);
+  const guard = spinGuard(bus, inj);
+  await bus.start();
+  return { bus, transport, inj, guard };
+}
+
+/** A provider comes (back): the injector resumes and is served. Quiesces it. */
+async function expectServedAgain(transport: HandTransport, inj: ReturnType<typeof injector>): Promise<void> {
+  const back = new EchoRemote('nats');
+  transport.host!.addRemote('ECHO', back);
+  await sleep(100);
+  await inj.quiesce();
+  expect(back.delivered).toBeGreaterThan(20);
 }
 
 /** Runs for `ms`, then quiesces the injector; returns its report. */
@@ -142,6 +192,73 @@ describe('injector', () => {
     expect(report.errors.unreachable).toBeGreaterThan(0);
     expect(report.errors.unreachable).toBeLessThanOrEqual(4);
     expect(report.responses).toBeGreaterThan(150);
+  });
+
+  it('pauses without an error when its only remote provider leaves with nothing in flight, and resumes when one is back', async () => {
+    const { bus, transport, inj, guard } = await remoteInjector({ maxSpeed: 500, maxConcurrent: 4 });
+    const remote = new EchoRemote('nats');
+    transport.host!.addRemote('ECHO', remote);
+    await sleep(100);
+    // EchoRemote answers on a microtask: nothing is in flight at a timer's turn.
+    transport.host!.removeRemote('ECHO', remote); // a graceful stop (bye) of its instance
+    const left = inj.report();
+    await sleep(150);
+    const paused = inj.report();
+    expect(guard.spun).toBe(false);
+    expect(paused.errors.unreachable).toBe(0);
+    expect(paused.sent).toBe(left.sent); // it waits for the lookup, sending nothing
+    expect(bus.stats().errors.unreachable).toBe(0);
+    await expectServedAgain(transport, inj);
+    expect(inj.report().responses).toBe(inj.report().sent);
+  });
+
+  it('counts one unreachable per request a vanished provider held, then waits: no busy retry', async () => {
+    const { bus, transport, inj, guard } = await remoteInjector({ maxSpeed: 500, maxConcurrent: 4 });
+    const remote = new VanishingRemote('nats');
+    transport.host!.addRemote('ECHO', remote);
+    await sleep(50);
+    expect(inj.report().inFlight).toBe(4);
+    // its instance is lost (or says gone): out of the table, what it held ends in unreachable
+    expect(remote.vanish(transport.host!, 'ECHO')).toBe(4);
+    await sleep(150);
+    const paused = inj.report();
+    expect(guard.spun).toBe(false);
+    expect(paused.errors.unreachable).toBe(4);
+    expect(paused.sent).toBe(4);
+    expect(bus.stats().requests).toBe(4);
+    await expectServedAgain(transport, inj);
+    expect(guard.spun).toBe(false);
+  });
+
+  it('retries a listed provider that fails every request in unreachable only after retryDelayMs each time', async () => {
+    const { transport, inj, guard } = await remoteInjector({ maxSpeed: 1000, maxConcurrent: 16, retryDelayMs: 50 });
+    const dead = new DeadRemote('nats'); // an instance killed, not yet found lost
+    transport.host!.addRemote('ECHO', dead);
+    // Ticks keep coming: the event loop is free.
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 10);
+    await sleep(500);
+    clearInterval(ticker);
+    await inj.quiesce();
+    const report = inj.report();
+    expect(guard.spun).toBe(false);
+    expect(ticks).toBeGreaterThan(10);
+    // about one try per retryDelayMs (500 / 50 = 10), not a stream at full speed (500)
+    expect(report.sent).toBeGreaterThanOrEqual(3);
+    expect(report.sent).toBeLessThanOrEqual(25);
+    expect(report.errors.unreachable).toBe(report.sent);
+  });
+
+  it('pauses on a shutdown error from a provider whose instance stops, and resumes with the next provider', async () => {
+    const { transport, inj, guard } = await remoteInjector({ maxSpeed: 500, maxConcurrent: 4, retryDelayMs: 20 });
+    const stopping = new DeadRemote('nats', 'shutdown'); // an instance that began to stop
+    transport.host!.addRemote('ECHO', stopping);
+    await sleep(60);
+    expect(inj.report().errors.shutdown).toBeGreaterThan(0);
+    transport.host!.removeRemote('ECHO', stopping); // then it said bye
+    // its own bus did not stop: a far shutdown does not end its sending
+    await expectServedAgain(transport, inj);
+    expect(guard.spun).toBe(false);
   });
 
   it('quiesce stops sending and waits for the replies in flight; a stop after it ends nothing in shutdown', async () => {

@@ -27,6 +27,15 @@ export function testBus(options: Partial<ProsaOptions> = {}) {
 /** Resolves after `ms` milliseconds. */
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** Polls `test` every 5 ms until it holds; rejects after `timeoutMs`. */
+export async function until(test: () => boolean, timeoutMs = 3_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!test()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(5);
+  }
+}
+
 /** A promise with its resolve function exposed. */
 export function deferred<T = void>() {
   let resolve!: (value: T) => void;

@@ -59,18 +59,21 @@ export interface NatsServer {
 }
 
 /**
- * Starts `nats-server -a 127.0.0.1 -p <free port>` and resolves once it accepts
- * connections (within `timeoutMs`). Throws when `nats-server` is not installed.
+ * Starts `nats-server -a 127.0.0.1 -p <free port>` (with `-c <configFile>` when given: its
+ * accounts, authorization, TLS; the address and port flags win over its `listen`) and
+ * resolves once it accepts connections (within `timeoutMs`). Throws when `nats-server` is
+ * not installed.
  */
-export async function startNatsServer(timeoutMs = 10_000): Promise<NatsServer> {
+export async function startNatsServer(timeoutMs = 10_000, configFile?: string): Promise<NatsServer> {
   const binary = findNatsServer();
   if (binary === undefined) throw new Error('nats-server is not installed (run scripts/ensure-nats-server.sh)');
   const port = await freePort();
+  const args = [...(configFile === undefined ? [] : ['-c', configFile]), '-a', '127.0.0.1', '-p', String(port)];
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
 
   const start = async () => {
-    const proc = spawn(binary, ['-a', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     child = proc;
     let stderr = '';
     proc.stderr?.on('data', (chunk: Buffer) => {

@@ -26,11 +26,16 @@ describe('subjects', () => {
   });
 
   it('builds the subjects of an instance under a prefix', () => {
-    const subjects = new Subjects('acme.prosa', 'a-1234');
+    const subjects = new Subjects('acme.prosa', 'a-1234', 'f00d');
     expect(subjects.control).toBe('acme.prosa.ctl');
     expect(subjects.service('pay.auth')).toBe('acme.prosa.svc.pay%2Eauth');
-    expect(subjects.inbox).toBe('acme.prosa.in.a-1234.');
-    expect(subjects.inboxWildcard).toBe('acme.prosa.in.a-1234.>');
+    expect(subjects.inbox).toBe('acme.prosa.in.a-1234.f00d.');
+    expect(subjects.inboxWildcard).toBe('acme.prosa.in.a-1234.f00d.>');
+    // replies go to inboxes (any instance's, or a plain client's), never to prosa's other subjects
+    expect(subjects.isForbiddenReply('acme.prosa.in.b-99.beef.7')).toBe(false);
+    expect(subjects.isForbiddenReply('_INBOX.abc.1')).toBe(false);
+    expect(subjects.isForbiddenReply('acme.prosa.ctl')).toBe(true);
+    expect(subjects.isForbiddenReply('acme.prosa.svc.ECHO')).toBe(true);
     expect(isSubjectPrefix('acme.prosa')).toBe(true);
     for (const bad of ['', 'a..b', 'a.*', 'a b', 'a.>', '.a']) expect(isSubjectPrefix(bad)).toBe(false);
   });
@@ -38,11 +43,23 @@ describe('subjects', () => {
 
 describe('wire', () => {
   it('reads back an announcement it wrote, and nothing else', () => {
-    const announcement = { v: 1 as const, kind: 'heartbeat' as const, instance: 'a-1', name: 'a', intervalMs: 100, services: ['S'] };
+    const announcement = {
+      v: 2 as const,
+      kind: 'heartbeat' as const,
+      instance: 'a-1',
+      name: 'a',
+      key: 'A'.repeat(43),
+      seq: 1,
+      intervalMs: 100,
+      services: ['S'],
+    };
     expect(decodeAnnouncement(encodeAnnouncement(announcement))).toEqual(announcement);
     const bytes = (value: unknown) => new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));
     expect(decodeAnnouncement(bytes('{'))).toBeUndefined();
-    expect(decodeAnnouncement(bytes({ ...announcement, v: 2 }))).toBeUndefined();
+    expect(decodeAnnouncement(bytes({ ...announcement, v: 1 }))).toBeUndefined();
+    expect(decodeAnnouncement(bytes({ ...announcement, key: 'short' }))).toBeUndefined();
+    expect(decodeAnnouncement(bytes({ ...announcement, seq: -1 }))).toBeUndefined();
+    expect(decodeAnnouncement(bytes({ ...announcement, intervalMs: 3_600_000 }))).toBeUndefined();
     expect(decodeAnnouncement(bytes({ ...announcement, kind: 'shout' }))).toBeUndefined();
     expect(decodeAnnouncement(bytes({ ...announcement, services: [''] }))).toBeUndefined();
     expect(decodeAnnouncement(bytes({ ...announcement, intervalMs: 0 }))).toBeUndefined();

@@ -19,7 +19,7 @@ import {
   type Tvf,
 } from '../../src/index.js';
 import { freePort, startNatsServer, type NatsServer } from '../support/nats-server.js';
-import { sleep } from '../support/bus.js';
+import { sleep, until } from '../support/bus.js';
 
 let server: NatsServer;
 let watcher: NatsConnection;
@@ -58,13 +58,6 @@ function bus(name: string, services: Record<string, (request: Tvf) => Tvf>) {
   return { prosa, transport };
 }
 
-async function until(test: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(5);
-  }
-}
 
 async function serviceError(promise: Promise<unknown>): Promise<ServiceError> {
   const error = await promise.then(

@@ -10,16 +10,23 @@
  * Waiting for the service: when the bus gives its directive registry (processors built
  * from settings get it), each run holds a `LookupService { service }` reference and the
  * injector waits for its first value (a provider, local or remote, that accepts
- * requests) before the first send and again after each `unreachable` error, so start-up
- * is not counted as failure and a lost provider costs one error per request in flight,
- * not a stream of them. The reference is released when the run ends or the injector is
- * quiesced. Without a registry it probes: an `unreachable` before the service was ever
- * reached is a start-up miss (counted apart, not as an error), and each `unreachable`
- * pauses sending for `retryDelayMs`.
+ * requests) before the first send. It pauses as soon as the reference loses its last
+ * value (the provider crashed, stopped, or its instance left), and after an
+ * `unreachable` error, and resumes once the reference holds a value again: so start-up
+ * is not counted as failure, a provider that leaves with nothing in flight costs no
+ * error, and a lost one costs one error per request in flight, not a stream of them.
+ * An `unreachable` from a provider the reference still lists (an instance that died but
+ * is not yet found lost) pauses for `retryDelayMs` first: the bus cannot tell when it is
+ * back, and the injector never sends again without waiting for a timer or a change of
+ * the table. The reference is released when the run ends or the injector is quiesced.
+ * Without a registry it probes: an `unreachable` before the service was ever reached is
+ * a start-up miss (counted apart, not as an error), and each `unreachable` pauses
+ * sending for `retryDelayMs`.
  *
  * Errors never stop it: each is counted by kind; a timeout also slows the rate (see
- * {@link RateRegulator.backOff}); only a `shutdown` error (the bus is stopping) stops
- * the sending.
+ * {@link RateRegulator.backOff}); a `shutdown` error (the provider's instance, or this
+ * bus, is stopping) pauses it as an `unreachable` does. Only the end of its run (this
+ * bus stopping, a crash) or `quiesce` stops the sending.
  */
 import type { Logger } from 'pino';
 import type { Adaptor, ProcessorContext } from '../../actors/adaptor.js';
@@ -66,6 +73,8 @@ export class InjectorAdaptor implements Adaptor {
   private ctx: ProcessorContext | undefined;
   /** This run's `LookupService` reference (with a registry, while the run lasts and sends may follow). */
   private lookup: DirectiveReference<ServiceProvider> | undefined;
+  /** Values the lookup lost, in all: a request sent before the last loss may have gone to the provider that left. */
+  private lookupLosses = 0;
   /** True while the loop may send (not waiting for the service, not stopped). */
   private sending = false;
   /** Set by `quiesce`: no more sends, restarts included. */
@@ -114,9 +123,11 @@ export class InjectorAdaptor implements Adaptor {
     });
     // A closed registry (the bus is stopping) throws: no sends follow then anyway.
     if (this.directives !== undefined && !this.directives.closed) {
-      this.lookup = this.directives.add(LookupService({ service: this.settings.service }));
+      const lookup = this.directives.add(LookupService({ service: this.settings.service }));
+      this.lookup = lookup;
+      lookup.subscribe({ removed: () => this.lostProvider(lookup) });
     }
-    this.waitForService(ctx, true);
+    this.waitForService(ctx, 0);
   }
 
   /** The injector serves no service: a request to it is a `protocol` error. */
@@ -167,33 +178,43 @@ export class InjectorAdaptor implements Adaptor {
   // the loop -----------------------------------------------------------------
 
   /**
-   * Resumes once the service has a provider: the first value of the run's `LookupService`
-   * reference (at once when it holds one). Without a registry: at once on start, after
-   * `retryDelayMs` on a retry.
+   * Resumes after `delayMs` (none: at once) once the service has a provider: the first
+   * value of the run's `LookupService` reference (at once when it holds one); without a
+   * registry, as soon as the delay is over.
    */
-  private waitForService(ctx: ProcessorContext, starting: boolean): void {
-    const resume = () => {
-      if (ctx !== this.ctx || ctx.signal.aborted || this.quiesced || this.sending) return;
-      this.startSending();
-    };
-    if (this.directives !== undefined) {
-      const lookup = this.lookup;
-      if (lookup === undefined || lookup.released) return; // the run ended, or the bus is stopping
-      if (lookup.values.length === 0) {
-        this.logger?.info({ service: this.settings.service }, `waiting for service '${this.settings.service}'`);
-      }
-      lookup.firstValue().then(resume, () => {
-        /* released first: the run ended, or the bus is stopping */
-      });
-    } else if (starting) {
-      resume();
-    } else {
-      this.clearTimer();
+  private waitForService(ctx: ProcessorContext, delayMs: number): void {
+    const current = () => ctx === this.ctx && !ctx.signal.aborted && !this.quiesced && !this.sending;
+    this.clearTimer();
+    if (delayMs > 0) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
-        resume();
-      }, this.settings.retryDelayMs);
+        if (current()) this.waitForService(ctx, 0);
+      }, delayMs);
+      return;
     }
+    const lookup = this.lookup;
+    if (this.directives === undefined) {
+      if (current()) this.startSending();
+      return;
+    }
+    if (lookup === undefined || lookup.released) return; // the run ended, or the bus is stopping
+    if (lookup.values.length === 0) {
+      this.logger?.info({ service: this.settings.service }, `waiting for service '${this.settings.service}'`);
+    }
+    lookup.firstValue().then(
+      () => {
+        if (current() && this.timer === undefined) this.startSending();
+      },
+      () => {
+        /* released first: the run ended, or the bus is stopping */
+      },
+    );
+  }
+
+  /** The lookup lost a value (inside the table change): with none left, pause until one comes. */
+  private lostProvider(lookup: DirectiveReference<ServiceProvider>): void {
+    this.lookupLosses++;
+    if (lookup === this.lookup && lookup.values.length === 0) this.pauseForService(0);
   }
 
   private startSending(): void {
@@ -220,12 +241,11 @@ export class InjectorAdaptor implements Adaptor {
     }
   }
 
-  /** Pauses the loop until the service is back; the active stretch goes on. */
-  private pauseForService(): void {
+  /** Pauses the loop until the service is back, waiting `delayMs` first; the active stretch goes on. */
+  private pauseForService(delayMs: number): void {
     if (!this.sending || this.ctx === undefined) return;
     this.sending = false;
-    this.clearTimer();
-    this.waitForService(this.ctx, false);
+    this.waitForService(this.ctx, delayMs);
   }
 
   private releaseLookup(): void {
@@ -260,13 +280,15 @@ export class InjectorAdaptor implements Adaptor {
     this.inFlight++;
     this.sent++;
     const sentAt = performance.now();
+    const losses = this.lookupLosses;
     ctx.request(this.settings.service, this.template.clone(), this.requestOptions).then(
-      () => this.settled(sentAt, undefined),
-      (error: unknown) => this.settled(sentAt, error),
+      () => this.settled(sentAt, undefined, losses),
+      (error: unknown) => this.settled(sentAt, error, losses),
     );
   }
 
-  private settled(sentAt: number, error: unknown): void {
+  /** `losses`: {@link lookupLosses} when the request was sent. */
+  private settled(sentAt: number, error: unknown, losses: number): void {
     this.inFlight--;
     const now = performance.now();
     if (error === undefined) {
@@ -274,7 +296,7 @@ export class InjectorAdaptor implements Adaptor {
       this.responses++;
       this.latency.record(now - sentAt);
     } else {
-      this.failed(error, now);
+      this.failed(error, now, losses);
     }
     if (this.inFlight === 0 && this.idleWaiters.length > 0) {
       const waiters = this.idleWaiters;
@@ -284,26 +306,26 @@ export class InjectorAdaptor implements Adaptor {
     this.pump();
   }
 
-  private failed(error: unknown, now: number): void {
+  private failed(error: unknown, now: number, losses: number): void {
     // ctx.request settles with a ServiceError only; anything else would be a bus bug, counted as protocol.
     const kind: ServiceErrorKind = error instanceof ServiceError ? error.kind : 'protocol';
-    if (kind === 'unreachable') {
-      if (!this.reached && this.directives === undefined) this.startupMisses++;
-      else this.errors.unreachable++;
-      this.pauseForService();
+    if (kind === 'unreachable' && !this.reached && this.directives === undefined) this.startupMisses++;
+    else this.errors[kind]++;
+    if (kind !== 'unreachable') this.reached = true;
+    if (kind === 'unreachable' || kind === 'shutdown') {
+      // The provider is gone or going (a `shutdown` comes from an instance that stops, or
+      // from this bus: then the run ends and no resume follows). With a registry, a
+      // provider that left since the send explains it: wait for the lookup alone;
+      // otherwise the provider it lists did not answer: wait a while too.
+      const explained = this.directives !== undefined && losses !== this.lookupLosses;
+      this.pauseForService(explained ? 0 : this.settings.retryDelayMs);
       return;
     }
-    this.reached = true;
-    this.errors[kind]++;
-    if (kind === 'timeout') {
-      if (this.regulator.backOff(now)) {
-        this.logger?.warn(
-          { service: this.settings.service, rate: Math.round(this.regulator.rate) },
-          `request timed out: slowing down to ${Math.round(this.regulator.rate)}/s`,
-        );
-      }
-    } else if (kind === 'shutdown') {
-      this.stopSending();
+    if (kind === 'timeout' && this.regulator.backOff(now)) {
+      this.logger?.warn(
+        { service: this.settings.service, rate: Math.round(this.regulator.rate) },
+        `request timed out: slowing down to ${Math.round(this.regulator.rate)}/s`,
+      );
     }
   }
 }

@@ -53,7 +53,7 @@ export const injectorSettingsSchema = z.strictObject({
     .max(MAX_TIMEOUT_MS)
     .default(100)
     .describe(
-      'Pause before sending again after an `unreachable` error, when the bus cannot tell the injector when the service is back.',
+      'Pause before sending again after an `unreachable` error from a provider the bus still lists (or after any `unreachable` without a directive registry): the bus cannot tell the injector when that provider is back.',
     ),
 });
 

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { MAX_TIMEOUT_MS } from '../../../actors/requests.js';
+import { sensitive } from '../../../config/sensitive.js';
 import {
   addProblem,
   bodyFormatSchema,
@@ -22,7 +23,11 @@ function durationMs(doc: string, defaultMs: number) {
   return z.number().int().positive().max(MAX_TIMEOUT_MS).default(defaultMs).describe(doc);
 }
 
-const headersSchema = z.record(headerNameSchema, headerValueSchema);
+/**
+ * Header name -> value. Every value is sensitive (an API key can hide under any name):
+ * masked in logs, the inspector, error messages and the CLI's output.
+ */
+const headersSchema = z.record(headerNameSchema, sensitive(headerValueSchema));
 
 /** A path on the upstream, with `:name` placeholders filled from TVF fields. */
 const upstreamPathSchema = z
