@@ -194,7 +194,8 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   for (const f of figures) {
     const peer = f.comparedTo === undefined ? undefined : byName.get(f.comparedTo);
     const ratio = peer === undefined ? '' : `  x${(f.opsPerSec / peer.opsPerSec).toFixed(2)} vs ${peer.name}`;
-    const rate = (v: unknown): string => Math.round(Number(v)).toLocaleString('en-US');
+    const rate = (v: unknown): string =>
+      Number(v) >= 100 ? Math.round(Number(v)).toLocaleString('en-US') : Number(v).toPrecision(3); // 0.183 ops/s shows
     const spread = `(${rate(f.extra?.['minOpsPerSec'])}-${rate(f.extra?.['maxOpsPerSec'])})`;
     console.log(`${f.name.padEnd(60)} ${rate(f.opsPerSec).padStart(12)} ops/s ${spread}${ratio}`);
   }

@@ -12,23 +12,12 @@ import type { TvfFieldKind } from './tvf.js';
  */
 export type FieldKindSlot = TvfFieldKind | FieldTable;
 
-/** A table's fields as columns: index `i` of each is one field. */
-export interface FieldColumns {
+/** A table's ids and texts in ascending id order: index `i` of each is one field. */
+export interface FieldTexts {
   /** Field ids, strictly ascending. */
   readonly ids: readonly number[];
   /** Each field's value text. */
   readonly texts: readonly string[];
-  /** Each field's value text length in UTF-8 bytes. */
-  readonly sizes: readonly number[];
-  /** How each field was written. */
-  readonly kinds: readonly FieldKindSlot[];
-}
-
-interface Columns {
-  ids: number[];
-  texts: string[];
-  sizes: number[];
-  kinds: FieldKindSlot[];
 }
 
 /** The size of a removed field's slot (a real size is never negative). */
@@ -49,7 +38,10 @@ const REMOVED = -1;
  * O(n log n) in any other; lookups, puts and removals in between cost O(1) or O(log n).
  */
 export class FieldTable {
-  #c: Columns;
+  #ids: number[];
+  #texts: string[];
+  #sizes: number[];
+  #kinds: FieldKindSlot[];
   /** Slots `[0, #ordered)` are the ascending run; the rest were put out of order. */
   #ordered: number;
   /** Removed fields still holding a slot. */
@@ -62,24 +54,27 @@ export class FieldTable {
 
   /** A table over columns already in strictly ascending id order (owned from now on). */
   constructor(ids: number[] = [], texts: string[] = [], sizes: number[] = [], kinds: FieldKindSlot[] = []) {
-    this.#c = { ids, texts, sizes, kinds };
+    this.#ids = ids;
+    this.#texts = texts;
+    this.#sizes = sizes;
+    this.#kinds = kinds;
     this.#ordered = ids.length;
   }
 
   /** True when `value` is a table (never runs code of `value`). */
   static is(value: unknown): value is FieldTable {
-    return typeof value === 'object' && value !== null && #c in value;
+    return typeof value === 'object' && value !== null && #ids in value;
   }
 
   /** Number of fields. */
   get size(): number {
-    if (this.#late === undefined && this.#ordered < this.#c.ids.length) this.#merge(); // ids may repeat
-    return this.#c.ids.length - this.#removed;
+    if (this.#late === undefined && this.#ordered < this.#ids.length) this.#merge(); // ids may repeat
+    return this.#ids.length - this.#removed;
   }
 
   /** The slot of `id` in the run (a removed field's slot too), or -1. */
   #runSlot(id: number): number {
-    const ids = this.#c.ids;
+    const ids = this.#ids;
     let lo = 0;
     let hi = this.#ordered - 1;
     while (lo <= hi) {
@@ -95,13 +90,14 @@ export class FieldTable {
   /** The slot of field `id` (in the run, a removed field's slot too), or -1. */
   #slot(id: number): number {
     const i = this.#runSlot(id);
-    if (i >= 0 || this.#ordered === this.#c.ids.length) return i;
+    if (i >= 0 || this.#ordered === this.#ids.length) return i;
     return (this.#late ?? this.#indexLate()).get(id) ?? -1;
   }
 
   /** Builds the index of the out-of-order fields; of a repeated id, the last slot counts. */
   #indexLate(): Map<number, number> {
-    const { ids, sizes } = this.#c;
+    const ids = this.#ids;
+    const sizes = this.#sizes;
     const late = new Map<number, number>();
     for (let s = this.#ordered; s < ids.length; s++) {
       if (sizes[s]! < 0) continue;
@@ -115,10 +111,9 @@ export class FieldTable {
 
   /** Marks slot `s` removed, letting its value go now rather than at the next settle. */
   #clear(s: number): void {
-    const c = this.#c;
-    c.sizes[s] = REMOVED;
-    c.texts[s] = '';
-    c.kinds[s] = 'text';
+    this.#sizes[s] = REMOVED;
+    this.#texts[s] = '';
+    this.#kinds[s] = 'text';
     this.#removed += 1;
   }
 
@@ -129,84 +124,126 @@ export class FieldTable {
    */
   find(id: number): number {
     const i = this.#slot(id);
-    return i >= 0 && this.#c.sizes[i]! >= 0 ? i : -1;
+    return i >= 0 && this.#sizes[i]! >= 0 ? i : -1;
   }
 
   /** The text of the field at index `i` (from {@link find}). */
   textAt(i: number): string {
-    return this.#c.texts[i]!;
+    return this.#texts[i]!;
   }
 
   /** How the field at index `i` (from {@link find}) was written. */
   kindAt(i: number): FieldKindSlot {
-    return this.#c.kinds[i]!;
+    return this.#kinds[i]!;
   }
 
   /** Sets field `id`, replacing any field there; O(1) past the last id, else O(log n). */
   set(id: number, text: string, size: number, kind: FieldKindSlot): void {
-    const c = this.#c;
-    const ids = c.ids;
+    const ids = this.#ids;
     const n = ids.length;
     if (this.#ordered === n && (n === 0 || ids[n - 1]! < id)) {
       ids.push(id);
-      c.texts.push(text);
-      c.sizes.push(size);
-      c.kinds.push(kind);
+      this.#texts.push(text);
+      this.#sizes.push(size);
+      this.#kinds.push(kind);
       this.#ordered = n + 1;
       return;
     }
+    this.#setOutOfOrder(id, text, size, kind);
+  }
+
+  /** {@link set} of an id not past the last one: kept apart so `set` stays small enough to inline. */
+  #setOutOfOrder(id: number, text: string, size: number, kind: FieldKindSlot): void {
+    const ids = this.#ids;
+    const n = ids.length;
     let i = this.#runSlot(id);
     if (i < 0 && this.#late !== undefined) {
       i = this.#late.get(id) ?? -1;
       if (i < 0) this.#late.set(id, n);
     }
     if (i >= 0) {
-      if (c.sizes[i]! < 0) this.#removed -= 1;
-      c.texts[i] = text;
-      c.sizes[i] = size;
-      c.kinds[i] = kind;
+      if (this.#sizes[i]! < 0) this.#removed -= 1;
+      this.#texts[i] = text;
+      this.#sizes[i] = size;
+      this.#kinds[i] = kind;
       return;
     }
     ids.push(id);
-    c.texts.push(text);
-    c.sizes.push(size);
-    c.kinds.push(kind);
+    this.#texts.push(text);
+    this.#sizes.push(size);
+    this.#kinds.push(kind);
   }
 
   /** Removes field `id`; returns whether it was there. O(log n), moves no other field. */
   delete(id: number): boolean {
     const i = this.#slot(id);
-    const c = this.#c;
-    if (i < 0 || c.sizes[i]! < 0) return false;
-    const last = c.ids.length - 1;
+    if (i < 0 || this.#sizes[i]! < 0) return false;
+    const last = this.#ids.length - 1;
     if (i >= this.#ordered) this.#late!.delete(id);
     if (i !== last) {
       this.#clear(i);
       return true;
     }
-    c.ids.pop();
-    c.texts.pop();
-    c.sizes.pop();
-    c.kinds.pop();
+    this.#ids.pop();
+    this.#texts.pop();
+    this.#sizes.pop();
+    this.#kinds.pop();
     if (this.#ordered > last) this.#ordered = last;
     if (this.#ordered === last) this.#late = undefined;
     return true;
   }
 
   /**
-   * The columns in strictly ascending id order, without removed fields: valid until the
-   * table next changes. Puts the table back in order first when it is not (O(n log n)
-   * once after fields were put out of order, O(n) after removals; nothing otherwise).
+   * Puts the columns back in strictly ascending id order, without removed fields, when
+   * they are not (O(n log n) once after fields were put out of order, O(n) after
+   * removals; nothing otherwise).
    */
-  settled(): FieldColumns {
-    if (this.#ordered < this.#c.ids.length) this.#merge();
+  #settle(): void {
+    if (this.#ordered < this.#ids.length) this.#merge();
     else if (this.#removed !== 0) this.#compact();
-    return this.#c;
+  }
+
+  /** The text form of the fields: `ID;LEN;VALUE;` for each, in ascending id order. */
+  text(): string {
+    this.#settle();
+    const ids = this.#ids;
+    const texts = this.#texts;
+    const sizes = this.#sizes;
+    let out = '';
+    for (let i = 0; i < ids.length; i++) out += ids[i] + ';' + sizes[i] + ';' + texts[i] + ';';
+    return out;
+  }
+
+  /**
+   * The UTF-8 size of `text`, what {@link text} just returned (the table unchanged since):
+   * ids and lengths are ASCII, the values' sizes are known.
+   */
+  textSize(text: string): number {
+    const texts = this.#texts;
+    const sizes = this.#sizes;
+    let size = text.length;
+    for (let i = 0; i < texts.length; i++) size += sizes[i]! - texts[i]!.length;
+    return size;
+  }
+
+  /** The field ids in ascending order, in a new array. */
+  ids(): number[] {
+    this.#settle();
+    return this.#ids.slice();
+  }
+
+  /** The ids and texts in ascending id order, to walk every field: valid until the table next changes. */
+  settled(): FieldTexts {
+    this.#settle();
+    return { ids: this.#ids, texts: this.#texts };
   }
 
   /** Drops the removed slots of the run (there is nothing past it), keeping the order. */
   #compact(): void {
-    const { ids, texts, sizes, kinds } = this.#c;
+    const ids = this.#ids;
+    const texts = this.#texts;
+    const sizes = this.#sizes;
+    const kinds = this.#kinds;
     let w = 0;
     for (let r = 0; r < ids.length; r++) {
       if (sizes[r]! < 0) continue;
@@ -223,7 +260,8 @@ export class FieldTable {
 
   /** Slots of the live out-of-order fields, in (id, slot) order. */
   #lateInOrder(): Float64Array {
-    const { ids, sizes } = this.#c;
+    const ids = this.#ids;
+    const sizes = this.#sizes;
     const run = this.#ordered;
     const count = ids.length - run;
     // Native numeric sort of keys id * scale + (slot - run): exact while below 2^53.
@@ -255,11 +293,14 @@ export class FieldTable {
 
   /** Merges the out-of-order fields into the run, dropping removed slots and repeats. */
   #merge(): void {
-    const { ids, texts, sizes, kinds } = this.#c;
+    const ids = this.#ids;
+    const texts = this.#texts;
+    const sizes = this.#sizes;
+    const kinds = this.#kinds;
     const run = this.#ordered;
     const late = this.#lateInOrder();
     const m = late.length;
-    const out: Columns = { ids: [], texts: [], sizes: [], kinds: [] }; // pushed to, so packed
+    const out = { ids: [] as number[], texts: [] as string[], sizes: [] as number[], kinds: [] as FieldKindSlot[] }; // pushed to, so packed
     const put = (s: number): void => {
       out.ids.push(ids[s]!);
       out.texts.push(texts[s]!);
@@ -275,7 +316,10 @@ export class FieldTable {
       else if (j < m) put(late[j++]!);
       else break;
     }
-    this.#c = out;
+    this.#ids = out.ids;
+    this.#texts = out.texts;
+    this.#sizes = out.sizes;
+    this.#kinds = out.kinds;
     this.#ordered = out.ids.length;
     this.#removed = 0;
     this.#late = undefined;
@@ -283,17 +327,21 @@ export class FieldTable {
 
   /** A copy whose columns are its own; nested tables are shared, as they never change. */
   copy(): FieldTable {
-    const { ids, texts, sizes, kinds } = this.settled();
-    return new FieldTable(ids.slice(), texts.slice(), sizes.slice(), kinds.slice());
+    this.#settle();
+    return new FieldTable(this.#ids.slice(), this.#texts.slice(), this.#sizes.slice(), this.#kinds.slice());
   }
 
   /** True when both tables hold the same ids with the same texts. */
   sameTexts(other: FieldTable): boolean {
-    const a = this.settled();
-    const b = other.settled();
-    const n = a.ids.length;
-    if (n !== b.ids.length) return false;
-    for (let i = 0; i < n; i++) if (a.ids[i] !== b.ids[i] || a.texts[i] !== b.texts[i]) return false;
+    this.#settle();
+    other.#settle();
+    const a = this.#ids;
+    const b = other.#ids;
+    const n = a.length;
+    if (n !== b.length) return false;
+    const at = this.#texts;
+    const bt = other.#texts;
+    for (let i = 0; i < n; i++) if (a[i] !== b[i] || at[i] !== bt[i]) return false;
     return true;
   }
 }

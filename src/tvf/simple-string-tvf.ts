@@ -6,7 +6,7 @@ import { formatDate, formatDatetime, parseDate, parseDatetime, unwritableDate } 
 import { describeTvf } from './describe.js';
 import { fieldNotFound, TvfError, typeName, type TvfErrorKind } from './error.js';
 import { checkFieldId } from './field-id.js';
-import { FieldTable, type FieldColumns } from './field-table.js';
+import { FieldTable } from './field-table.js';
 import { copyForeign } from './foreign.js';
 import { formatFloat, parseFloatText } from './float-text.js';
 import { decodeHex, encodeHex } from './hex-text.js';
@@ -34,20 +34,6 @@ function rejected(kind: TvfErrorKind, id: number, why: string, cause?: unknown):
 /** The error of a reading entry point given an argument of the wrong type. */
 function badArgument(entry: string, argument: string, value: unknown, expected: string): TvfError {
   return new TvfError('SerializationError', `SimpleStringTvf.${entry}: ${argument} is ${typeName(value)}, not ${expected}`);
-}
-
-/** The text form of `columns`: `ID;LEN;VALUE;` for each field, in their order. */
-function textOf({ ids, texts, sizes }: FieldColumns): string {
-  let out = '';
-  for (let i = 0; i < ids.length; i++) out += ids[i] + ';' + sizes[i] + ';' + texts[i] + ';';
-  return out;
-}
-
-/** The UTF-8 size of `text`, the {@link textOf} `columns`: ids and lengths are ASCII, values already counted. */
-function sizeOf({ ids, texts, sizes }: FieldColumns, text: string): number {
-  let size = text.length;
-  for (let i = 0; i < ids.length; i++) size += sizes[i]! - texts[i]!.length;
-  return size;
 }
 
 /**
@@ -145,7 +131,7 @@ export class SimpleStringTvf implements TvfWithKinds {
 
   /** The text form: fields in ascending id order, so equal records give equal texts. */
   serialize(): string {
-    return textOf(this.#fields.settled());
+    return this.#fields.text();
   }
 
   /** The text form encoded in UTF-8. */
@@ -170,7 +156,7 @@ export class SimpleStringTvf implements TvfWithKinds {
   }
 
   keys(): number[] {
-    return this.#fields.settled().ids.slice();
+    return this.#fields.ids();
   }
 
   /** How field `id` was written: `text` when it was read from a text form. */
@@ -333,10 +319,9 @@ export class SimpleStringTvf implements TvfWithKinds {
     const fields = own
       ? value.#fields
       : copyForeign(value, (kind, why, cause) => rejected(kind, id, `the value is not a usable Tvf: ${why}`, cause));
-    const columns = fields.settled();
-    const text = textOf(columns);
+    const text = fields.text();
     // A foreign record's table is already a copy of its own; a nested table is never changed again.
-    this.#fields.set(id, text, sizeOf(columns, text), own ? fields.copy() : fields);
+    this.#fields.set(id, text, fields.textSize(text), own ? fields.copy() : fields);
   }
 
   /**

@@ -118,6 +118,22 @@ describe('TVF work grows linearly (or n log n) with the input, in any field orde
       expect(r).toBeLessThan(MAX_RATIO);
     });
 
+    it(`putBuffer of ${kind} ids, each a small record, then serialize and getBuffer of each`, () => {
+      const inner = new SimpleStringTvf();
+      inner.putString(2, 'in');
+      inner.putUnsigned(1, 7);
+      const r = ratio(
+        (n) => order(n, kind),
+        (ids) => {
+          const tvf = new SimpleStringTvf();
+          for (const id of ids) tvf.putBuffer(id, inner);
+          if (tvf.serialize().length === 0) throw new Error('empty');
+          for (const id of ids) if (tvf.getBuffer(id).len() !== 2) throw new Error('lost');
+        },
+      );
+      expect(r).toBeLessThan(MAX_RATIO);
+    });
+
     it(`remove of every field in ${kind} order, then serialize`, () => {
       const r = ratio(
         (n) => ({ text: textOf(order(n, 'ascending')), ids: order(n, kind) }),
