@@ -24,7 +24,8 @@ export interface ProcessorContext {
   readonly signal: AbortSignal;
   /**
    * Sends a request to a service through this processor's view of the service table.
-   * Settles exactly once, with the response or a `ServiceError`.
+   * Never throws: settles exactly once, with the response or a `ServiceError` (a wrong
+   * call, such as a payload that is not a record, rejects with a `BusError`).
    */
   request(service: string, payload: Tvf, options?: RequestOptions): Promise<Tvf>;
   /**
@@ -72,8 +73,10 @@ export interface Adaptor {
    * that request in a `protocol` error; the processor keeps serving. A thrown
    * `ServiceError` keeps its kind and detail instead (an adaptor that calls an upstream
    * says `unreachable` or `timeout` so), renamed to this request's service and this
-   * processor. Returning something other than a record is a `protocol` error too.
-   * `info` gives the request's id, origin and deadline (to bound the work done for it).
+   * processor. Returning something other than a record (`isTvf`) is a `protocol` error
+   * too; a thenable is followed once, as a promise would be. Whatever value is thrown or
+   * returned, it is read safely (docs/bus.md, hostile values) and the processor keeps
+   * serving. `info` gives the request's id, origin and deadline (to bound the work done for it).
    */
   processRequest(service: string, request: Tvf, ctx: ProcessorContext, info: RequestInfo): MaybePromise<Tvf>;
   /**

@@ -139,16 +139,16 @@ export class RequestMsg {
       this.sink.late(this);
       return false;
     }
+    this.resolve(payload); // first: whatever the bookkeeping does next, the request has settled
     this.sink.settled(this, 'response');
-    this.resolve(payload);
     return true;
   }
 
   /** Settles the request with an error. Returns false when it had already settled. */
   fail(error: ServiceError): boolean {
     if (!this.close()) return false;
-    this.sink.settled(this, error.kind);
     this.reject(error);
+    this.sink.settled(this, error.kind);
     return true;
   }
 

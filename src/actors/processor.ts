@@ -5,8 +5,11 @@
  * to. {@link Processor} is the public handle.
  */
 import type { Logger } from 'pino';
+import { types } from 'node:util';
 import { createActor, type Actor, type AnyActorRef, type InspectionEvent, type Observer } from 'xstate';
+import { isTvf } from '../tvf/is-tvf.js';
 import type { Tvf } from '../tvf/tvf.js';
+import { messageOf, safeError } from '../tvf/unknown-value.js';
 import {
   processorMachine,
   type Crash,
@@ -53,23 +56,76 @@ const RUN_ENDED = Object.freeze(new Error('the processor run ended (crash or sto
 const FINAL: ReadonlySet<ProcessorState> = new Set(['stopped', 'failed']);
 const SETTLED: ReadonlySet<ProcessorState> = new Set(['serving', 'crashed', 'stopped', 'failed']);
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === 'object' && typeof (value as PromiseLike<unknown>).then === 'function';
+/** Awaited before adaptor code runs, so that it runs after the transition in progress. */
+const OUTSIDE_ACTIONS = Promise.resolve();
+
+/** The intrinsic `then`: a native promise's own `then` property may have been replaced. */
+const PROMISE_THEN = Promise.prototype.then;
+
+/** Every {@link Crash} this module made: recognised without reading the value (it may be hostile). */
+const CRASHES = new WeakSet<object>();
+
+/** The kinds a `ServiceError` thrown by an adaptor may carry on. */
+const SERVICE_ERROR_KINDS: ReadonlySet<unknown> = new Set(['timeout', 'unreachable', 'protocol', 'overloaded', 'shutdown']);
+
+/**
+ * The kind and detail of `error` when it is a `ServiceError` an adaptor threw (to say
+ * `unreachable` or `timeout` for an upstream), read without trusting it; else undefined.
+ */
+function serviceErrorParts(error: unknown): { kind: ServiceError['kind']; detail: string } | undefined {
+  try {
+    if (!(error instanceof ServiceError)) return undefined;
+    const { kind, detail } = error;
+    return SERVICE_ERROR_KINDS.has(kind) && typeof detail === 'string' ? { kind, detail } : undefined;
+  } catch {
+    return undefined; // a Proxy whose traps throw, a getter that throws: not one of ours
+  }
 }
 
-function isTvf(value: unknown): value is Tvf {
-  return value !== null && typeof value === 'object' && typeof (value as Tvf).len === 'function';
+/** What a `ProcessorError` says of its restart, read without trusting it; a restart after no delay for anything else. */
+function restartOf(error: unknown): { recoverable: boolean; retryAfterMs: number } {
+  try {
+    if (error instanceof ProcessorError) {
+      const { recoverable, retryAfterMs } = error;
+      return {
+        recoverable: recoverable !== false,
+        retryAfterMs: typeof retryAfterMs === 'number' && retryAfterMs > 0 && Number.isFinite(retryAfterMs) ? retryAfterMs : 0,
+      };
+    }
+  } catch {
+    // unreadable: a recoverable crash, as for any other error
+  }
+  return { recoverable: true, retryAfterMs: 0 };
 }
 
-function describe(value: unknown): string {
-  if (value instanceof Error) return value.message;
-  return typeof value === 'string' ? value : String(value);
+/** What a request's reply was when it was not a record, for the `protocol` error's message. */
+function notARecord(reply: unknown): TypeError {
+  const what = typeof reply === 'string' ? 'a string' : messageOf(reply);
+  return new TypeError(`processRequest returned ${what}, not a Tvf`);
+}
+
+/**
+ * The resolvers a directive handler returned, checked: an array of objects with a string
+ * `name` and a `logic`. Anything else throws a `TypeError` that says what was returned.
+ */
+function checkedResolvers(returned: unknown): readonly ResolverShape[] {
+  if (returned === undefined || returned === null) return [];
+  if (!Array.isArray(returned)) throw new TypeError(`the directive handler returned ${messageOf(returned)}, not an array of resolvers`);
+  const resolvers: ResolverShape[] = [];
+  for (const resolver of returned as unknown[]) {
+    const shape = resolver as Partial<ResolverShape> | null;
+    if (typeof shape !== 'object' || shape === null || typeof shape.name !== 'string' || typeof shape.logic !== 'object' || shape.logic === null) {
+      throw new TypeError(`the directive handler returned ${messageOf(resolver)} among its resolvers, not a { name, logic } resolver`);
+    }
+    resolvers.push({ name: shape.name, logic: shape.logic });
+  }
+  return resolvers;
 }
 
 function positiveInteger(name: string, option: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value <= 0) {
-    throw new BusError('InvalidOption', `processor '${name}': ${option} must be a positive integer, got ${String(value)}`);
+    throw new BusError('InvalidOption', `processor '${name}': ${option} must be a positive integer, got ${messageOf(value)}`);
   }
   return value;
 }
@@ -122,7 +178,7 @@ export class ProcessorRuntime implements Provider, ProcessorPorts {
     this.services = Object.freeze([...new Set(spec.services ?? [])]);
     for (const service of this.services) {
       if (typeof service !== 'string' || service.length === 0) {
-        throw new BusError('InvalidOption', `processor '${name}': service names must be non-empty strings, got ${JSON.stringify(service)}`);
+        throw new BusError('InvalidOption', `processor '${name}': service names must be non-empty strings, got ${messageOf(service)}`);
       }
     }
     this.maxInFlight = positiveInteger(name, 'queue.maxInFlight', spec.queue?.maxInFlight, DEFAULT_MAX_IN_FLIGHT);
@@ -144,7 +200,7 @@ export class ProcessorRuntime implements Provider, ProcessorPorts {
     });
     this.actor.subscribe({
       next: (snapshot) => this.observe(snapshot.value as ProcessorState),
-      error: (error) => this.logger.error({ err: error }, 'processor actor failed'),
+      error: (error) => this.logger.error({ err: safeError(error) }, 'processor actor failed'),
     });
     this.actor.start();
   }
@@ -175,14 +231,17 @@ export class ProcessorRuntime implements Provider, ProcessorPorts {
     return host.requests.send(host.table.lookup(service), service, payload, options, this.processor);
   }
 
-  /** Asks the processor's directive handler, with the current run's context; a throw is logged and counts as none. */
+  /**
+   * Asks the processor's directive handler, with the current run's context. A throw, or a
+   * result that is not an array of resolvers, is logged and counts as none. Never throws.
+   */
   resolversFor(directive: DirectiveShape): readonly ResolverShape[] {
     const handler = this.directiveHandler;
     if (handler === undefined) return [];
     try {
-      return handler(directive, this.ctx) ?? [];
+      return checkedResolvers(handler(directive, this.ctx));
     } catch (error) {
-      this.logger.warn({ err: error, directive: directive.kind }, 'directive handler failed');
+      this.logger.warn({ err: safeError(error), directive: directive.kind }, `directive handler failed: ${messageOf(error)}`);
       return [];
     }
   }
@@ -206,14 +265,24 @@ export class ProcessorRuntime implements Provider, ProcessorPorts {
 
   // ProcessorPorts -----------------------------------------------------------
 
+  /**
+   * Starts a run and calls the adaptor's `init`, one microtask later: the machine invokes
+   * this from a transition that an action of Main (or of the processor) set off, and adaptor
+   * code must not run inside an XState action (an actor it creates there, a directive for
+   * one, makes XState warn and sees a half-done transition). A run that ended meanwhile
+   * skips `init`.
+   */
   async init(): Promise<void> {
     this.traceRequests = this.logger.isLevelEnabled('trace');
-    this.run = new AbortController();
-    this.ctx = this.makeContext(this.run);
-    const init = this.adaptor.init;
-    if (init === undefined) return;
+    const run = new AbortController();
+    this.run = run;
+    this.ctx = this.makeContext(run);
+    await OUTSIDE_ACTIONS;
+    if (run.signal.aborted) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
+      const init = this.adaptor.init;
+      if (init === undefined) return;
       await Promise.race([
         init.call(this.adaptor, this.ctx),
         new Promise<never>((_, reject) => {
@@ -230,11 +299,13 @@ export class ProcessorRuntime implements Provider, ProcessorPorts {
     }
   }
 
+  /** Calls the adaptor's `terminate`, one microtask later, outside any XState action (see `init`). */
   async terminate(): Promise<void> {
+    await OUTSIDE_ACTIONS;
     try {
       await this.adaptor.terminate?.(this.ctx);
     } catch (error) {
-      this.logger.warn({ err: error }, 'adaptor terminate failed');
+      this.logger.warn({ err: safeError(error) }, `adaptor terminate failed: ${messageOf(error)}`);
     }
   }
 
@@ -275,66 +346,102 @@ export class ProcessorRuntime implements Provider, ProcessorPorts {
     this.run?.abort(RUN_ENDED);
   }
 
+  /**
+   * The crash `error` makes: recoverable unless a `ProcessorError` says otherwise. Its
+   * `error` is `safeError(error)`, so every log line, inspector and `lastError` downstream
+   * holds a value that reads without running hostile code. A crash made here is returned
+   * as is (init rejects with one). Never throws.
+   */
   toCrash(error: unknown): Crash {
-    if (typeof error === 'object' && error !== null && 'recoverable' in error && 'at' in error && 'error' in error) {
-      return error as Crash; // already wrapped (init rejects with a Crash)
-    }
-    const recoverable = error instanceof ProcessorError ? error.recoverable : true;
-    const retryAfterMs = error instanceof ProcessorError ? error.retryAfterMs : 0;
-    return { error, recoverable, retryAfterMs, at: performance.now() };
+    if (typeof error === 'object' && error !== null && CRASHES.has(error)) return error as Crash;
+    const crash: Crash = { error: safeError(error), ...restartOf(error), at: performance.now() };
+    CRASHES.add(crash);
+    return crash;
   }
 
   // internals ----------------------------------------------------------------
 
-  /** The mailbox's receive handler: hands one request to the adaptor. */
+  /**
+   * The mailbox's receive handler: hands one request to the adaptor. Never throws (a throw
+   * would stop the mailbox while the processor stays `serving`): whatever the adaptor
+   * throws, returns or resolves with, the request ends in its reply or a `protocol` error.
+   */
   private handle_(msg: RequestMsg): void {
-    if (this.traceRequests) this.trace(msg, msg.payload, 'request');
-    let result: unknown;
+    if (this.traceRequests) this.traceSafely(msg, msg.payload, 'request');
     try {
-      result = this.adaptor.processRequest(msg.service, msg.payload, this.ctx, msg);
+      const result: unknown = this.adaptor.processRequest(msg.service, msg.payload, this.ctx, msg);
+      if (isTvf(result)) {
+        this.respond(msg, result);
+      } else if (types.isPromise(result)) {
+        // A native promise: its own `then`, whatever the object says it is.
+        PROMISE_THEN.call(result, (reply: unknown) => this.reply(msg, reply), (error: unknown) => this.protocolFailure(msg, error));
+      } else {
+        // A thenable or a wrong value: `new Promise` adopts a thenable safely (a `then`
+        // getter or call that throws is a rejection, a second call is ignored); any other
+        // value comes through as is and fails `isTvf` in `reply`.
+        new Promise<unknown>((resolve) => resolve(result)).then(
+          (reply) => this.reply(msg, reply),
+          (error: unknown) => this.protocolFailure(msg, error),
+        );
+      }
     } catch (error) {
       this.protocolFailure(msg, error);
-      return;
-    }
-    if (isThenable(result)) {
-      result.then(
-        (reply) => this.reply(msg, reply),
-        (error: unknown) => this.protocolFailure(msg, error),
-      );
-    } else {
-      this.reply(msg, result);
     }
   }
 
+  /** Settles `msg` with `reply` when it is a record, else with a `protocol` error. Never throws. */
   private reply(msg: RequestMsg, reply: unknown): void {
-    if (isTvf(reply)) {
-      if (this.traceRequests) this.trace(msg, reply, 'reply');
-      msg.respond(reply);
-    } else this.protocolFailure(msg, new TypeError(`processRequest returned ${describe(reply)}, not a Tvf`));
+    if (isTvf(reply)) this.respond(msg, reply);
+    else this.protocolFailure(msg, notARecord(reply));
   }
 
+  /** Settles `msg` with a record. Never throws. */
+  private respond(msg: RequestMsg, reply: Tvf): void {
+    if (this.traceRequests) this.traceSafely(msg, reply, 'reply');
+    try {
+      msg.respond(reply);
+    } catch (error) {
+      // The request settled before anything could throw (see RequestMsg.respond); what
+      // threw after is bookkeeping (an observer, a drain watch): log it.
+      this.logger.warn({ err: safeError(error), service: msg.service, id: msg.id }, 'settling a reply failed');
+    }
+  }
+
+  /**
+   * Ends `msg` in the error its adaptor raised: a `ServiceError` keeps its kind and detail,
+   * anything else is `protocol`, with a readable message whatever the value. Never throws.
+   */
   private protocolFailure(msg: RequestMsg, error: unknown): void {
     if (msg.settled) return; // the request already timed out or its provider crashed
-    if (this.traceRequests) this.logger.trace({ service: msg.service, id: msg.id, err: error }, 'request failed');
-    if (error instanceof ServiceError) {
-      // The adaptor chose the kind (an upstream unreachable, a timeout): keep it and its
-      // detail, but name this request's service and this processor.
-      msg.fail(new ServiceError(error.kind, msg.service, this.processor, error.detail, error));
-      return;
+    try {
+      if (this.traceRequests) this.logger.trace({ service: msg.service, id: msg.id, err: safeError(error) }, 'request failed');
+      const parts = serviceErrorParts(error);
+      // An adaptor's ServiceError (an upstream unreachable, a timeout) keeps its kind and
+      // detail, but names this request's service and this processor.
+      const failure = parts === undefined
+        ? new ServiceError('protocol', msg.service, this.processor, `adaptor failed: ${messageOf(error)}`, safeError(error))
+        : new ServiceError(parts.kind, msg.service, this.processor, parts.detail, safeError(error));
+      msg.fail(failure);
+    } catch (thrown) {
+      if (!msg.settled) msg.fail(new ServiceError('protocol', msg.service, this.processor, 'adaptor failed: an unreadable value'));
+      this.logger.warn({ err: safeError(thrown), service: msg.service, id: msg.id }, 'settling a failed request failed');
     }
-    msg.fail(new ServiceError('protocol', msg.service, this.processor, `adaptor failed: ${describe(error)}`, error));
   }
 
   /**
    * One trace line per request and per reply (level `trace`, checked once per run). The
    * payload shows only through the bus's `maskPayload`; without it, it is left out.
    */
-  private trace(msg: RequestMsg, payload: Tvf, what: 'request' | 'reply'): void {
+  private traceSafely(msg: RequestMsg, payload: Tvf, what: 'request' | 'reply'): void {
     const mask = this.host.maskPayload;
-    this.logger.trace(
-      { service: msg.service, id: msg.id, origin: msg.origin, payload: mask === undefined ? undefined : mask(msg.service, payload) },
-      what,
-    );
+    try {
+      this.logger.trace(
+        { service: msg.service, id: msg.id, origin: msg.origin, payload: mask === undefined ? undefined : mask(msg.service, payload) },
+        what,
+      );
+    } catch (error) {
+      this.logger.warn({ err: safeError(error), service: msg.service, id: msg.id }, `tracing a ${what} failed: ${messageOf(error)}`);
+    }
   }
 
   private makeContext(run: AbortController): ProcessorContext {
@@ -426,7 +533,7 @@ export class Processor {
     return this.runtime.resolversFor(directive);
   }
 
-  /** Sends a request as this processor. Same contract as `ProcessorContext.request`. */
+  /** Sends a request as this processor. Same contract as `ProcessorContext.request`: never throws. */
   request(service: string, payload: Tvf, options?: RequestOptions): Promise<Tvf> {
     return this.runtime.request(service, payload, options);
   }

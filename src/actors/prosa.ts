@@ -7,8 +7,9 @@ import mittModule, { type Emitter } from 'mitt';
 import { pino, type Logger } from 'pino';
 import { createActor, waitFor, type Actor } from 'xstate';
 import type { Tvf } from '../tvf/tvf.js';
+import { messageOf, safeError } from '../tvf/unknown-value.js';
 import { mainMachine, type MainPorts, type MainState } from '../machines/main.machine.js';
-import type { ProcessorEvent, ProcessorState } from '../machines/processor.machine.js';
+import type { Crash, ProcessorEvent, ProcessorState } from '../machines/processor.machine.js';
 import type { ProcessorSpec } from './adaptor.js';
 import { BusError } from './errors.js';
 import {
@@ -122,7 +123,7 @@ const LIFECYCLE_LOG: Partial<Record<ProcessorState, 'info' | 'warn' | 'error' | 
 function positive(option: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
-    throw new BusError('InvalidOption', `${option} must be a positive number, got ${String(value)}`);
+    throw new BusError('InvalidOption', `${option} must be a positive number, got ${messageOf(value)}`);
   }
   return value;
 }
@@ -149,7 +150,7 @@ export class Prosa {
 
   constructor(options: ProsaOptions) {
     if (typeof options?.name !== 'string' || options.name.length === 0) {
-      throw new BusError('InvalidOption', `name must be a non-empty string, got ${JSON.stringify(options?.name)}`);
+      throw new BusError('InvalidOption', `name must be a non-empty string, got ${messageOf(options?.name)}`);
     }
     this.name = options.name;
     this.logger =
@@ -161,6 +162,7 @@ export class Prosa {
       positive('requestTimeoutMs', options.requestTimeoutMs, 10_000),
       positive('deadlineTickMs', options.deadlineTickMs, 10),
       options.observer,
+      (error) => this.logger.error({ err: safeError(error) }, 'a request observer threw'),
     );
     this.host = {
       requests: this.requests,
@@ -198,7 +200,7 @@ export class Prosa {
    */
   processor(name: string, spec: ProcessorSpec): Processor {
     if (typeof name !== 'string' || name.length === 0) {
-      throw new BusError('InvalidOption', `processor name must be a non-empty string, got ${JSON.stringify(name)}`);
+      throw new BusError('InvalidOption', `processor name must be a non-empty string, got ${messageOf(name)}`);
     }
     if (this.runtimes.has(name)) {
       throw new BusError('DuplicateProcessor', `a processor named '${name}' is already on bus '${this.name}'`);
@@ -307,7 +309,7 @@ export class Prosa {
     this.transports.push(attached);
     if (state === 'running') {
       this.startTransport(attached).catch((error: unknown) =>
-        this.logger.error({ err: error, transport: transport.name }, 'transport failed to start'),
+        this.logger.error({ err: safeError(error), transport: transport.name }, 'transport failed to start'),
       );
     }
     return async () => {
@@ -318,9 +320,11 @@ export class Prosa {
   }
 
   /**
-   * Sends a request to a provider of `service`. Settles exactly once: with the reply,
-   * or with a `ServiceError` (`timeout`, `unreachable`, `protocol`, `overloaded`,
-   * `shutdown`). An invalid `timeoutMs` rejects with a `BusError`.
+   * Sends a request to a provider of `service`. Never throws: settles exactly once, with
+   * the reply, or with a `ServiceError` (`timeout`, `unreachable`, `protocol`,
+   * `overloaded`, `shutdown`). A wrong call (a service that is not a string, a payload
+   * that is not a record, an invalid `timeoutMs`) rejects with a `BusError` and is not
+   * counted.
    */
   request(service: string, payload: Tvf, options?: RequestOptions): Promise<Tvf> {
     return this.requests.send(this.table.lookup(service), service, payload, options, undefined);
@@ -386,7 +390,7 @@ export class Prosa {
     try {
       attached.transport.withdraw();
     } catch (error) {
-      this.logger.warn({ err: error, transport: attached.transport.name }, 'transport withdraw failed');
+      this.logger.warn({ err: safeError(error), transport: attached.transport.name }, 'transport withdraw failed');
     }
   }
 
@@ -394,7 +398,7 @@ export class Prosa {
   private closeTransport(attached: AttachedTransport): Promise<void> {
     this.withdrawTransport(attached);
     attached.closing ??= attached.transport.close().catch((error: unknown) => {
-      this.logger.warn({ err: error, transport: attached.transport.name }, 'transport close failed');
+      this.logger.warn({ err: safeError(error), transport: attached.transport.name }, 'transport close failed');
     });
     return attached.closing;
   }
@@ -502,7 +506,7 @@ export class Prosa {
           logger.info({ services: runtime.services, from: previous }, 'registered');
           break;
         case 'crashed':
-          logger.warn({ err: crash?.error, from: previous, recoverable: crash?.recoverable }, `crashed: ${describeCause(crash?.error)}`);
+          logger.warn({ err: crash?.error, from: previous, recoverable: crash?.recoverable }, `crashed: ${describeCause(crash)}`);
           break;
         case 'restarting':
           logger.info(
@@ -514,7 +518,7 @@ export class Prosa {
           const why = crash?.recoverable === false
             ? 'fatal error'
             : `restart budget spent (${context.crashTimes.length} crashes within ${context.restart.windowMs} ms)`;
-          logger.error({ err: crash?.error, from: previous }, `failed: ${why}: ${describeCause(crash?.error)}`);
+          logger.error({ err: crash?.error, from: previous }, `failed: ${why}: ${describeCause(crash)}`);
           break;
         }
         default:
@@ -525,10 +529,9 @@ export class Prosa {
   }
 }
 
-/** The one-line cause of a crash, for a log message. */
-function describeCause(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return error === undefined ? 'unknown cause' : String(error);
+/** The one-line cause of a crash, for a log message (its error is already safe: see `toCrash`). */
+function describeCause(crash: Crash | undefined): string {
+  return crash === undefined ? 'unknown cause' : messageOf(crash.error);
 }
 
 /** Creates a bus. Nothing runs until `start()`. */

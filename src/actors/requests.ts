@@ -3,7 +3,9 @@
  * deadlines, and the counters every settled request feeds. Sending is the hot path:
  * one record, one promise, no timer, no map write.
  */
+import { isTvf } from '../tvf/is-tvf.js';
 import type { Tvf } from '../tvf/tvf.js';
+import { messageOf, safeError } from '../tvf/unknown-value.js';
 import { DeadlineWheel } from './deadlines.js';
 import { BusError, ServiceError, type ServiceErrorKind } from './errors.js';
 import { RequestMsg, type RequestOutcome, type SettleSink } from './msg.js';
@@ -25,7 +27,8 @@ export interface RequestStats {
 
 /**
  * Hooks called as requests settle, for metrics. Called synchronously on the hot path:
- * keep them cheap and never throw.
+ * keep them cheap and never throw (a throw is caught and reported to the bus's log; it
+ * never reaches the request, which has settled already).
  */
 export interface BusObserver {
   /**
@@ -78,27 +81,40 @@ export interface RequestOptions {
 /** Longest request timeout: about 24 days, the most a Node.js timer can wait. */
 export const MAX_TIMEOUT_MS = 2_147_483_647;
 
-function invalidTimeout(service: string, timeoutMs: unknown): Promise<never> {
-  return Promise.reject(
-    new BusError(
-      'InvalidOption',
-      `request to '${service}': timeoutMs must be a number in (0, ${MAX_TIMEOUT_MS}], got ${String(timeoutMs)}`,
-    ),
-  );
+/** A request refused before it was counted: the call itself was wrong (a `BusError`). */
+function invalidRequest(service: unknown, what: string): Promise<never> {
+  const to = typeof service === 'string' ? `request to '${service}'` : 'request';
+  return Promise.reject(new BusError('InvalidOption', `${to}: ${what}`));
 }
+
+/** Told of an observer that threw (it must not; the bus logs it). */
+export type ObserverFailure = (error: unknown) => void;
 
 /**
  * The observer the hot path calls: none, the only one, or a fan-out over a fixed list
- * (changed only by replacing the list, so a fan-out in progress is never disturbed).
+ * (changed only by replacing the list, so a fan-out in progress is never disturbed). In a
+ * fan-out, one observer that throws does not keep the others from being called.
  */
-function observerOf(observers: readonly BusObserver[]): BusObserver | undefined {
+function observerOf(observers: readonly BusObserver[], failed: ObserverFailure): BusObserver | undefined {
   if (observers.length <= 1) return observers[0];
   return {
     requestSettled(service, outcome, elapsedMs, processor, remote) {
-      for (const observer of observers) observer.requestSettled?.(service, outcome, elapsedMs, processor, remote);
+      for (const observer of observers) {
+        try {
+          observer.requestSettled?.(service, outcome, elapsedMs, processor, remote);
+        } catch (error) {
+          failed(error);
+        }
+      }
     },
     lateReply(service, processor) {
-      for (const observer of observers) observer.lateReply?.(service, processor);
+      for (const observer of observers) {
+        try {
+          observer.lateReply?.(service, processor);
+        } catch (error) {
+          failed(error);
+        }
+      }
     },
   };
 }
@@ -124,21 +140,26 @@ export class Requests implements SettleSink {
   /** Requests to send before the next timed one: the only cost of an untimed request. */
   private untilTimed = 1;
   private readonly defaultTimeoutMs: number;
+  private readonly observerFailed: ObserverFailure;
   /** When set, new requests fail at once with `shutdown`. */
   closed = false;
 
-  constructor(defaultTimeoutMs: number, tickMs: number, observer: BusObserver | undefined) {
+  constructor(defaultTimeoutMs: number, tickMs: number, observer: BusObserver | undefined, observerFailed: ObserverFailure) {
     this.defaultTimeoutMs = defaultTimeoutMs;
+    this.observerFailed = observerFailed;
     this.observers = observer === undefined ? [] : [observer];
-    this.observer = observer;
+    this.observer = observerOf(this.observers, observerFailed);
     this.sampleEvery = sampleEveryOf(this.observers);
     this.wheel = new DeadlineWheel(tickMs, () => performance.now(), (msg) => this.expire(msg));
   }
 
   /**
    * Sends `payload` to the next provider of `entry` (round-robin among those that
-   * accept and have room; with `localOnly`, among local ones only). Always returns a
-   * promise that settles exactly once.
+   * accept and have room; with `localOnly`, among local ones only). Never throws: always
+   * returns a promise that settles exactly once. A wrong call (`service` not a string,
+   * `payload` not a record, a bad `timeoutMs`) rejects with a `BusError` and is not
+   * counted; anything else ends in the response or a `ServiceError`, whatever throws on
+   * the way (a provider that cannot take the request makes it `unreachable`).
    */
   send(
     entry: ServiceEntry | undefined,
@@ -148,33 +169,49 @@ export class Requests implements SettleSink {
     origin: string | undefined,
     localOnly = false,
   ): Promise<Tvf> {
-    const timeoutMs = options?.timeoutMs ?? this.defaultTimeoutMs;
-    if (!(timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS)) return invalidTimeout(service, timeoutMs);
-    this.counts.requests++;
-    if (this.closed) return this.refuse(service, 'shutdown', 'the bus is stopping');
-    if (entry === undefined) return this.refuse(service, 'unreachable', 'no provider serves it');
-    const provider = localOnly ? entry.nextLocal() : entry.next();
-    if (provider === null) {
-      return entry.isFull(localOnly)
-        ? this.refuse(service, 'overloaded', `every provider is at its maxInFlight`)
-        : this.refuse(service, 'unreachable', 'no provider accepts requests now');
+    // The whole send is guarded (a try costs nothing until something throws): a hostile
+    // `options`, a provider whose delivery throws, a bug of ours, all end in a settled
+    // rejection of this request, never in a throw at the caller.
+    let counted = false;
+    let msg: RequestMsg | undefined;
+    let reply: Promise<Tvf> | undefined;
+    try {
+      if (typeof service !== 'string') return invalidRequest(service, `the service must be a string, got ${messageOf(service)}`);
+      if (!isTvf(payload)) return invalidRequest(service, `the payload must be a Tvf record, got ${messageOf(payload)}`);
+      const timeoutMs = options?.timeoutMs ?? this.defaultTimeoutMs;
+      if (!(typeof timeoutMs === 'number' && timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS)) {
+        return invalidRequest(service, `timeoutMs must be a number in (0, ${MAX_TIMEOUT_MS}], got ${messageOf(timeoutMs)}`);
+      }
+      this.counts.requests++;
+      counted = true;
+      if (this.closed) return this.refuse(service, 'shutdown', 'the bus is stopping');
+      if (entry === undefined) return this.refuse(service, 'unreachable', 'no provider serves it');
+      const provider = localOnly ? entry.nextLocal() : entry.next();
+      if (provider === null) {
+        return entry.isFull(localOnly)
+          ? this.refuse(service, 'overloaded', `every provider is at its maxInFlight`)
+          : this.refuse(service, 'unreachable', 'no provider accepts requests now');
+      }
+      // A clock read costs about a third of a request: only a timed request pays for one
+      // here; otherwise the deadline wheel stamps the request at its next sweep.
+      const sent = new RequestMsg(this, this.nextId++, service, payload, timeoutMs, Number.NaN, origin);
+      if (this.sampleEvery !== 0 && --this.untilTimed <= 0) {
+        this.untilTimed = this.sampleEvery === 1 ? 1 : 1 + Math.floor(Math.random() * (2 * this.sampleEvery - 1));
+        sent.timed = true;
+        sent.sent = performance.now();
+      }
+      reply = new Promise<Tvf>((resolve, reject) => {
+        sent.resolve = resolve;
+        sent.reject = reject;
+      });
+      this.counts.inFlight++;
+      this.wheel.schedule(sent);
+      msg = sent;
+      sent.deliverTo(provider);
+      return reply;
+    } catch (error) {
+      return this.sendFailed(service, counted, msg, reply, error);
     }
-    // A clock read costs about a third of a request: only a timed request pays for one
-    // here; otherwise the deadline wheel stamps the request at its next sweep.
-    const msg = new RequestMsg(this, this.nextId++, service, payload, timeoutMs, Number.NaN, origin);
-    if (this.sampleEvery !== 0 && --this.untilTimed <= 0) {
-      this.untilTimed = this.sampleEvery === 1 ? 1 : 1 + Math.floor(Math.random() * (2 * this.sampleEvery - 1));
-      msg.timed = true;
-      msg.sent = performance.now();
-    }
-    const reply = new Promise<Tvf>((resolve, reject) => {
-      msg.resolve = resolve;
-      msg.reject = reject;
-    });
-    this.counts.inFlight++;
-    this.wheel.schedule(msg);
-    msg.deliverTo(provider);
-    return reply;
   }
 
   /**
@@ -193,7 +230,7 @@ export class Requests implements SettleSink {
   }
 
   private adoptObservers(): void {
-    this.observer = observerOf(this.observers);
+    this.observer = observerOf(this.observers, this.observerFailed);
     this.sampleEvery = sampleEveryOf(this.observers);
     this.untilTimed = 1;
   }
@@ -216,20 +253,28 @@ export class Requests implements SettleSink {
     const observer = this.observer;
     if (observer?.requestSettled !== undefined) {
       const provider = msg.provider;
-      observer.requestSettled(
-        msg.service,
-        outcome,
-        msg.timed ? performance.now() - msg.sent : Number.NaN,
-        provider?.processor,
-        provider?.remote ?? false,
-      );
+      try {
+        observer.requestSettled(
+          msg.service,
+          outcome,
+          msg.timed ? performance.now() - msg.sent : Number.NaN,
+          provider?.processor,
+          provider?.remote ?? false,
+        );
+      } catch (error) {
+        this.observerFailed(error);
+      }
     }
   }
 
   /** @internal SettleSink */
   late(msg: RequestMsg): void {
     this.counts.late++;
-    this.observer?.lateReply?.(msg.service, msg.provider?.processor);
+    try {
+      this.observer?.lateReply?.(msg.service, msg.provider?.processor);
+    } catch (error) {
+      this.observerFailed(error);
+    }
   }
 
   /** @internal SettleSink */
@@ -243,7 +288,37 @@ export class Requests implements SettleSink {
 
   private refuse(service: string, kind: ServiceErrorKind, detail: string): Promise<never> {
     this.counts.errors[kind]++;
-    this.observer?.requestSettled?.(service, kind, 0, undefined, false);
-    return Promise.reject(new ServiceError(kind, service, undefined, detail));
+    const reply = Promise.reject(new ServiceError(kind, service, undefined, detail));
+    const observer = this.observer;
+    if (observer?.requestSettled !== undefined) {
+      try {
+        observer.requestSettled(service, kind, 0, undefined, false);
+      } catch (error) {
+        this.observerFailed(error);
+      }
+    }
+    return reply;
+  }
+
+  /**
+   * Ends a request whose send threw: a request already in flight fails `unreachable` (its
+   * provider could not take it); one counted but not sent yet is refused `unreachable`;
+   * one not counted (its options could not be read) is a wrong call.
+   */
+  private sendFailed(
+    service: string,
+    counted: boolean,
+    msg: RequestMsg | undefined,
+    reply: Promise<Tvf> | undefined,
+    error: unknown,
+  ): Promise<Tvf> {
+    const why = messageOf(error);
+    if (msg !== undefined && reply !== undefined) {
+      const detail = `the provider could not take the request: ${why}`;
+      msg.fail(new ServiceError('unreachable', service, msg.provider?.processor, detail, safeError(error)));
+      return reply;
+    }
+    if (counted) return this.refuse(service, 'unreachable', `the request could not be routed: ${why}`);
+    return invalidRequest(service, `its options cannot be read: ${why}`);
   }
 }

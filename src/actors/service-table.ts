@@ -37,9 +37,12 @@ type Pick = typeof ANY | typeof LOCAL | typeof REMOTE;
 export class ServiceEntry {
   /** Service name. */
   readonly name: string;
-  /** Providers, in registration order. */
-  readonly providers: Provider[] = [];
-  /** @internal how many of `providers` are remote; maintained by the table */
+  /** Providers, in registration order (changed only by the table). */
+  get providers(): readonly Provider[] {
+    return this.list;
+  }
+  private readonly list: Provider[] = [];
+  /** @internal how many of `providers` are remote; maintained by `append` and `removeAt` */
   remotes = 0;
   /** @internal true under the `spread` policy; maintained by the table */
   preferRemote = false;
@@ -56,7 +59,7 @@ export class ServiceEntry {
    */
   next(): Provider | null {
     const remotes = this.remotes;
-    if (remotes === 0 || remotes === this.providers.length) return this.pick(ANY);
+    if (remotes === 0 || remotes === this.list.length) return this.pick(ANY);
     return this.preferRemote ? (this.pick(REMOTE) ?? this.pick(LOCAL)) : (this.pick(LOCAL) ?? this.pick(REMOTE));
   }
 
@@ -71,23 +74,46 @@ export class ServiceEntry {
 
   /** True when some provider is local. */
   hasLocal(): boolean {
-    return this.remotes < this.providers.length;
+    return this.remotes < this.list.length;
   }
 
+  /**
+   * The first provider from the cursor on, wrapping round, that `which` allows and that
+   * accepts a request now; the cursor moves just past it. Whatever the cursor holds (the
+   * table keeps it below the provider count, see `removeAt`), it reads only indices in range.
+   */
   private pick(which: Pick): Provider | null {
-    const providers = this.providers;
+    const providers = this.list;
     const n = providers.length;
+    let index = this.cursor < n ? this.cursor : 0;
     for (let i = 0; i < n; i++) {
-      let index = this.cursor + i;
-      if (index >= n) index -= n;
       const provider = providers[index]!;
-      if (which !== ANY && provider.remote !== (which === REMOTE)) continue;
-      if (provider.accepting && provider.inFlight < provider.maxInFlight) {
-        this.cursor = index + 1 === n ? 0 : index + 1;
+      const after = index + 1 === n ? 0 : index + 1;
+      if ((which === ANY || provider.remote === (which === REMOTE)) && provider.accepting && provider.inFlight < provider.maxInFlight) {
+        this.cursor = after;
         return provider;
       }
+      index = after;
     }
     return null;
+  }
+
+  /** @internal Appends a provider (the table checked it is not there yet). */
+  append(provider: Provider): void {
+    this.list.push(provider);
+    if (provider.remote) this.remotes++;
+  }
+
+  /**
+   * @internal Removes the provider at `index`. The cursor keeps pointing at the provider
+   * that was to be picked next, so removals in any order, wherever the cursor stands,
+   * neither skip a remaining provider nor leave the cursor past the end.
+   */
+  removeAt(index: number): void {
+    const [provider] = this.list.splice(index, 1);
+    if (provider?.remote === true) this.remotes--;
+    if (index < this.cursor) this.cursor--;
+    if (this.cursor >= this.list.length) this.cursor = 0;
   }
 
   /**
@@ -96,7 +122,7 @@ export class ServiceEntry {
    */
   isFull(localOnly = false): boolean {
     let accepting = false;
-    for (const provider of this.providers) {
+    for (const provider of this.list) {
       if (!provider.accepting || (localOnly && provider.remote)) continue;
       if (provider.inFlight < provider.maxInFlight) return false;
       accepting = true;
@@ -164,8 +190,7 @@ export class ServiceTable implements ServiceTableView {
     } else if (entry.providers.includes(provider)) {
       return false;
     }
-    entry.providers.push(provider);
-    if (provider.remote) entry.remotes++;
+    entry.append(provider);
     this.version++;
     this.changed(service);
     return true;
@@ -177,8 +202,7 @@ export class ServiceTable implements ServiceTableView {
     if (entry === undefined) return false;
     const index = entry.providers.indexOf(provider);
     if (index < 0) return false;
-    entry.providers.splice(index, 1);
-    if (provider.remote) entry.remotes--;
+    entry.removeAt(index);
     if (entry.providers.length === 0) this.entries.delete(service);
     this.version++;
     this.changed(service);

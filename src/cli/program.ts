@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { messageOf } from '../tvf/unknown-value.js';
 import { defaultKinds } from '../processors/builtins.js';
 import { DEFAULT_INSPECTOR_PORT } from '../observability/inspector-server.js';
 import { parsePort } from '../observability/run-options.js';
@@ -129,7 +130,9 @@ export async function main(argv: readonly string[], io: CommandIo): Promise<numb
     await program.parseAsync([...argv]);
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
-    io.stderr.write(`prosa: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    // No stack trace reaches a user: the message, and the stack only when asked for.
+    const stack = io.env['PROSA_DEBUG'] !== undefined && error instanceof Error ? error.stack : undefined;
+    io.stderr.write(`prosa: unexpected error: ${messageOf(error)}\n${stack === undefined ? '' : `${stack}\n`}`);
     return ExitCode.Failed;
   }
   return result.code;

@@ -5,6 +5,7 @@
  * (a diff: see `Instance.apply`), and `--watch` re-applies it whenever it changes.
  */
 import { buildInstance, type Instance } from '../config/instance.js';
+import { messageOf } from '../tvf/unknown-value.js';
 import type { KindRegistry } from '../config/registry.js';
 import { liveReload, type LiveReload } from '../config/live-reload.js';
 import { loadSettings, parseSettings } from '../config/load.js';
@@ -15,7 +16,6 @@ import type { InstanceSettings } from '../config/settings-schema.js';
 import { LatencyRecorder } from '../processors/inj/latency-recorder.js';
 import { defaultKinds } from '../processors/builtins.js';
 import { TransportError } from '../transport/errors.js';
-import { natsTransport } from '../transport/nats-transport.js';
 import { Observability } from '../observability/observability.js';
 import { payloadMasksOf } from '../observability/payload-masks.js';
 import { observabilityOptions, type ObservabilityFlags } from '../observability/run-options.js';
@@ -24,7 +24,8 @@ import { ExitCode } from './exit-codes.js';
 import { cliLogger } from './logger.js';
 import type { CommandIo } from './io.js';
 import { StatusReporter, TtyLine } from './status-line.js';
-import { formatSummary, summarize } from './summary.js';
+import { CrashLog, formatSummary, summarize } from './summary.js';
+import { TRANSPORT_MAKERS } from './transports.js';
 
 /** Options of {@link runCommand}. */
 export interface RunOptions {
@@ -98,7 +99,7 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
   try {
     observability = await Observability.start({ ...observabilityOptions(settings, options.observability), logger, masks });
   } catch (error) {
-    io.stderr.write(`prosa: cannot start the inspector: ${describeError(error)}\n`);
+    io.stderr.write(`prosa: cannot start the inspector: ${messageOf(error)}\n`);
     return ExitCode.Failed;
   }
   let instance: Instance;
@@ -106,7 +107,7 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
     instance = buildInstance(settings, {
       kinds,
       logger,
-      transports: { nats: (nats) => natsTransport(nats) },
+      transports: TRANSPORT_MAKERS,
       inspect: observability.inspect,
       maskPayload: observability.maskPayload,
       observer: {
@@ -126,7 +127,7 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
   } catch (error) {
     await instance.stop('error');
     await observability.close();
-    io.stderr.write(`prosa: cannot serve metrics: ${describeError(error)}\n`);
+    io.stderr.write(`prosa: cannot serve metrics: ${messageOf(error)}\n`);
     return ExitCode.Failed;
   }
 
@@ -148,6 +149,7 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
   };
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   instance.prosa.events.on('processor.state', onProcessorState);
+  const crashes = new CrashLog(instance);
   const status =
     options.status === false ? undefined : new StatusReporter(instance, { tty, logger, intervalMs: options.statusIntervalMs });
 
@@ -178,7 +180,7 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
     await instance.stop(reason);
     const failed = [...instance.processors.values()].some((entry) => entry.processor.state === 'failed');
     const exitCode = failed ? ExitCode.Failed : ExitCode.Ok;
-    const summary = summarize({ instance, latency, elapsedMs: performance.now() - startedAt, stopReason: reason, exitCode });
+    const summary = summarize({ instance, latency, elapsedMs: performance.now() - startedAt, stopReason: reason, exitCode, crashes, secrets: instanceSecrets(settings, kinds) });
     io.stdout.write(options.json === true ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary)}\n`);
     return exitCode;
   } finally {
@@ -187,11 +189,9 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
     status?.stop();
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
     instance.prosa.events.off('processor.state', onProcessorState);
+    crashes.close();
     await instance.stop('error');
     await observability.close();
   }
 }
 
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

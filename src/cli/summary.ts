@@ -3,6 +3,8 @@
  * TPS, latency percentiles, processors), as text or as one JSON object.
  */
 import type { ServiceErrorKind } from '../actors/errors.js';
+import { redactSecrets } from '../config/sensitive.js';
+import { messageOf } from '../tvf/unknown-value.js';
 import type { ProcessorState } from '../machines/processor.machine.js';
 import type { Instance } from '../config/instance.js';
 import type { LatencyRecorder, LatencySummary } from '../processors/inj/latency-recorder.js';
@@ -16,10 +18,23 @@ export interface ProcessorSummary {
   kind: string;
   /** Its lifecycle state at the end. */
   state: ProcessorState;
-  /** Message of its last crash, if it crashed. */
-  lastError?: string;
+  /** Why it ended, when its final state is `failed`: the message of the crash that ended it. */
+  error?: string;
+  /**
+   * Its crashes during the run, when it had any: history, not its final state (a
+   * processor that crashed and restarted may have stopped cleanly since).
+   */
+  crashes?: CrashHistory;
   /** Its kind's report, for kinds that give one (the injector does). */
   report?: object;
+}
+
+/** The crashes of one processor during a run. */
+export interface CrashHistory {
+  /** How many times it crashed. */
+  count: number;
+  /** Its last crash: when (ISO 8601, UTC) and why. */
+  last: { at: string; error: string };
 }
 
 /** What `prosa run` prints on exit; `--json` prints exactly this object. */
@@ -50,8 +65,40 @@ export interface RunSummary {
   exitCode: number;
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/**
+ * Records the crashes of a bus's processors as they happen (a processor keeps only its
+ * last error, not when, nor how many): what the summary shows as each one's history.
+ */
+export class CrashLog {
+  private readonly byName = new Map<string, CrashHistory>();
+  private readonly off: () => void;
+
+  /** Starts recording the crashes of `instance`'s processors; {@link CrashLog.close} stops. */
+  constructor(instance: Instance, clock: () => Date = () => new Date()) {
+    const onState = ({ processor, state }: { processor: { name: string; lastError: unknown }; state: string }) => {
+      if (state !== 'crashed') return;
+      const last = { at: clock().toISOString(), error: messageOf(processor.lastError) };
+      const history = this.byName.get(processor.name);
+      if (history === undefined) this.byName.set(processor.name, { count: 1, last });
+      else {
+        history.count++;
+        history.last = last;
+      }
+    };
+    instance.prosa.events.on('processor.state', onState);
+    this.off = () => instance.prosa.events.off('processor.state', onState);
+  }
+
+  /** The crashes of the processor named `name` so far, if it had any. */
+  of(name: string): CrashHistory | undefined {
+    const history = this.byName.get(name);
+    return history === undefined ? undefined : { count: history.count, last: { ...history.last } };
+  }
+
+  /** Stops recording (idempotent). */
+  close(): void {
+    this.off();
+  }
 }
 
 /** Gathers the summary of a stopped run. */
@@ -61,14 +108,23 @@ export function summarize(input: {
   elapsedMs: number;
   stopReason: string;
   exitCode: number;
+  /** The crashes recorded during the run; without it the summary shows none. */
+  crashes?: CrashLog;
+  /** Secret texts of the settings (`instanceSecrets`), left out of the errors shown. */
+  secrets?: readonly string[];
 }): RunSummary {
+  const secrets = input.secrets ?? [];
   const { instance } = input;
   const stats = instance.prosa.stats();
   const reports = instance.reports();
   const processors: Record<string, ProcessorSummary> = {};
   for (const [name, entry] of instance.processors) {
     const summary: ProcessorSummary = { kind: entry.settings.kind, state: entry.processor.state };
-    if (entry.processor.lastError !== undefined) summary.lastError = message(entry.processor.lastError);
+    if (entry.processor.state === 'failed' && entry.processor.lastError !== undefined) {
+      summary.error = redactSecrets(messageOf(entry.processor.lastError), secrets);
+    }
+    const crashes = input.crashes?.of(name);
+    if (crashes !== undefined) summary.crashes = { ...crashes, last: { ...crashes.last, error: redactSecrets(crashes.last.error, secrets) } };
     if (reports[name] !== undefined) summary.report = reports[name];
     processors[name] = summary;
   }
@@ -140,9 +196,15 @@ export function formatSummary(summary: RunSummary): string {
     `  throughput  ${rate(summary.tps)} responses/s`,
     `  latency     ${latencyLine(summary.latencyMs)}`,
     `  processors  ${Object.entries(summary.processors)
-      .map(([name, p]) => `${name} (${p.kind}) ${p.state}${p.lastError === undefined ? '' : `: ${p.lastError}`}`)
+      .map(([name, p]) => `${name} (${p.kind}) ${p.state}${p.error === undefined ? '' : `: ${p.error}`}`)
       .join('; ')}`,
   ];
+  for (const [name, processor] of Object.entries(summary.processors)) {
+    const crashes = processor.crashes;
+    if (crashes === undefined) continue;
+    const times = crashes.count === 1 ? '1 time' : `${crashes.count} times`;
+    lines.push(`  crashes     ${name}: ${times}, last at ${crashes.last.at}: ${crashes.last.error}`);
+  }
   for (const [name, processor] of Object.entries(summary.processors)) {
     if (isInjectorReport(processor.report)) lines.push(injectorLine(name, processor.report));
     else if (isHttpServerReport(processor.report)) lines.push(httpServerLine(name, processor.report));

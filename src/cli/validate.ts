@@ -1,17 +1,27 @@
 /**
  * `prosa validate <file>`: checks a settings file (environment overrides included)
- * without running it.
+ * without running it: the same checks as `prosa run` (`checkSettingsText`), then the same
+ * build (`buildInstance`, through `checkBuild`: factories, processor specs, transports),
+ * stopped before anything starts. Whatever `run` refuses with exit 3, `validate` refuses.
  */
+import { checkBuild } from '../config/instance.js';
 import { checkSettingsText, readSettingsFile } from '../config/load.js';
+import type { KindRegistry } from '../config/registry.js';
 import { SettingsError, type SettingsErrorKind, type SettingsIssue } from '../config/settings-error.js';
 import { defaultKinds } from '../processors/builtins.js';
 import { ExitCode } from './exit-codes.js';
 import type { CommandIo } from './io.js';
+import { TRANSPORT_MAKERS } from './transports.js';
 
 /** Options of {@link validateCommand}. */
 export interface ValidateCommandOptions {
   /** Print `{ file, valid, issues }` as one JSON object on stdout instead of text. */
   json?: boolean;
+  /**
+   * The processor kinds the settings may use (as `RunOptions.kinds`).
+   * @defaultValue `defaultKinds()`, the built-in kinds
+   */
+  kinds?: KindRegistry;
 }
 
 /**
@@ -23,10 +33,15 @@ export async function validateCommand(file: string, options: ValidateCommandOpti
   let processors: string[] = [];
   let kind: SettingsErrorKind = 'InvalidSettings';
   try {
+    const kinds = options.kinds ?? defaultKinds();
     const text = await readSettingsFile(file);
-    const check = checkSettingsText(text, { kinds: defaultKinds(), env: io.env, source: file });
-    if (check.ok) processors = check.settings.processors.map((p) => `${p.name} (${p.kind})`);
-    issues = check.ok ? [] : check.issues;
+    const check = checkSettingsText(text, { kinds, env: io.env, source: file });
+    if (check.ok) {
+      issues = await checkBuild(check.settings, { kinds, transports: TRANSPORT_MAKERS });
+      processors = check.settings.processors.map((p) => `${p.name} (${p.kind})`);
+    } else {
+      issues = check.issues;
+    }
   } catch (error) {
     if (!(error instanceof SettingsError)) throw error;
     issues = error.issues;

@@ -48,6 +48,16 @@ export interface FactoryProduct {
   quiesce?(): Promise<void>;
 }
 
+/** A TCP address a processor listens on, as its settings say. */
+export interface ListenAddress {
+  /** Interface: an address, a host name, or `0.0.0.0` / `::` for every interface. */
+  readonly host: string;
+  /** Port; 0 picks a free one (and so never clashes). */
+  readonly port: number;
+  /** Path of the port field inside the kind's settings (`['listen', 'port']`), for the issue that names it. */
+  readonly path: readonly (string | number)[];
+}
+
 /** A processor kind. */
 export interface ProcessorFactory<Schema extends z.ZodType = z.ZodType> {
   /** Kind name, as written in settings files (`kind: stub`). */
@@ -58,6 +68,13 @@ export interface ProcessorFactory<Schema extends z.ZodType = z.ZodType> {
   readonly version: string;
   /** Schema of the `settings` block: defaults and a `.describe()` doc string per field. */
   readonly settings: Schema;
+  /**
+   * The TCP addresses a processor of this kind listens on, read from its validated
+   * settings (no I/O). Validation refuses two listeners of one file (processors, the
+   * metrics endpoint) on the same port and interface, as `prosa validate` and `prosa run`
+   * alike. Kinds that listen on nothing leave it out.
+   */
+  listens?(settings: z.output<Schema>): readonly ListenAddress[];
   /** Builds the processor from validated settings. Called again for each (re)build, never shared. */
   create(settings: z.output<Schema>, context: FactoryContext): FactoryProduct;
 }

@@ -2,7 +2,13 @@
  * Config: the settings file (schema, loader, environment overrides, errors), processor
  * kinds (factories and their registry), and instances built from settings.
  */
-export { defineFactory, type ProcessorFactory, type FactoryContext, type FactoryProduct } from './factory.js';
+export {
+  defineFactory,
+  type ProcessorFactory,
+  type FactoryContext,
+  type FactoryProduct,
+  type ListenAddress,
+} from './factory.js';
 export { KindRegistry, KindError, type KindErrorKind } from './registry.js';
 export {
   SettingsError,
@@ -36,9 +42,11 @@ export {
 export { checkSettings, validateSettings, type ValidateOptions, type SettingsCheck } from './validate.js';
 export { loadSettings, parseSettings, checkSettingsText, readSettingsFile, type LoadOptions } from './load.js';
 export { parseSettingsText, type SettingsText } from './settings-text.js';
+export { checkSettingsShape, MAX_SETTINGS_DEPTH, MAX_SETTINGS_VALUES, MAX_ALIAS_COUNT } from './settings-shape.js';
 export {
   Instance,
   buildInstance,
+  checkBuild,
   createInstance,
   type BuildOptions,
   type InstanceProcessor,

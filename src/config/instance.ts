@@ -5,7 +5,8 @@
  * directive, held by the instance's `ApplySettings` directive (src/directives): the
  * first build and every later apply go through the same path.
  */
-import type { Logger } from 'pino';
+import { pino, type Logger } from 'pino';
+import { messageOf } from '../tvf/unknown-value.js';
 import { createProsa, type Prosa } from '../actors/prosa.js';
 import type { InspectOption } from '../actors/processor.js';
 import type { BusObserver } from '../actors/requests.js';
@@ -148,10 +149,6 @@ export class Instance {
   }
 }
 
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /**
  * Builds the bus and its processors from validated settings (as `validateSettings` or
  * `loadSettings` return them). Nothing runs until `start()`. Throws a
@@ -187,7 +184,9 @@ export function buildInstance(settings: InstanceSettings, options: BuildOptions)
     }
     const path = formatPath(['processors', index, 'settings']);
     const cause = error instanceof LoadProcessorError && error.cause !== undefined ? error.cause : error;
-    return settingsIssue(path, `settings kind '${entry.kind}' can build a processor from`, `an error: ${describeError(cause)}`);
+    // A factory's error may quote its settings: their secrets are left out.
+    const detail = redactSecrets(messageOf(cause), secretsIn(entry.settings, options.kinds.get(entry.kind)?.settings));
+    return settingsIssue(path, `settings kind '${entry.kind}' can build a processor from`, `an error: ${detail}`);
   });
   const nats = settings.transport?.nats;
   if (nats !== undefined) {
@@ -198,7 +197,7 @@ export function buildInstance(settings: InstanceSettings, options: BuildOptions)
       try {
         prosa.attachTransport(make(nats));
       } catch (error) {
-        const detail = redactSecrets(describeError(error), secretsIn(nats, natsSettingsSchema));
+        const detail = redactSecrets(messageOf(error), secretsIn(nats, natsSettingsSchema));
         issues.push(settingsIssue('transport.nats', 'settings a NATS transport can be made from', `an error: ${detail}`));
       }
     }
@@ -209,6 +208,25 @@ export function buildInstance(settings: InstanceSettings, options: BuildOptions)
     throw new SettingsError('InvalidSettings', settings.name, issues);
   }
   return new Instance(prosa, directives, live);
+}
+
+/**
+ * What {@link buildInstance} refuses in validated settings (factories, processor specs,
+ * transports), found without starting anything: builds the instance, then stops it at
+ * once. Resolves with the issues (none when it builds). `prosa validate` runs it after
+ * the settings checks, so that it refuses exactly what `prosa run` refuses.
+ * `options.logger` defaults to a silent logger here: a check logs nothing.
+ */
+export async function checkBuild(settings: InstanceSettings, options: BuildOptions): Promise<SettingsIssue[]> {
+  let instance: Instance;
+  try {
+    instance = buildInstance(settings, { ...options, logger: options.logger ?? pino({ level: 'silent' }) });
+  } catch (error) {
+    if (error instanceof SettingsError) return [...error.issues];
+    throw error;
+  }
+  await instance.stop('checked');
+  return [];
 }
 
 /**

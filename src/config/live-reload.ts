@@ -15,6 +15,7 @@ import type { Instance } from './instance.js';
 import { loadSettings } from './load.js';
 import type { KindRegistry } from './registry.js';
 import { SettingsError } from './settings-error.js';
+import { safeError } from '../tvf/unknown-value.js';
 
 /** Options of {@link liveReload}. */
 export interface LiveReloadOptions {
@@ -109,13 +110,13 @@ export function liveReload(instance: Instance, options: LiveReloadOptions): Live
         logger.error({ file: options.file, trigger, issues: error.issues }, `settings refused; the instance runs on unchanged\n${error.message}`);
       } else {
         outcome = { status: 'failed', trigger, error };
-        logger.error({ err: error, file: options.file, trigger }, 'applying settings failed');
+        logger.error({ err: safeError(error), file: options.file, trigger }, 'applying settings failed');
       }
     }
     try {
       options.onReload?.(outcome);
     } catch (error) {
-      logger.warn({ err: error }, 'onReload threw');
+      logger.warn({ err: safeError(error) }, 'onReload threw');
     }
     return outcome;
   };
@@ -144,7 +145,7 @@ export function liveReload(instance: Instance, options: LiveReloadOptions): Live
     watcher = watch(dirname(file), { persistent: false }, (_event, changed) => {
       if (changed === null || changed === name) schedule();
     });
-    watcher.on('error', (error) => logger.warn({ err: error, file: options.file }, 'watching settings failed'));
+    watcher.on('error', (error) => logger.warn({ err: safeError(error), file: options.file }, 'watching settings failed'));
   }
   const onSighup = () => void reload('sighup');
   const sighup = options.sighup ?? true;

@@ -7,6 +7,7 @@ import { SettingsError, settingsIssue } from './settings-error.js';
 import type { InstanceSettings } from './settings-schema.js';
 import { parseSettingsText } from './settings-text.js';
 import { checkSettings, type SettingsCheck, type ValidateOptions } from './validate.js';
+import { messageOf } from '../tvf/unknown-value.js';
 
 /** Options of {@link loadSettings} and {@link parseSettings}. */
 export type LoadOptions = Omit<ValidateOptions, 'locate'>;
@@ -49,7 +50,7 @@ export async function readSettingsFile(file: string, source = file): Promise<str
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = messageOf(error);
     throw new SettingsError('UnreadableSettings', source, [settingsIssue('', 'a readable file', detail, {}, 'file')], error);
   }
 }

@@ -101,7 +101,12 @@ export function describeFound(value: unknown): string {
   }
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   if (Array.isArray(value)) return value.length === 1 ? 'a list of 1 item' : `a list of ${value.length} items`;
-  if (value instanceof Date) return `a date (${value.toISOString()})`;
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'an invalid date' : `a date (${value.toISOString()})`;
+  if (value instanceof Uint8Array) return `binary data (${value.length} bytes)`;
+  if (value instanceof Set) return 'a set (!!set)';
+  if (value instanceof Map) return 'a mapping with keys that are not names';
   if (typeof value === 'object') return 'a mapping';
   return typeof value;
 }
+
+

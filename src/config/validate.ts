@@ -1,15 +1,23 @@
 /**
  * Validation: checks a settings value against the instance schema and each processor's
  * settings against its kind's schema, after environment overrides, and collects every
- * issue at once (types, ranges, unknown fields, unknown kinds, duplicate names).
+ * issue at once: the value's shape (depth, aliases to itself, `__proto__` keys), types,
+ * ranges, unknown fields, unknown kinds, duplicate names, sensitive-field rules that
+ * cannot be prepared, and listeners of one file on the same port. `prosa validate` and
+ * `prosa run` both check settings here (and then build them with `buildInstance`), so
+ * whatever `run` refuses, `validate` refuses.
  */
 import type { z } from 'zod';
+import { messageOf } from '../tvf/unknown-value.js';
+import { payloadMasksOf } from '../observability/payload-masks.js';
 import { applyEnvOverrides, type AppliedOverride, type Environment } from './env-overrides.js';
+import type { ListenAddress } from './factory.js';
 import type { KindRegistry } from './registry.js';
 import { fromZodIssues, type Locate } from './schema-issues.js';
 import { schemaAt } from './schema-walk.js';
 import { describeFound, formatPath, SettingsError, settingsIssue, type SettingsIssue } from './settings-error.js';
 import { instanceSettingsSchema, type InstanceSettings, type ProcessorSettings } from './settings-schema.js';
+import { checkSettingsShape } from './settings-shape.js';
 
 /** Options of {@link checkSettings} and {@link validateSettings}. */
 export interface ValidateOptions {
@@ -71,6 +79,10 @@ export function checkSettings(input: unknown, options: ValidateOptions): Setting
     }
     return schemaAt(instanceSettingsSchema, path);
   };
+  // The shape first: what follows (overrides, schemas) walks the value and must not meet
+  // a cycle or a nesting that exhausts the stack.
+  const shapeIssues = checkSettingsShape(input, (path) => options.locate?.(path) ?? {});
+  if (shapeIssues.length > 0) return { ok: false, issues: shapeIssues.sort(byPosition) };
   const overridden = applyEnvOverrides(input, env, schemaFor);
   const value = overridden.value;
   const locate: Locate = (path) => {
@@ -78,6 +90,11 @@ export function checkSettings(input: unknown, options: ValidateOptions): Setting
     if (override !== undefined) return { env: override.variable };
     return options.locate?.(path) ?? {};
   };
+  if (overridden.applied.length > 0) {
+    // An override's value is YAML too: it may nest or refer to itself.
+    const overrideIssues = checkSettingsShape(value, locate);
+    if (overrideIssues.length > 0) return { ok: false, issues: [...overridden.issues, ...overrideIssues].sort(byPosition) };
+  }
   const issues: SettingsIssue[] = [...overridden.issues];
 
   if (!isRecord(value)) {
@@ -93,6 +110,7 @@ export function checkSettings(input: unknown, options: ValidateOptions): Setting
 
   const processors = rawProcessors(value);
   const kindSettings: unknown[] = [];
+  const listeners: Listener[] = [];
   const firstWithName = new Map<string, number>();
   processors.forEach((entry, index) => {
     if (!isRecord(entry)) return; // the instance schema reported it
@@ -124,8 +142,19 @@ export function checkSettings(input: unknown, options: ValidateOptions): Setting
     }
     const prefix = ['processors', index, 'settings'];
     const result = factory.settings.safeParse(entry['settings'] ?? {}, { reportInput: true });
-    if (result.success) kindSettings[index] = result.data;
-    else issues.push(...fromZodIssues(result.error.issues, { prefix, schema: factory.settings, root: value, locate }));
+    if (!result.success) {
+      issues.push(...fromZodIssues(result.error.issues, { prefix, schema: factory.settings, root: value, locate }));
+      return;
+    }
+    kindSettings[index] = result.data;
+    let addresses: readonly ListenAddress[] = [];
+    try {
+      addresses = factory.listens?.(result.data) ?? [];
+    } catch (error) {
+      issues.push(settingsIssue(formatPath(prefix), `settings kind '${kind}' can tell the ports of`, `an error: ${messageOf(error)}`, locate(prefix)));
+    }
+    const owner = typeof name === 'string' ? `processors[${index}] (${name})` : `processors[${index}]`;
+    for (const address of addresses) listeners.push({ ...address, path: [...prefix, ...address.path], owner });
   });
 
   if (issues.length > 0 || !parsed.success) {
@@ -135,7 +164,69 @@ export function checkSettings(input: unknown, options: ValidateOptions): Setting
     ...parsed.data,
     processors: parsed.data.processors.map((entry, index): ProcessorSettings => ({ ...entry, settings: kindSettings[index] })),
   };
+  issues.push(...maskIssues(settings, locate));
+  const metrics = settings.metrics;
+  if (metrics !== undefined) listeners.unshift({ host: metrics.host, port: metrics.port, path: ['metrics', 'port'], owner: 'metrics' });
+  issues.push(...portIssues(listeners, locate));
+  if (issues.length > 0) return { ok: false, issues: issues.sort(byPosition) };
   return { ok: true, settings, overrides: overridden.applied };
+}
+
+/** A TCP address the settings listen on, and what declares it. */
+interface Listener extends ListenAddress {
+  /** Who listens there, for messages: `metrics`, `processors[0] (front)`. */
+  readonly owner: string;
+}
+
+/** Hosts that listen on every interface: they share a port with no one. */
+const WILDCARD_HOSTS = new Set(['', '0.0.0.0', '::', '[::]']);
+
+function sameInterface(a: string, b: string): boolean {
+  const canonical = (host: string) => (host.toLowerCase() === 'localhost' ? '127.0.0.1' : host.toLowerCase());
+  return WILDCARD_HOSTS.has(a) || WILDCARD_HOSTS.has(b) || canonical(a) === canonical(b);
+}
+
+/** Two listeners of the file on one port (0, any free port, never clashes): the second cannot start. */
+function portIssues(listeners: readonly Listener[], locate: Locate): SettingsIssue[] {
+  const issues: SettingsIssue[] = [];
+  const byPort = new Map<number, Listener[]>();
+  for (const listener of listeners) {
+    if (listener.port === 0) continue;
+    const others = byPort.get(listener.port);
+    if (others === undefined) byPort.set(listener.port, [listener]);
+    else others.push(listener);
+    const first = others?.find((other) => other !== listener && sameInterface(other.host, listener.host));
+    if (first === undefined) continue;
+    issues.push(
+      settingsIssue(
+        formatPath(listener.path),
+        'a port no other listener of the file uses',
+        `${listener.port}, already the port of ${first.owner} on ${first.host || 'every interface'}`,
+        locate(listener.path),
+      ),
+    );
+  }
+  return issues;
+}
+
+/** The sensitive fields of each service must prepare into masks, as the run's logger prepares them. */
+function maskIssues(settings: InstanceSettings, locate: Locate): SettingsIssue[] {
+  const issues: SettingsIssue[] = [];
+  for (const [service, entry] of Object.entries(settings.services)) {
+    try {
+      payloadMasksOf({ [service]: entry });
+    } catch (error) {
+      const path = ['services', service, 'sensitive'];
+      issues.push(settingsIssue(formatPath(path), 'sensitive field rules that can be prepared as masks', `an error: ${messageOf(error)}`, locate(path)));
+    }
+  }
+  if (issues.length > 0) return issues;
+  try {
+    payloadMasksOf(settings.services);
+  } catch (error) {
+    issues.push(settingsIssue('services', 'sensitive field rules that can be prepared as masks', `an error: ${messageOf(error)}`, locate(['services'])));
+  }
+  return issues;
 }
 
 /**

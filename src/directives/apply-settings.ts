@@ -14,6 +14,7 @@ import { LoadProcessor, type LoadedProcessor } from './load-processor.js';
 import type { DirectiveReference } from './reference.js';
 import { callbackResolver } from './resolver.js';
 import { stableKey } from './stable-key.js';
+import { messageOf } from '../tvf/unknown-value.js';
 
 /** Parameters of {@link ApplySettings}. */
 export interface ApplySettingsParams {
@@ -48,11 +49,18 @@ export function applySettingsHandler(directives: Directives): (directive: Direct
     const resolver = callbackResolver<LoadedProcessor>('processors', (handle) => {
       const refs: DirectiveReference<LoadedProcessor>[] = [];
       const forwarded = new Map<string, number>();
-      const checkSettled = () => {
-        if (refs.length === entries.length && refs.every((ref) => ref.settled)) handle.idle(true);
-        else handle.idle(false);
+      // Settled references are counted as they flip, not rescanned on each flip: a rescan
+      // per processor made building N processors cost N^2.
+      const isSettled: boolean[] = [];
+      let settledCount = 0;
+      const setSettled = (index: number, settled: boolean) => {
+        if (isSettled[index] === settled) return;
+        isSettled[index] = settled;
+        settledCount += settled ? 1 : -1;
       };
+      const allSettled = () => refs.length === entries.length && settledCount === entries.length;
       entries.forEach((entry, index) => {
+        isSettled.push(false);
         const ref = directives.add(LoadProcessor(entry));
         refs.push(ref);
         ref.subscribe({
@@ -65,10 +73,14 @@ export function applySettingsHandler(directives: Directives): (directive: Direct
             forwarded.delete(`${index}:${value.id}`);
             if (id !== undefined) handle.remove(id);
           },
-          settled: checkSettled,
+          settled: (settled) => {
+            setSettled(index, settled);
+            handle.idle(allSettled());
+          },
         });
+        setSettled(index, ref.settled);
       });
-      checkSettled();
+      handle.idle(allSettled());
       return () => {
         for (const ref of refs) ref.release();
       };
@@ -126,9 +138,6 @@ export function diffSettings(before: InstanceSettings, after: InstanceSettings):
   return report;
 }
 
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /**
  * The settings an instance runs now, as one held `ApplySettings` reference; applies new
@@ -140,7 +149,12 @@ export class LiveSettings {
   private current: InstanceSettings;
   private ref: DirectiveReference<LoadedProcessor>;
   private queue: Promise<unknown> = Promise.resolve();
-  private lastKnown = new Map<string, LoadedProcessor>();
+  /**
+   * The held reference's values by processor name, kept as values come and go (once the
+   * bus stopped, the last set). Kept by name, not rebuilt from every value on each
+   * change: that made building N processors cost N^2.
+   */
+  private byName = new Map<string, LoadedProcessor>();
 
   /** Adds the `ApplySettings` of `settings`: its processors are built at once (synchronously). */
   constructor(directives: Directives, settings: InstanceSettings) {
@@ -165,25 +179,29 @@ export class LiveSettings {
    * Once the bus stopped (the directives closed) it keeps the last set, final states and all.
    */
   processors(): Map<string, LoadedProcessor> {
-    this.refresh();
-    return new Map(this.lastKnown);
-  }
-
-  /** Keeps {@link LiveSettings.processors} current with the held reference. */
-  private follow(): void {
-    this.ref.subscribe({ added: () => this.refresh(), removed: () => this.refresh() });
-    this.refresh();
-  }
-
-  private refresh(): void {
-    if (this.directives.closed) return;
-    const byName = new Map(this.ref.values.map((loaded) => [loaded.processor.name, loaded]));
     const out = new Map<string, LoadedProcessor>();
     for (const entry of this.current.processors) {
-      const loaded = byName.get(entry.name);
+      const loaded = this.byName.get(entry.name);
       if (loaded !== undefined) out.set(entry.name, loaded);
     }
-    this.lastKnown = out;
+    return out;
+  }
+
+  /** Keeps {@link LiveSettings.processors} current with the held reference (a new one starts from its own values). */
+  private follow(): void {
+    const ref = this.ref;
+    const byName = new Map<string, LoadedProcessor>();
+    this.byName = byName;
+    ref.subscribe({
+      added: ({ value }) => {
+        if (this.ref === ref) byName.set(value.processor.name, value);
+      },
+      removed: ({ value }) => {
+        // A stopping bus closes the directives, which removes every value: keep the last set.
+        if (this.ref !== ref || this.directives.closed) return;
+        if (byName.get(value.processor.name) === value) byName.delete(value.processor.name);
+      },
+    });
   }
 
   /** Processors of the current settings whose build failed, with the reason (their resolvers retry). */
@@ -273,6 +291,6 @@ export class LiveSettings {
   /** The failures of one entry's `LoadProcessor`, if its instance lives. */
   private failureOf(entry: ProcessorSettings): { processor: string; error: string }[] {
     const info = this.directives.info(LoadProcessor(entry));
-    return (info?.errors ?? []).map((failure) => ({ processor: entry.name, error: describeError(failure.error) }));
+    return (info?.errors ?? []).map((failure) => ({ processor: entry.name, error: messageOf(failure.error) }));
   }
 }

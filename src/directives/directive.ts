@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { DirectiveError } from './errors.js';
 import { stableKey } from './stable-key.js';
+import { messageOf } from '../tvf/unknown-value.js';
 
 /**
  * Type-only brand that carries a directive's value type. It has no runtime value: never
@@ -185,7 +186,7 @@ export function checkDirective(directive: Directive): ValueLimits {
     try {
       directive.validate();
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = messageOf(error);
       throw new DirectiveError('InvalidDirective', `refused by validate(): ${reason}`, { directive: name, cause: error });
     }
   }

@@ -17,6 +17,7 @@ import { DirectiveError } from './errors.js';
 import { DirectiveInstance, type InstanceHost } from './instance.js';
 import { lookupServiceHandler } from './lookup-service.js';
 import type { DirectiveReference, DirectiveValue, ResolverFailure, ResolverInfo } from './reference.js';
+import { safeError } from '../tvf/unknown-value.js';
 
 /** Options of {@link createDirectives}. */
 export interface DirectivesOptions {
@@ -227,7 +228,7 @@ export class Directives implements InstanceHost {
     try {
       resolvers = source.ask(instance.directive);
     } catch (error) {
-      this.logger.warn({ err: error, directive: describeDirective(instance.directive), source: source.name }, 'directive handler failed');
+      this.logger.warn({ err: safeError(error), directive: describeDirective(instance.directive), source: source.name }, 'directive handler failed');
       return;
     }
     if (resolvers.length > 0) instance.addResolvers(source.name, resolvers);

@@ -29,6 +29,7 @@ import {
 } from './reference.js';
 import type { ValueOptions } from './resolver.js';
 import { ResolverRun, type RunHost } from './resolver-run.js';
+import { safeError } from '../tvf/unknown-value.js';
 
 /** What an instance needs of its registry. */
 export interface InstanceHost {
@@ -60,7 +61,8 @@ export class DirectiveInstance implements DirectivePorts, RunHost, ReferenceHost
   readonly actor: Actor<typeof directiveMachine>;
 
   private readonly host: InstanceHost;
-  private readonly values: ValueRecord[] = [];
+  /** Values by id, in the order they were added (a Map: removing one costs O(1), not a scan). */
+  private readonly values = new Map<number, ValueRecord>();
   private readonly runs: ResolverRun[] = [];
   private readonly refs = new Set<DirectiveReference<unknown>>();
   private nextValueId = 1;
@@ -126,7 +128,7 @@ export class DirectiveInstance implements DirectivePorts, RunHost, ReferenceHost
 
   /** True while the instance holds fewer values than its limit. */
   get belowLimit(): boolean {
-    return this.values.length < this.limits.maxValues;
+    return this.values.size < this.limits.maxValues;
   }
 
   /** Number of references held. */
@@ -150,7 +152,9 @@ export class DirectiveInstance implements DirectivePorts, RunHost, ReferenceHost
   }
 
   entries(): readonly DirectiveValue<unknown>[] {
-    return this.values.map(({ id, value, resolver, source }) => ({ id, value, resolver, source }));
+    const out: DirectiveValue<unknown>[] = [];
+    for (const record of this.values.values()) out.push(this.entryOf(record));
+    return out;
   }
 
   failures(): ResolverFailure[] {
@@ -173,7 +177,7 @@ export class DirectiveInstance implements DirectivePorts, RunHost, ReferenceHost
   }
 
   report(error: unknown, what: string): void {
-    this.host.logger.warn({ err: error, directive: this.name }, `${what} threw`);
+    this.host.logger.warn({ err: safeError(error), directive: this.name }, `${what} threw`);
   }
 
   // resolvers ---------------------------------------------------------------
@@ -271,7 +275,8 @@ export class DirectiveInstance implements DirectivePorts, RunHost, ReferenceHost
   private disposeNow(): void {
     const runs = this.runs.splice(0);
     for (const run of runs) run.stop('stopped');
-    while (this.values.length > 0) this.removeRecord(this.values[this.values.length - 1]!, false);
+    const records = [...this.values.values()];
+    for (let i = records.length - 1; i >= 0; i--) this.removeRecord(records[i]!, false);
     for (const ref of [...this.refs]) ref.end();
     this.refs.clear();
     this.busy = 0;
@@ -295,7 +300,7 @@ export class DirectiveInstance implements DirectivePorts, RunHost, ReferenceHost
       release: options?.release,
       timer: undefined,
     };
-    this.values.push(record);
+    this.values.set(record.id, record);
     run.values.add(record.id);
     run.runValues.add(record.id);
     if (ttlMs !== undefined) record.timer = this.host.clock.setTimeout(() => this.removeValue(record.id), ttlMs);
@@ -306,7 +311,7 @@ export class DirectiveInstance implements DirectivePorts, RunHost, ReferenceHost
   }
 
   removeValue(id: number): boolean {
-    const record = this.values.find((candidate) => candidate.id === id);
+    const record = this.values.get(id);
     if (record === undefined) return false;
     this.removeRecord(record, true);
     return true;
@@ -321,7 +326,7 @@ export class DirectiveInstance implements DirectivePorts, RunHost, ReferenceHost
     run.scheduleRestart(delay);
     const failure = this.failureOf(run);
     this.host.logger.warn(
-      { err: error, directive: this.name, resolver: run.resolver.name, source: run.source, failures: run.failures },
+      { err: safeError(error), directive: this.name, resolver: run.resolver.name, source: run.source, failures: run.failures },
       `resolver failed; restarting in ${delay} ms`,
     );
     for (const id of [...run.runValues]) this.removeValue(id);
@@ -341,9 +346,7 @@ export class DirectiveInstance implements DirectivePorts, RunHost, ReferenceHost
   }
 
   private removeRecord(record: ValueRecord, tellMachine: boolean): void {
-    const index = this.values.indexOf(record);
-    if (index < 0) return;
-    this.values.splice(index, 1);
+    if (!this.values.delete(record.id)) return;
     record.run.values.delete(record.id);
     record.run.runValues.delete(record.id);
     if (record.timer !== undefined) this.host.clock.clearTimeout(record.timer);

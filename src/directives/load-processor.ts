@@ -19,6 +19,7 @@ import type { ProcessorSettings } from '../config/settings-schema.js';
 import { defineDirective } from './directive.js';
 import { directivesOf } from './directives.js';
 import { callbackResolver, type ResolverHandle } from './resolver.js';
+import { messageOf, safeError } from '../tvf/unknown-value.js';
 
 /** The running processor a {@link LoadProcessor} holds (config's `InstanceProcessor`). */
 export interface LoadedProcessor {
@@ -84,31 +85,20 @@ export interface LoadProcessorOptions {
   quiesceMs?: number;
 }
 
-function message(error: unknown): string {
-  try {
-    return error instanceof Error ? String(error.message) : String(error);
-  } catch {
-    return 'an error that cannot be shown';
-  }
-}
-
 /**
  * `cause` as it may be kept and logged: itself when neither its message nor its stack
  * quotes a secret, else an `Error` of the same name with both redacted.
  */
 function redactedCause(cause: unknown, secrets: readonly string[]): unknown {
   if (secrets.length === 0) return cause;
-  try {
-    const text = message(cause);
-    const stack = cause instanceof Error && typeof cause.stack === 'string' ? cause.stack : '';
-    if (redactSecrets(text, secrets) === text && redactSecrets(stack, secrets) === stack) return cause;
-    const copy = new Error(redactSecrets(text, secrets));
-    copy.name = cause instanceof Error ? String(cause.name) : 'Error';
-    copy.stack = redactSecrets(stack, secrets);
-    return copy;
-  } catch {
-    return new Error('an error that cannot be shown');
-  }
+  const safe = safeError(cause); // reads without running the cause's own code
+  const text = safe.message;
+  const stack = typeof safe.stack === 'string' ? safe.stack : '';
+  if (redactSecrets(text, secrets) === text && redactSecrets(stack, secrets) === stack) return cause;
+  const copy = new Error(redactSecrets(text, secrets));
+  copy.name = typeof safe.name === 'string' ? safe.name : 'Error';
+  copy.stack = redactSecrets(stack, secrets);
+  return copy;
 }
 
 /**
@@ -124,7 +114,7 @@ async function retire(prosa: Prosa, loaded: LoadedProcessor, quiesceMs: number, 
     if (product.quiesce !== undefined && processor.state === 'serving') {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
-        product.quiesce().catch((error: unknown) => logger.warn({ err: error, proc: processor.name }, 'quiesce failed')),
+        product.quiesce().catch((error: unknown) => logger.warn({ err: safeError(error), proc: processor.name }, 'quiesce failed')),
         new Promise<void>((resolve) => {
           timer = setTimeout(resolve, quiesceMs);
         }),
@@ -133,7 +123,7 @@ async function retire(prosa: Prosa, loaded: LoadedProcessor, quiesceMs: number, 
     }
     await prosa.remove(processor.name);
   } catch (error) {
-    logger.warn({ err: error, proc: processor.name }, 'removing a processor failed');
+    logger.warn({ err: safeError(error), proc: processor.name }, 'removing a processor failed');
   }
 }
 
@@ -193,7 +183,7 @@ export function loadProcessorHandler(
       });
       loaded = { settings: entry, processor, product };
     } catch (error) {
-      throw new LoadProcessorError('BuildFailed', entry, message(error), error, secretsIn(entry.settings, factory.settings));
+      throw new LoadProcessorError('BuildFailed', entry, messageOf(error), error, secretsIn(entry.settings, factory.settings));
     }
     const id = handle.add(loaded, { release: (value) => void retire(prosa, value, quiesceMs, options.logger) });
     if (id === undefined) {

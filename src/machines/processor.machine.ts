@@ -44,7 +44,11 @@ export interface Mailbox {
 
 /** What the machine knows of a crash. */
 export interface Crash {
-  /** The error as raised by the adaptor or the runtime. */
+  /**
+   * The error as raised by the adaptor or the runtime, made safe to read and log by the
+   * runtime's `toCrash` (the value itself when it is a well-formed error, else an Error
+   * that describes it).
+   */
   error: unknown;
   /** Whether a restart may follow (ProSA's `ProcError::recoverable`). */
   recoverable: boolean;

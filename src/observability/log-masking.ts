@@ -7,7 +7,8 @@
  */
 import type { LoggerOptions } from 'pino';
 import { isSecretKey, maskUrlCredentials, SECRET_MASK } from '../config/sensitive.js';
-import { isTvf, MaskedPayload, type PayloadMasks } from './payload-masks.js';
+import { isTvf } from '../tvf/is-tvf.js';
+import { MaskedPayload, type PayloadMasks } from './payload-masks.js';
 
 /** How deep into a log line's plain objects and arrays records are looked for. */
 const MAX_DEPTH = 4;

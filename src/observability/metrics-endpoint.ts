@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { allowedAuthorities, bearerMatches, hostAllowed, type HostRuleOptions } from './http-guard.js';
 import type { ProsaEvents } from '../actors/prosa.js';
 import type { ProsaMetrics } from './prosa-metrics.js';
+import { messageOf } from '../tvf/unknown-value.js';
 
 /** Default port of the metrics endpoint (the OpenTelemetry Prometheus exporter's). */
 export const DEFAULT_METRICS_PORT = 9464;
@@ -134,7 +135,7 @@ async function respond(metrics: ProsaMetrics, request: IncomingMessage, response
   try {
     send(response, 200, metrics.contentType, await metrics.metrics());
   } catch (error) {
-    send(response, 500, 'text/plain; charset=utf-8', `metrics failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    send(response, 500, 'text/plain; charset=utf-8', `metrics failed: ${messageOf(error)}\n`);
   }
 }
 

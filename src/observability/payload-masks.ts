@@ -35,17 +35,6 @@ export interface PayloadMaskOptions {
   fill?: string;
 }
 
-/** True when `value` is a TVF record (duck-typed: any {@link Tvf} implementation). */
-export function isTvf(value: unknown): value is Tvf {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as Tvf).keys === 'function' &&
-    typeof (value as Tvf).getString === 'function' &&
-    typeof (value as Tvf).clone === 'function'
-  );
-}
-
 /** The text of a record that could not be read for a log: nothing of it is shown. */
 const UNREADABLE = new MaskedPayload('<unreadable record>');
 

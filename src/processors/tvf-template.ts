@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { SimpleStringTvf } from '../tvf/simple-string-tvf.js';
 import { TvfDict } from '../tvf/dict.js';
+import { messageOf } from '../tvf/unknown-value.js';
 
 /** The dictionary with no names: keys are decimal field ids. */
 const IDS_ONLY = new TvfDict({});
@@ -41,11 +42,11 @@ export function tvfTemplateSchema(doc: string) {
       } catch (error) {
         ctx.addIssue({
           code: 'custom',
-          message: error instanceof Error ? error.message : String(error),
+          message: messageOf(error),
           input: template,
           params: {
             expected: "a TVF record: ProSA's text form (`1;5;hello;`) or a mapping of field ids to values",
-            found: `a template that does not build: ${error instanceof Error ? error.message : String(error)}`,
+            found: `a template that does not build: ${messageOf(error)}`,
           },
         });
       }

@@ -17,6 +17,7 @@ import type { Tvf } from '../tvf/tvf.js';
 import type { Subjects } from './subjects.js';
 import { emptyErrors } from './outgoing.js';
 import { encodeRecord, HEADER, headerText, isPayloadTooLarge } from './wire.js';
+import { messageOf } from '../tvf/unknown-value.js';
 
 /** Figures of the incoming side, counted since the transport started. */
 export interface IncomingStats {
@@ -180,7 +181,7 @@ export class IncomingRequests {
     try {
       payload = SimpleStringTvf.fromUtf8(message.data, this.options.readLimits);
     } catch (error) {
-      this.answerError(served, 'protocol', undefined, `the request is not a TVF text: ${String(error)}`);
+      this.answerError(served, 'protocol', undefined, `the request is not a TVF text: ${messageOf(error)}`);
       return;
     }
     const origin = h!.get(HEADER.origin) || 'unknown';
@@ -203,7 +204,7 @@ export class IncomingRequests {
     try {
       data = encodeRecord(result);
     } catch (error) {
-      this.answerError(served, 'protocol', undefined, `the reply cannot be written as a TVF text: ${String(error)}`);
+      this.answerError(served, 'protocol', undefined, `the reply cannot be written as a TVF text: ${messageOf(error)}`);
       return;
     }
     const sent = this.publish(served.reply, data, undefined);
@@ -219,7 +220,7 @@ export class IncomingRequests {
   private answerFailure(served: Served, error: unknown): void {
     this.inFlight--;
     if (error instanceof ServiceError) this.answerError(served, error.kind, error.processor, error.detail);
-    else this.answerError(served, 'protocol', undefined, String(error));
+    else this.answerError(served, 'protocol', undefined, messageOf(error));
   }
 
   private answerError(served: Served, kind: ServiceErrorKind, processor: string | undefined, detail: string): void {

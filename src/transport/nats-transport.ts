@@ -38,6 +38,7 @@ import {
 } from '../config/transport-settings.js';
 import { Subjects } from './subjects.js';
 import { ANNOUNCEMENT_VERSION, decodeAnnouncement, encodeAnnouncement, HEADER, type Announcement } from './wire.js';
+import { safeError } from '../tvf/unknown-value.js';
 
 // mitt's types describe its CommonJS build; under NodeNext its ESM default export is the function.
 const mitt = mittModule as unknown as typeof mittModule.default;
@@ -405,7 +406,7 @@ export class NatsTransport implements Transport {
       h.set(HEADER.signature, identity.sign(subjects.control, data));
       connection.publish(subjects.control, data, { headers: h });
     } catch (error) {
-      this.parts!.logger.debug({ err: error, kind }, 'announcement not sent');
+      this.parts!.logger.debug({ err: safeError(error), kind }, 'announcement not sent');
     }
   }
 

@@ -25,6 +25,7 @@ import { SimpleStringTvf } from '../tvf/simple-string-tvf.js';
 import type { TvfReadOptions } from '../tvf/read-limits.js';
 import type { RemoteSender, RemoteService } from './remote-service.js';
 import { encodeRecord, HEADER, isPayloadTooLarge, isServiceErrorKind } from './wire.js';
+import { messageOf } from '../tvf/unknown-value.js';
 
 /** Figures of the outgoing side, counted since the transport started. */
 export interface OutgoingStats {
@@ -111,7 +112,7 @@ export class OutgoingRequests implements RemoteSender {
     try {
       data = encodeRecord(msg.payload);
     } catch (error) {
-      this.fail(msg, 'protocol', service.processor, `the request cannot be written as a TVF text: ${String(error)}`);
+      this.fail(msg, 'protocol', service.processor, `the request cannot be written as a TVF text: ${messageOf(error)}`);
       return;
     }
     const h = headers();
@@ -125,7 +126,7 @@ export class OutgoingRequests implements RemoteSender {
       if (isPayloadTooLarge(error)) {
         this.fail(msg, 'protocol', service.processor, `the request is larger than the NATS server's max_payload (${data.length} bytes of TVF text)`);
       } else {
-        this.fail(msg, 'unreachable', service.processor, `the request could not be published: ${String(error)}`);
+        this.fail(msg, 'unreachable', service.processor, `the request could not be published: ${messageOf(error)}`);
       }
       return;
     }
@@ -176,7 +177,7 @@ export class OutgoingRequests implements RemoteSender {
     try {
       payload = SimpleStringTvf.fromUtf8(message.data, this.options.readLimits);
     } catch (error) {
-      this.fail(msg, 'protocol', this.processorOf(msg), `the reply is not a TVF text: ${String(error)}`);
+      this.fail(msg, 'protocol', this.processorOf(msg), `the reply is not a TVF text: ${messageOf(error)}`);
       return;
     }
     if (msg.respond(payload)) {

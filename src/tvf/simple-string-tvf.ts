@@ -65,6 +65,11 @@ export class SimpleStringTvf implements TvfWithKinds {
     this.#limits = limits;
   }
 
+  /** True when this class made `value`: a brand check, so no Proxy or look-alike passes and no getter runs. */
+  static isInstance(value: unknown): value is SimpleStringTvf {
+    return typeof value === 'object' && value !== null && #fields in value;
+  }
+
   /**
    * True when `value` is a `SimpleStringTvf` (a subclass too). Unlike `instanceof`, runs
    * no code of `value` (a Proxy's traps), so it is safe on any value.

@@ -48,8 +48,52 @@ describe('runCommand', () => {
     const summary = JSON.parse(io.stdout.text) as RunSummary;
     expect(summary.stopReason).toBe('processor failed');
     expect(summary.exitCode).toBe(1);
-    expect(summary.processors['stub-1']).toMatchObject({ kind: 'doomed', state: 'failed', lastError: 'no licence' });
+    expect(summary.processors['stub-1']).toMatchObject({ kind: 'doomed', state: 'failed', error: 'no licence', crashes: { count: 1 } });
     expect(process.listenerCount('SIGTERM')).toBe(0);
+  });
+
+  it('shows a crash the processor recovered from as history, with its time, not as its final state', async () => {
+    const kinds = defaultKinds();
+    let inits = 0;
+    kinds.register(
+      defineFactory({
+        kind: 'flaky',
+        description: 'Crashes at its first init, then serves.',
+        version: '1',
+        settings: z.strictObject({}),
+        create: () => ({
+          services: ['FLAKY'],
+          adaptor: {
+            init: () => {
+              if (++inits === 1) throw new ProcessorError('backend not ready', { cause: new Error('backend not ready') });
+            },
+            processRequest: (_service, request) => request,
+          },
+        }),
+      }),
+    );
+    const env = {
+      PROSA__LOG__LEVEL: 'silent',
+      PROSA__PROCESSORS__STUB_1__KIND: 'flaky',
+      PROSA__PROCESSORS__STUB_1__SETTINGS: '{}',
+      PROSA__PROCESSORS__STUB_1__RESTART: '{delayMs: 10}',
+      PROSA__PROCESSORS__INJ_1__SETTINGS__SERVICE: 'FLAKY',
+    };
+    const before = new Date().toISOString();
+    const json = captureIo(env);
+    expect(await runCommand({ json: true, durationS: 0.5, status: false, kinds }, json)).toBe(ExitCode.Ok);
+    const summary = JSON.parse(json.stdout.text) as RunSummary;
+    const flaky = summary.processors['stub-1']!;
+    expect(flaky.state).toBe('stopped');
+    expect(flaky.error).toBeUndefined();
+    expect(flaky.crashes).toEqual({ count: 1, last: { at: expect.any(String) as string, error: 'backend not ready' } });
+    expect(flaky.crashes!.last.at >= before && flaky.crashes!.last.at <= new Date().toISOString()).toBe(true);
+
+    inits = 0;
+    const text = captureIo(env);
+    expect(await runCommand({ durationS: 0.5, status: false, kinds }, text)).toBe(ExitCode.Ok);
+    expect(text.stdout.text).toContain('  processors  stub-1 (flaky) stopped; inj-1 (inj) stopped\n');
+    expect(text.stdout.text).toMatch(/\n {2}crashes {5}stub-1: 1 time, last at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z: backend not ready\n/);
   });
 
   it('logs a status line every interval when stderr is not a TTY', async () => {

@@ -14,8 +14,9 @@ import {
 import { LookupService } from '../../src/directives/lookup-service.js';
 import { defaultKinds, isInjectorReport } from '../../src/processors/index.js';
 import { fixture } from '../fixtures/settings.js';
+import { silentLogger } from '../support/bus.js';
 
-const silent = pino({ level: 'silent' });
+const silent = silentLogger();
 let instance: Instance | undefined;
 afterEach(async () => {
   await instance?.stop();

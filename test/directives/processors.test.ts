@@ -1,11 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { InspectionEvent } from 'xstate';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { setup, type InspectionEvent } from 'xstate';
 import {
   LookupService,
   ProcessorError,
   ServiceError,
   callbackResolver,
   createDirectives,
+  resolver,
   defineDirective,
   type Adaptor,
   type ProcessorContext,
@@ -267,5 +268,36 @@ describe('directives: LookupService', () => {
     bus = testBus();
     const directives = createDirectives(bus);
     expect(() => directives.add(LookupService({ service: '' }))).toThrow(/service must be a non-empty string/);
+  });
+
+  it('draws no XState warning when an adaptor adds directives and a processor answers with machine resolvers', async () => {
+    // A machine with a context function: creating its actor inside another actor's action
+    // makes XState warn (its initial context is an assign).
+    const counter = setup({ types: { context: {} as { n: number } } }).createMachine({ context: () => ({ n: 0 }) });
+    const warn = vi.spyOn(console, 'warn');
+    try {
+      bus = testBus();
+      const directives = createDirectives(bus);
+      const early = directives.add(Greeting({ to: 'early' }));
+      let fromInit: ReturnType<typeof directives.add> | undefined;
+      bus.processor('adder', {
+        adaptor: { ...echo, init: () => void (fromInit = directives.add(Greeting({ to: 'init' }))) },
+      });
+      bus.processor('machines', {
+        adaptor: echo,
+        directives: (d) => (Greeting.is(d) ? [resolver<string>('counter', counter)] : undefined),
+      });
+      await bus.start();
+      expect(fromInit).toBeDefined();
+      // both instances, the one added before start and the one the adaptor's init added, run the machine resolver
+      for (const to of ['early', 'init']) {
+        expect(directives.info(Greeting({ to }))!.resolvers.map((r) => `${r.source}/${r.resolver}`)).toEqual(['machines/counter']);
+      }
+      early.release();
+      await bus.stop();
+      expect(warn.mock.calls.map((args) => String(args[0]))).toEqual([]);
+    } finally {
+      warn.mockRestore();
+    }
   });
 });

@@ -158,11 +158,43 @@ describe('http-client: deadlines', () => {
 });
 
 describe('http-client: upstream down and back', () => {
+  it('waits in init for an upstream that is not up yet: out of the table, no crash, in once a probe answers', async () => {
+    const server = await echoUpstream();
+    await server.close();
+    bus = testBus();
+    const { processor } = addClient(bus, { url: server.url, probe: { waitMs: 20_000 }, services: [{ name: 'PAY', path: '/pay' }] });
+    const started = bus.start();
+    await sleep(120); // a few probes
+    expect(processor.state).toBe('initializing');
+    expect(bus.services()['PAY']).toBeUndefined();
+    expect((await failure(bus.request('PAY', record({})))).detail).toBe('no provider serves it');
+    await server.reopen();
+    await started;
+    expect(processor.state).toBe('serving');
+    expect(processor.lastError).toBeUndefined();
+    expect((await bus.request('PAY', record({ 2: 'EUR' }))).getString(2)).toBe('EUR');
+  });
+
+  it('a stop while init waits for the upstream ends the wait at once', async () => {
+    const server = await echoUpstream();
+    await server.close();
+    bus = testBus();
+    const { processor } = addClient(bus, { url: server.url, probe: { waitMs: 600_000 }, services: [{ name: 'PAY', path: '/pay' }] });
+    const started = bus.start().catch((error: unknown) => error);
+    await sleep(60);
+    expect(processor.state).toBe('initializing');
+    // Bounded only to fail fast: without the abort the stop would wait out the init timeout.
+    const stopped = await Promise.race([bus.stop().then(() => 'stopped'), sleep(10_000).then(() => 'still waiting')]);
+    expect(stopped).toBe('stopped');
+    expect(processor.state).toBe('stopped');
+    expect(await started).toMatchObject({ kind: 'BusStopped' });
+  });
+
   it('starts only once a probe reaches the upstream (TCP), retrying with backoff', async () => {
     const server = await echoUpstream();
     await server.close();
     bus = testBus();
-    const { processor } = addClient(bus, { url: server.url, services: [{ name: 'PAY', path: '/pay' }] }, 'client', {
+    const { processor } = addClient(bus, { url: server.url, probe: { waitMs: 0 }, services: [{ name: 'PAY', path: '/pay' }] }, 'client', {
       restart: { delayMs: 20, maxDelayMs: 40 },
     });
     await bus.start();

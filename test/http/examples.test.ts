@@ -89,8 +89,10 @@ describe('examples/', () => {
       PROSA__PROCESSORS__BACKEND__SETTINGS__LISTEN__PORT: String(backend),
       PROSA__PROCESSORS__PAYMENTS_UPSTREAM__SETTINGS__URL: `http://127.0.0.1:${backend}`,
     });
-    // The client may have probed before the backend listened: it restarts within 100 ms.
-    await running.processors.get('payments-upstream')!.processor.when('serving');
+    // The client probed before the backend listened, and waited for it: it starts without a crash.
+    const upstreamClient = running.processors.get('payments-upstream')!.processor;
+    expect(upstreamClient.state).toBe('serving');
+    expect(upstreamClient.lastError).toBeUndefined();
     const http = httpClient(`http://127.0.0.1:${front}`);
     closers.push(http.close);
     const pay = await http.send('POST', '/pay', '{"amount": 990, "currency": "EUR"}', JSON_HEADERS);

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Prosa } from '../../src/actors/prosa.js';
 import { injectorFactory, stubFactory, type InjectorReport } from '../../src/processors/index.js';
 import { directivesOf, LookupService } from '../../src/directives/index.js';
@@ -291,5 +291,20 @@ describe('injector', () => {
     const sent = report.sent;
     await sleep(50);
     expect(inj.report().sent).toBe(sent);
+  });
+
+  it('draws no XState warning from start to stop (its LookupService actor is made outside any action)', async () => {
+    const warn = vi.spyOn(console, 'warn');
+    try {
+      prosa = quietBus();
+      addProcessor(prosa, stubFactory, 'stub-1', { services: ['ECHO'] });
+      const inj = injector(prosa, { maxSpeed: 500 });
+      await runFor(prosa, inj, 100);
+      await prosa.stop();
+      expect(inj.report().responses).toBeGreaterThan(0);
+      expect(warn.mock.calls.map((args) => String(args[0]))).toEqual([]);
+    } finally {
+      warn.mockRestore();
+    }
   });
 });

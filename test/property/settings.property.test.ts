@@ -1,12 +1,16 @@
 import fc from 'fast-check';
-import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Document, isCollection, isMap, isSeq, stringify, visit, type Node } from 'yaml';
+import { ExitCode } from '../../src/cli/exit-codes.js';
+import { main } from '../../src/cli/program.js';
 import { buildInstance, checkSettings, LOG_LEVELS, parseSettings } from '../../src/config/index.js';
 import { defaultKinds, isInjectorReport } from '../../src/processors/index.js';
+import { captureIo } from '../cli/io.js';
+import { silentLogger } from '../support/bus.js';
+import { tempDir } from '../fixtures/settings.js';
 
 const kinds = defaultKinds();
-const silent = pino({ level: 'silent' });
+const silent = silentLogger();
 const optional = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: undefined });
 
 /** A few service names, so that injectors often find a stub and sometimes do not. */
@@ -128,4 +132,184 @@ describe('settings, property', () => {
       { numRuns: 200 },
     );
   });
+});
+
+// --- validate agrees with run -------------------------------------------------------
+
+/** Sensitive-field rules nested `depth` deep: `[1, { 10: [1, { 10: ... }] }]`. */
+function nestedRules(depth: number): unknown {
+  let rules: unknown = [1];
+  for (let i = 0; i < depth; i++) rules = [1, { 10: rules }];
+  return rules;
+}
+
+/** Processors that listen or call out, besides the stub and injector of `settings`. */
+const httpServer = (port: number) => ({
+  name: `web-${port}`,
+  kind: 'http-server',
+  settings: { listen: { port }, routes: [{ method: 'POST', path: '/x', service: 'ECHO' }] },
+});
+const httpClient = {
+  name: 'upstream',
+  kind: 'http-client',
+  settings: { url: 'http://127.0.0.1:1', services: [{ name: 'UP', path: '/up' }], connectTimeoutMs: 50 },
+};
+
+/** Values that are wrong almost anywhere: wrong types, huge and odd numbers, empty things. */
+const wrongValue = fc.oneof(
+  fc.constantFrom<unknown>(null, true, '', 'fast', -1, 0, 1e400, -1e400, Number.NaN, 2 ** 53 + 2, 1e21, 0.5, [], {}, [[]], { 1: {} }),
+  fc.string({ maxLength: 6 }),
+  fc.integer(),
+  fc.double(),
+);
+
+/** Keys an attacker adds to any mapping. */
+const hostileKey = fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', '', ' ');
+
+/** One change to a document: subtle (a wrong value), hostile (deep, cyclic, prototype keys) or across fields. */
+type Mutation =
+  | { type: 'value'; at: number; value: unknown }
+  | { type: 'key'; at: number; key: string; value: unknown }
+  | { type: 'deep'; at: number; depth: number; map: boolean }
+  | { type: 'cycle'; at: number }
+  | { type: 'rules'; depth: number; cycle: boolean }
+  | { type: 'deepText'; key: 'services' | 'metrics' | 'processors' | 'transport'; depth: number; map: boolean }
+  | { type: 'bomb' }
+  | { type: 'ports'; port: number; metrics: boolean }
+  | { type: 'duplicate'; at: number }
+  | { type: 'env'; variable: string; value: string };
+
+const at = fc.nat({ max: 1_000 });
+const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  fc.record({ type: fc.constant('value' as const), at, value: wrongValue }),
+  fc.record({ type: fc.constant('key' as const), at, key: hostileKey, value: fc.oneof(wrongValue, fc.constant({ polluted: 1 })) }),
+  fc.record({ type: fc.constant('deep' as const), at, depth: fc.integer({ min: 1, max: 300 }), map: fc.boolean() }),
+  fc.record({ type: fc.constant('cycle' as const), at }),
+  fc.record({ type: fc.constant('rules' as const), depth: fc.oneof(fc.integer({ min: 0, max: 8 }), fc.integer({ min: 20, max: 250 })), cycle: fc.boolean() }),
+  fc.record({
+    type: fc.constant('deepText' as const),
+    key: fc.constantFrom('services' as const, 'metrics' as const, 'processors' as const, 'transport' as const),
+    depth: fc.oneof(fc.integer({ min: 50, max: 500 }), fc.integer({ min: 5_000, max: 30_000 })),
+    map: fc.boolean(),
+  }),
+  fc.constant({ type: 'bomb' as const }),
+  fc.record({ type: fc.constant('ports' as const), port: fc.integer({ min: 20_000, max: 60_000 }), metrics: fc.boolean() }),
+  fc.record({ type: fc.constant('duplicate' as const), at }),
+  fc.record({
+    type: fc.constant('env' as const),
+    variable: fc.constantFrom('PROSA__SERVICES', 'PROSA__LOG__LEVEL', 'PROSA__REQUEST_TIMEOUT_MS', 'PROSA__PROCESSORS__0__SETTINGS', 'PROSA__NAME'),
+    value: fc.constantFrom('&a [1, {10: *a}]', '{A: {sensitive: &r [1, {2: *r}]}}', '1e400', '[[[[[[[[[[]]]]]]]]]]', 'debug', '{__proto__: {x: 1}}', '"x"'),
+  }),
+);
+
+/** The collection nodes of a document, in document order. */
+function collections(doc: Document): Node[] {
+  const out: Node[] = [];
+  visit(doc, { Node: (_key, node) => void (isCollection(node) && out.push(node)) });
+  return out;
+}
+
+/** A settings document as text (and environment), with its mutations applied. */
+function render(base: Record<string, unknown>, mutations: readonly Mutation[]): { text: string; env: Record<string, string> } {
+  const value = structuredClone(base) as { processors?: unknown[]; [key: string]: unknown };
+  const env: Record<string, string> = {};
+  const tail: string[] = [];
+  for (const m of mutations) {
+    if (m.type === 'rules') {
+      const rules = nestedRules(m.depth) as unknown[];
+      if (m.cycle) rules.push({ 20: rules }); // written as an anchor and an alias to it
+      value['services'] = { ECHO: { sensitive: rules } };
+    } else if (m.type === 'ports') {
+      value['processors'] = [...(value.processors ?? []), httpServer(m.port), ...(m.metrics ? [] : [httpServer(m.port)])];
+      if (m.metrics) value['metrics'] = { port: m.port };
+    } else if (m.type === 'env') {
+      env[m.variable] = m.value;
+    }
+  }
+  const doc = new Document(value);
+  for (const m of mutations) {
+    const nodes = collections(doc);
+    const node = 'at' in m ? nodes[m.at % nodes.length] : undefined;
+    switch (m.type) {
+      case 'value':
+      case 'key':
+        if (isMap(node)) node.set(doc.createNode(m.type === 'key' ? m.key : `field${m.at}`), doc.createNode(m.value));
+        else if (isSeq(node)) node.items[m.at % Math.max(1, node.items.length)] = doc.createNode(m.value);
+        break;
+      case 'deep': {
+        let nested: unknown = 1;
+        for (let i = 0; i < m.depth; i++) nested = m.map ? { 1: nested } : [nested];
+        if (isMap(node)) node.set(doc.createNode('deep'), doc.createNode(nested));
+        else if (isSeq(node)) node.items.push(doc.createNode(nested));
+        break;
+      }
+      case 'cycle': {
+        if (node === undefined) break;
+        if (m.type === 'cycle' && node.anchor === undefined) node.anchor = `c${m.at}`;
+        const alias = doc.createAlias(node as never);
+        if (isMap(node)) node.set(doc.createNode('loop'), alias);
+        else if (isSeq(node)) node.items.push(alias);
+        break;
+      }
+      case 'duplicate': {
+        const list = doc.get('processors');
+        if (isSeq(list) && list.items.length > 0) list.items.push(list.items[m.at % list.items.length] as never);
+        break;
+      }
+      case 'deepText':
+        doc.delete(m.key);
+        tail.push(`${m.key}: ${(m.map ? '{a: ' : '[').repeat(m.depth)}1${(m.map ? '}' : ']').repeat(m.depth)}`);
+        break;
+      case 'bomb':
+        tail.push('bomb: {a: &a [x, x, x, x, x, x, x, x, x, x], b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a], c: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]}');
+        break;
+      default:
+        break;
+    }
+  }
+  return { text: `${doc.toString({ lineWidth: 0 })}${tail.join('\n')}\n`, env };
+}
+
+/** A line of a stack trace, or the message of a blown stack: neither may reach a user. */
+const STACK = /^\s+at .+(:\d+:\d+\)?|\(native\))$|Maximum call stack/m;
+
+const work = tempDir();
+afterAll(() => work.remove());
+let fileNo = 0;
+
+describe('validate and run, property', () => {
+  it('validate exits 3 exactly when run refuses the settings (exit 3), and neither prints a stack trace', async () => {
+    const documents = fc.record({
+      base: settings,
+      http: fc.boolean(),
+      mutations: fc.array(mutation, { maxLength: 3 }),
+    });
+    const seen = { valid: 0, refused: 0 };
+    await fc.assert(
+      fc.asyncProperty(documents, async ({ base, http, mutations }) => {
+        const input: Record<string, unknown> = { ...base, shutdown: { graceMs: 100, terminateTimeoutMs: 100 } };
+        if (http) input['processors'] = [...((base.processors as unknown[] | undefined) ?? []), httpServer(0), httpClient];
+        const { text, env } = render(input, mutations);
+        const file = work.write(`settings-${fileNo++}.yaml`, text);
+        const validated = captureIo(env);
+        const validateCode = await main(['node', 'prosa', 'validate', file], validated);
+        const ran = captureIo(env);
+        const runCode = await main(['node', 'prosa', 'run', file, '--duration', '0.1', '--no-status'], ran);
+        const outputs = [validated.stdout.text, validated.stderr.text, ran.stdout.text, ran.stderr.text];
+        for (const output of outputs) expect(output, `${text.slice(0, 2000)}\n--- printed:\n${output.slice(0, 4000)}`).not.toMatch(STACK);
+        expect([ExitCode.Ok, ExitCode.InvalidSettings]).toContain(validateCode);
+        const told = `${text.slice(0, 2000)}\n--- validate (${validateCode}):\n${outputs.slice(0, 2).join('')}\n--- run (${runCode}):\n${outputs.slice(2).join('').slice(0, 4000)}`;
+        expect(validateCode === ExitCode.InvalidSettings, told).toBe(runCode === ExitCode.InvalidSettings);
+        if (validateCode === ExitCode.InvalidSettings) {
+          seen.refused++;
+          // Every refusal names a field (or the whole file) and says where.
+          expect(validated.stderr.text).toMatch(/^Invalid settings in .+\(\d+ issues?\):\n {2}- /);
+        } else seen.valid++;
+      }),
+      { numRuns: Number(process.env.PROSA_PROPERTY_RUNS ?? 60) },
+    );
+    // The generators reach both sides.
+    expect(seen.valid).toBeGreaterThan(0);
+    expect(seen.refused).toBeGreaterThan(0);
+  }, 240_000);
 });

@@ -1,5 +1,13 @@
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { createProsa, SimpleStringTvf, type ProsaOptions, type Tvf } from '../../src/index.js';
+
+/**
+ * A logger that writes nothing, whatever level a child asks for: `pino({ level: 'silent' })`
+ * alone is not, since a processor's own `log.level` makes a child that logs to stdout.
+ */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' }, { write: () => undefined });
+}
 
 /** A record carrying `n` in field 1. */
 export function record(n: number): Tvf {
@@ -17,7 +25,7 @@ export function valueOf(tvf: Tvf): number {
 export function testBus(options: Partial<ProsaOptions> = {}) {
   return createProsa({
     name: 'test',
-    logger: pino({ level: 'silent' }),
+    logger: silentLogger(),
     shutdown: { graceMs: 200, terminateTimeoutMs: 100 },
     deadlineTickMs: 5,
     ...options,

@@ -8,6 +8,7 @@ import { SimpleStringTvf } from '../../tvf/simple-string-tvf.js';
 import type { Tvf } from '../../tvf/tvf.js';
 import type { BodyFormat } from './body-format.js';
 import { locateJsonFault } from './json-syntax.js';
+import { messageOf } from '../../tvf/unknown-value.js';
 
 /** Why a body could not be read as a record. */
 export type BodyErrorKind =
@@ -119,5 +120,5 @@ export class BodyCodec {
 function asBodyError(format: BodyFormat, error: unknown): BodyError {
   const label = format === 'tvf' ? 'TVF body' : 'JSON body';
   if (error instanceof TvfError) return new BodyError(format, `${label}: ${error.message}`, error.offset, error);
-  return new BodyError(format, `${label}: ${error instanceof Error ? error.message : String(error)}`, undefined, error);
+  return new BodyError(format, `${label}: ${messageOf(error)}`, undefined, error);
 }

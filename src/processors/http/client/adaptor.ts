@@ -1,7 +1,9 @@
 /**
  * The http-client's adaptor: serves each of its services by calling the upstream
- * through one undici `Pool`. Each run (each `init`) makes a new pool after a probe
- * finds the upstream; `terminate` destroys it, aborting any call still running.
+ * through one undici `Pool`. Each run (each `init`) makes a new pool and waits for a
+ * probe to find the upstream (the processor joins the service table only then; past
+ * `probe.waitMs` it crashes and restarts with backoff); `terminate` destroys the pool,
+ * aborting any call still running.
  *
  * Outcomes: an upstream 2xx is the reply; any other status is a `protocol` error with
  * the status and a body excerpt; a refused or lost connection is `unreachable`; no
@@ -22,6 +24,24 @@ import { probeUpstream, type ProbeTarget } from './probe.js';
 import type { HttpClientSettings } from './settings.js';
 import { planUpstreamRoutes, type UpstreamRoute } from './upstream-routes.js';
 import { UpstreamHealth } from './upstream-health.js';
+
+/** First wait between two probes of an upstream that is not up yet; it doubles up to {@link PROBE_RETRY_MAX_MS}. */
+const PROBE_RETRY_FIRST_MS = 50;
+const PROBE_RETRY_MAX_MS = 1_000;
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
 
 /** Longest excerpt of an upstream error body quoted in a `protocol` error. */
 const EXCERPT_CHARS = 200;
@@ -105,7 +125,11 @@ export class HttpClientAdaptor implements Adaptor {
     return [...this.routes.keys()];
   }
 
-  /** Opens the pool and probes the upstream; an unreachable upstream is a recoverable crash. */
+  /**
+   * Opens the pool and probes the upstream until it answers, for at most `probe.waitMs`
+   * (the processor is not in the table meanwhile); an upstream still down then is a
+   * recoverable crash. Ends early, with a crash, when the run ends (a stop).
+   */
   async init(ctx: ProcessorContext): Promise<void> {
     const settings = this.settings;
     const pool = new Pool(this.origin, {
@@ -115,13 +139,34 @@ export class HttpClientAdaptor implements Adaptor {
     });
     this.pool = pool;
     this.crashing = false;
-    try {
-      await probeUpstream(this.probe, pool);
-    } catch (error) {
-      throw new ProcessorError(`upstream ${this.origin} is unreachable: ${describeFailure(error)}`, { recoverable: true, cause: error });
-    }
+    await this.waitForUpstream(pool, ctx);
     this.health.reset();
     ctx.logger.info({ upstream: this.origin, services: this.services }, 'http-client: upstream reachable');
+  }
+
+  /** Probes until the upstream answers; throws the crash once `probe.waitMs` is spent or the run ends. */
+  private async waitForUpstream(pool: Pool, ctx: ProcessorContext): Promise<void> {
+    const giveUpAt = performance.now() + this.settings.probe.waitMs;
+    let delayMs = PROBE_RETRY_FIRST_MS;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await probeUpstream(this.probe, pool);
+        return;
+      } catch (error) {
+        const detail = describeFailure(error);
+        const leftMs = giveUpAt - performance.now();
+        if (ctx.signal.aborted || leftMs <= 0) {
+          // The detail is in the message: the probe's error is not chained as a cause too.
+          throw new ProcessorError(`upstream ${this.origin} is unreachable: ${detail}`, { recoverable: true });
+        }
+        if (attempt === 1) {
+          ctx.logger.info({ upstream: this.origin, waitMs: this.settings.probe.waitMs }, `http-client: waiting for the upstream (${detail})`);
+        }
+        // The last probe runs when the wait is over.
+        await sleep(Math.min(delayMs, leftMs), ctx.signal);
+      }
+      delayMs = Math.min(delayMs * 2, PROBE_RETRY_MAX_MS);
+    }
   }
 
   /** Calls the upstream for one request (see the module doc for the outcomes). */

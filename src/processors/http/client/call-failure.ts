@@ -1,3 +1,4 @@
+import { messageOf } from '../../../tvf/unknown-value.js';
 /**
  * What a failed upstream call means for the request: the upstream could not be reached
  * (`unreachable`: refused, reset, no route, connect timeout) or something else went wrong
@@ -44,7 +45,7 @@ export function isUnreachable(error: unknown): boolean {
 /** A short text for `error`: its code and message, first line only. */
 export function describeFailure(error: unknown): string {
   const code = errorCode(error);
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   const line = (message.split('\n', 1)[0] ?? '').slice(0, 200);
   if (code === undefined) return line;
   return line.includes(code) ? line : `${code}${line === '' ? '' : `: ${line}`}`;

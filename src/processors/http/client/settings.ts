@@ -19,6 +19,9 @@ import {
   type FieldRef,
 } from '../settings.js';
 
+/** Default of `probe.waitMs`: how long a starting client waits for its upstream. */
+export const DEFAULT_PROBE_WAIT_MS = 5_000;
+
 function durationMs(doc: string, defaultMs: number) {
   return z.number().int().positive().max(MAX_TIMEOUT_MS).default(defaultMs).describe(doc);
 }
@@ -96,10 +99,19 @@ export const httpClientSettingsSchema = z
         path: upstreamPathSchema
           .optional()
           .describe('Path probed with an HTTP `HEAD` (any answer counts as up). Without it, the probe is a TCP connection.'),
-        timeoutMs: durationMs('Longest wait for the probe.', 1_000),
+        timeoutMs: durationMs('Longest wait for one probe.', 1_000),
+        waitMs: z
+          .number()
+          .int()
+          .nonnegative()
+          .max(MAX_TIMEOUT_MS)
+          .default(DEFAULT_PROBE_WAIT_MS)
+          .describe(
+            "How long `init` keeps probing an upstream that is not up yet (every 50 ms, doubling up to 1 s) before it crashes (recoverable, restarted with backoff). Meanwhile the processor is not in the service table: callers get `unreachable` at once, and it joins the table as soon as a probe answers. 0 crashes at the first failed probe. Keep it below the processor's `initTimeoutMs`.",
+          ),
       })
-      .default({ timeoutMs: 1_000 })
-      .describe("How `init` checks that the upstream is up, at start and at each restart; a failed probe is a recoverable crash."),
+      .default({ timeoutMs: 1_000, waitMs: DEFAULT_PROBE_WAIT_MS })
+      .describe('How `init` checks that the upstream is up, at start and at each restart.'),
   })
   .superRefine((settings, ctx) => {
     const seen = new Set<string>();

@@ -12,6 +12,7 @@ export const httpServerFactory = defineFactory({
   description: 'HTTP server: routes method + path to a service, JSON or TVF bodies, outcomes as status codes.',
   version: '1',
   settings: httpServerSettingsSchema,
+  listens: (settings) => [{ host: settings.listen.host, port: settings.listen.port, path: ['listen', 'port'] }],
   create(settings) {
     const adaptor = new HttpServerAdaptor(settings);
     return { services: [], adaptor, report: () => adaptor.report(), quiesce: () => adaptor.quiesce() };

@@ -22,6 +22,7 @@ import {
 import { ABORTED, declaresBody, readBody, TOO_LARGE, type BodyOutcome } from './body-reader.js';
 import { copyRequestFields, type RouteHit, type RouteTable } from './routes.js';
 import type { HttpServerSettings } from './settings.js';
+import { messageOf, safeError } from '../../../tvf/unknown-value.js';
 
 /** What every run of an http-server shares: resolved once from the settings. */
 export interface GatewayPlan {
@@ -40,9 +41,6 @@ function checkingIntervalMs(settings: HttpServerSettings): number {
   return Math.max(25, Math.min(1_000, Math.floor(Math.min(settings.headersTimeoutMs, settings.requestTimeoutMs) / 4)));
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** Answers of requests that node's parser refused, by error code. */
 function clientErrorAnswer(error: Error & { code?: string; reason?: string }): [number, HttpErrorKind, string] {
@@ -271,7 +269,7 @@ export class Gateway {
 
   private answerFailure(res: ServerResponse, error: unknown): void {
     if (!(error instanceof ServiceError)) {
-      this.ctx.logger.error({ err: error }, 'bus request failed without a ServiceError');
+      this.ctx.logger.error({ err: safeError(error) }, 'bus request failed without a ServiceError');
       this.send(res, 500, JSON_TYPE, JSON.stringify({ error: 'InternalError', message: 'internal error' }), undefined, false);
       return;
     }

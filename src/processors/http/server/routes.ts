@@ -9,6 +9,7 @@ import type { RequestOptions } from '../../../actors/requests.js';
 import type { TvfDict } from '../../../tvf/dict.js';
 import type { Tvf } from '../../../tvf/tvf.js';
 import { resolveField, type FieldRef } from '../settings.js';
+import { messageOf } from '../../../tvf/unknown-value.js';
 
 /** What a route table needs of a route's settings. */
 export interface RouteDefinition {
@@ -107,7 +108,7 @@ export function routeTableProblems(routes: readonly Pick<RouteDefinition, 'metho
     try {
       router.on(route.method as FindMyWay.HTTPMethod, route.path, ignore);
     } catch (error) {
-      const why = error instanceof Error ? error.message : String(error);
+      const why = messageOf(error);
       problems.push({ path: [index, 'path'], expected: 'a path the router accepts', found: `${JSON.stringify(route.path)} (${why})` });
       return;
     }
