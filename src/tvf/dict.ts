@@ -398,7 +398,7 @@ function smallInteger(text: string, signed: boolean): number | undefined {
  * `TypeMismatch` (see `SimpleStringTvf.from`).
  */
 function ownRecord(tvf: Tvf): SimpleStringTvf {
-  return SimpleStringTvf.is(tvf) ? tvf : SimpleStringTvf.from(tvf);
+  return SimpleStringTvf.isInstance(tvf) ? tvf : SimpleStringTvf.from(tvf);
 }
 
 function fieldToJson(tvf: SimpleStringTvf, id: number, entry: TvfDictEntry): TvfJsonValue {

@@ -79,7 +79,7 @@ export function copyForeign(value: unknown, fail: ForeignFailure): FieldTable {
     }
     return table;
   } catch (error) {
-    if (error === failure) throw error;
+    if (failure !== undefined && error === failure) throw error; // ours; a record may throw undefined itself
     throw fail('TypeMismatch', `reading its ${step} threw`, error);
   }
 }

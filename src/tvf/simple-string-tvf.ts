@@ -71,14 +71,6 @@ export class SimpleStringTvf implements TvfWithKinds {
   }
 
   /**
-   * True when `value` is a `SimpleStringTvf` (a subclass too). Unlike `instanceof`, runs
-   * no code of `value` (a Proxy's traps), so it is safe on any value.
-   */
-  static is(value: unknown): value is SimpleStringTvf {
-    return typeof value === 'object' && value !== null && #fields in value;
-  }
-
-  /**
    * Reads a record from its text form. Fields may come in any order; a repeated id keeps
    * its last value. Nested records stay text until `getBuffer` opens them, under the same
    * `options` one level deeper.
@@ -126,7 +118,7 @@ export class SimpleStringTvf implements TvfWithKinds {
    *   a text with a lone UTF-16 surrogate.
    */
   static from(tvf: Tvf): SimpleStringTvf {
-    if (SimpleStringTvf.is(tvf)) return tvf.clone();
+    if (SimpleStringTvf.isInstance(tvf)) return tvf.clone();
     return new SimpleStringTvf(
       copyForeign(tvf, (kind, why, cause) => new TvfError(kind, `SimpleStringTvf.from: ${why}`, { cause })),
       0,
@@ -320,7 +312,7 @@ export class SimpleStringTvf implements TvfWithKinds {
    */
   putBuffer(id: number, value: Tvf): void {
     checkFieldId(id);
-    const own = SimpleStringTvf.is(value);
+    const own = SimpleStringTvf.isInstance(value);
     const fields = own
       ? value.#fields
       : copyForeign(value, (kind, why, cause) => rejected(kind, id, `the value is not a usable Tvf: ${why}`, cause));
@@ -334,7 +326,7 @@ export class SimpleStringTvf implements TvfWithKinds {
    * any value that is not a `Tvf`, or whose methods throw or answer wrong, is not equal.
    */
   equals(other: Tvf): boolean {
-    if (SimpleStringTvf.is(other)) return this.#fields.sameTexts(other.#fields);
+    if (SimpleStringTvf.isInstance(other)) return this.#fields.sameTexts(other.#fields);
     const { ids, texts } = this.#fields.settled();
     try {
       if (typeof other !== 'object' || other === null) return false;

@@ -18,6 +18,7 @@ import {
   type Tvf,
   type TvfReadOptions,
 } from '../../src/index.js';
+import { HOSTILE_VALUES, type Hostile } from '../support/hostile.js';
 
 const RUNS = Number(process.env.PROSA_PROPERTY_RUNS ?? 60);
 
@@ -25,89 +26,78 @@ const hostile = (): never => {
   throw new Error('hostile');
 };
 
-/** Values built to break code that trusts its arguments. */
-function specials(): unknown[] {
-  const trapped = new Proxy(
-    {},
-    { get: hostile, has: hostile, ownKeys: hostile, getPrototypeOf: hostile, getOwnPropertyDescriptor: hostile },
-  );
-  const revocable = Proxy.revocable({}, {});
-  revocable.revoke();
-  const getters = Object.defineProperties(
-    {},
-    Object.fromEntries(
-      ['keys', 'getString', 'kindOf', 'maxDepth', 'maxBytes', 'fill', 'id', 'type', 'fields', '1', 'toString', 'valueOf'].map(
-        (key) => [key, { get: hostile, enumerable: true }],
+/**
+ * Values built to break code that trusts its arguments: the shared hostile values
+ * (test/support/hostile.ts), and those aimed at the TVF API's arguments. Each made fresh.
+ */
+const SPECIALS: readonly Hostile[] = [
+  ...HOSTILE_VALUES,
+  {
+    name: 'object whose TVF-argument getters throw',
+    make: () =>
+      Object.defineProperties(
+        {},
+        Object.fromEntries(
+          ['keys', 'getString', 'kindOf', 'maxDepth', 'maxBytes', 'fill', 'id', 'type', 'fields', '1', 'toString', 'valueOf'].map(
+            (key) => [key, { get: hostile, enumerable: true }],
+          ),
+        ),
       ),
-    ),
-  );
-  class LyingBytes extends Uint8Array {
-    override get length(): number {
-      return hostile();
-    }
-  }
-  class LyingDate extends Date {
-    override getTime(): number {
-      return hostile();
-    }
-  }
-  const selfish: Record<string, unknown> = {};
-  Object.assign(selfish, { keys: () => [1], getString: () => selfish, kindOf: () => 'buffer', getBuffer: () => selfish });
-  return [
-    trapped,
-    revocable.proxy,
-    getters,
-    Object.create(null),
-    new LyingBytes([1, 2]),
-    new LyingDate(0),
-    new Proxy(new Uint8Array(2), {}),
-    new Proxy(new Date(0), {}),
-    new Proxy(new SimpleStringTvf(), {}),
-    selfish,
-    { toString: hostile, valueOf: hostile, [Symbol.toPrimitive]: hostile },
-    { then: hostile },
-    NaN,
-    -1,
-    1.5,
-    2 ** 53,
-    -0,
-    Infinity,
-    -1n,
-    2n ** 64n,
-    'a\ud800',
-    '1;1;a;',
-    new Date(NaN),
-  ];
-}
-
-const SPECIALS = specials().length;
+  },
+  {
+    name: 'Uint8Array whose length getter throws',
+    make: () =>
+      new (class LyingBytes extends Uint8Array {
+        override get length(): number {
+          return hostile();
+        }
+      })([1, 2]),
+  },
+  {
+    name: 'Date whose getTime throws',
+    make: () =>
+      new (class LyingDate extends Date {
+        override getTime(): number {
+          return hostile();
+        }
+      })(0),
+  },
+  { name: 'Proxy of a Uint8Array', make: () => new Proxy(new Uint8Array(2), {}) },
+  { name: 'Proxy of a Date', make: () => new Proxy(new Date(0), {}) },
+  {
+    name: 'record whose getString and getBuffer return itself',
+    make: () => {
+      const selfish: Record<string, unknown> = {};
+      return Object.assign(selfish, { keys: () => [1], getString: () => selfish, kindOf: () => 'buffer', getBuffer: () => selfish });
+    },
+  },
+  ...[NaN, -1, 1.5, 2 ** 53, -0, Infinity, -1n, 2n ** 64n, '1;1;a;'].map((v) => ({ name: String(v), make: () => v })),
+  { name: 'invalid Date', make: () => new Date(NaN) },
+];
 
 /**
- * One of {@link specials}, by index. fast-check itself looks into the values it generates
- * (a revoked Proxy breaks it), so a property gets this marker and makes the value itself.
+ * One of {@link SPECIALS}. fast-check itself looks into the values it generates (a revoked
+ * Proxy breaks it), so a property gets this marker and makes the value itself.
  */
 class Special {
-  constructor(readonly index: number) {}
-  value(): unknown {
-    return specials()[this.index];
-  }
+  constructor(readonly hostile: Hostile) {}
   toString(): string {
-    return `specials()[${this.index}]`;
+    return this.hostile.name;
   }
 }
 
-const special = fc.nat(SPECIALS - 1).map((i) => new Special(i));
+const special = fc.constantFrom(...SPECIALS).map((h) => new Special(h));
 
 /** The value a generated one stands for: a {@link Special} becomes its hostile value. */
 function resolve(value: unknown): unknown {
-  return value instanceof Special ? value.value() : value;
+  return value instanceof Special ? value.hostile.make() : value;
 }
 
 /** What a method of a foreign record does when called: answer a value (maybe hostile), or throw one. */
 function behaviour<T>(answer: fc.Arbitrary<T>): fc.Arbitrary<(...args: unknown[]) => unknown> {
   return fc.oneof(
     { weight: 4, arbitrary: fc.func(answer).map((f) => (...args: unknown[]) => resolve(f(...args))) },
-    { weight: 1, arbitrary: fc.func(special).map((f) => () => { throw f().value(); }) },
+    { weight: 1, arbitrary: fc.func(special).map((f) => () => { throw resolve(f()); }) },
   );
 }
 

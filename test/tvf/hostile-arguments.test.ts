@@ -221,6 +221,7 @@ describe('a foreign Tvf that breaks its contract cannot build a record that does
     ['getString returns undefined', foreign({ 1: 'a' }, { keys: () => [1, 2] }), /its getString\(2\) returned undefined/],
     ['getString throws', foreign({ 1: 'a' }, { getString: hostile }), /reading its getString\(1\) threw/],
     ['getString throws a Proxy', foreign({ 1: 'a' }, { getString: () => { throw trapped; } }), /reading its getString\(1\) threw/],
+    ['getString throws undefined', foreign({ 1: 'a' }, { getString: () => { throw undefined; } }), /reading its getString\(1\) threw/],
     ['kindOf returns garbage', foreign({ 1: 'a' }, { kindOf: () => ({}) }), /its kindOf\(1\) returned no field kind/],
     ['kindOf throws', foreign({ 1: 'a' }, { kindOf: hostile }), /reading its kindOf\(1\) threw/],
     ['a buffer that is not a record', foreign({ 1: 'abc' }, { kindOf: () => 'buffer' }), /field 1 is of kind buffer but does not hold a record text/],
