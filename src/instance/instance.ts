@@ -1,8 +1,9 @@
 /**
- * Instance: a bus and its processors built from validated settings through the kind
- * factories, with a stop that first quiets the processors that generate traffic, and
- * live reconfiguration (`apply`). Every processor is built by a `LoadProcessor`
- * directive, held by the instance's `ApplySettings` directive (src/directives): the
+ * Instance: the composition root. Builds an instance's logger and masks, its bus, its
+ * directives and its transports from validated settings, and its processors through the
+ * kind factories; stops it by first quieting the processors that generate traffic; and
+ * reconfigures it live (`apply`). Every processor is built by a `LoadProcessor`
+ * directive, held by the instance's `ApplySettings` directive (both in this folder): the
  * first build and every later apply go through the same path.
  */
 import { pino, type Logger } from 'pino';
