@@ -11,7 +11,7 @@ import {
   type LiveReload,
   type ReloadOutcome,
 } from '../../src/instance/index.js';
-import { ServiceError, SimpleStringTvf } from '../../src/index.js';
+import { SimpleStringTvf } from '../../src/index.js';
 import { defaultKinds } from '../../src/processors/index.js';
 import { tempDir } from '../fixtures/settings.js';
 
