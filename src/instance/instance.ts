@@ -6,7 +6,7 @@
  * directive, held by the instance's `ApplySettings` directive (both in this folder): the
  * first build and every later apply go through the same path.
  */
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { createProsa, type BusObserver, type InspectOption, type Prosa, type Transport } from '../actors/index.js';
 import type { KindRegistry } from '../config/registry.js';
 import { formatPath, SettingsError, settingsIssue, type SettingsIssue } from '../config/settings-error.js';
@@ -15,7 +15,7 @@ import { secretsIn } from '../config/sensitive.js';
 import { natsSettingsSchema, type NatsSettings } from '../config/transport-settings.js';
 import { validateSettings, type ValidateOptions } from '../config/validate.js';
 import { createDirectives, type Directives } from '../directives/directives.js';
-import { instanceLogging } from '../observability/logger.js';
+import { createLogger, instanceLogging } from '../observability/logger.js';
 import { redactSecrets } from '../observability/secrets.js';
 import type { Tvf } from '../tvf/tvf.js';
 import { messageOf } from '../tvf/unknown-value.js';
@@ -192,16 +192,25 @@ export function buildInstance(settings: InstanceSettings, options: BuildOptions)
 }
 
 /**
+ * A logger that writes nothing: silent, and children at a level of their own (a
+ * processor's `log.level`) write nowhere too.
+ */
+function silentLogger(name: string): Logger {
+  return createLogger({ name, level: 'silent', destination: { write: () => undefined } });
+}
+
+/**
  * What {@link buildInstance} refuses in validated settings (factories, processor specs,
  * transports), found without starting anything: builds the instance, then stops it at
  * once. Resolves with the issues (none when it builds). `prosa validate` runs it after
  * the settings checks, so that it refuses exactly what `prosa run` refuses.
- * `options.logger` defaults to a silent logger here: a check logs nothing.
+ * `options.logger` defaults to a logger that writes nothing here, whatever level a processor
+ * asks for: a check logs nothing.
  */
 export async function checkBuild(settings: InstanceSettings, options: BuildOptions): Promise<SettingsIssue[]> {
   let instance: Instance;
   try {
-    instance = buildInstance(settings, { ...options, logger: options.logger ?? pino({ level: 'silent' }) });
+    instance = buildInstance(settings, { ...options, logger: options.logger ?? silentLogger(settings.name) });
   } catch (error) {
     if (error instanceof SettingsError) return [...error.issues];
     throw error;

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import {
   defineFactory,
@@ -9,7 +9,7 @@ import {
   validateSettings,
   type FactoryContext,
 } from '../../src/config/index.js';
-import { buildInstance, createInstance, type Instance } from '../../src/instance/index.js';
+import { buildInstance, checkBuild, createInstance, type Instance } from '../../src/instance/index.js';
 import { LookupService } from '../../src/directives/lookup-service.js';
 import { defaultKinds, isInjectorReport } from '../../src/processors/index.js';
 import { fixture } from '../fixtures/settings.js';
@@ -176,5 +176,38 @@ describe('quieting processors', () => {
     const report = await instance.apply(next, { timeoutMs: 2_000 });
     expect(report.stopped).toEqual(['h']);
     expect(instance.prosa.get('h')).toBeUndefined();
+  });
+});
+
+describe('checkBuild', () => {
+  it('logs nothing, not even through a processor that asks for a level of its own', async () => {
+    const kinds = defaultKinds();
+    kinds.register(
+      defineFactory({
+        kind: 'chatty',
+        description: 'Logs as it is built.',
+        version: '1',
+        settings: z.strictObject({}),
+        create: (_settings, context) => {
+          context.logger.info('building a chatty processor');
+          return { services: ['CHATTY'], adaptor: { processRequest: (_service, request) => request } };
+        },
+      }),
+    );
+    const settings = validateSettings(
+      { name: 'check', processors: [{ name: 'c', kind: 'chatty', settings: {}, log: { level: 'trace' } }] },
+      { kinds, env: {} },
+    );
+    const written: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      expect(await checkBuild(settings, { kinds })).toEqual([]);
+    } finally {
+      write.mockRestore();
+    }
+    expect(written).toEqual([]);
   });
 });
