@@ -80,7 +80,6 @@ export class DirectiveInstance implements ReferenceHost<unknown> {
       limitCrossed: (full) => this.tell({ type: full ? 'directive.full' : 'directive.belowLimit' }),
       report: (error, what) => this.report(error, what),
     });
-    const instance = this;
     this.resolverSet = new ResolverSet(
       {
         directive,
@@ -89,12 +88,7 @@ export class DirectiveInstance implements ReferenceHost<unknown> {
         inspect: host.inspect,
         logger: host.logger,
         restart: host.restart,
-        get attached() {
-          return instance.attached;
-        },
-        get live() {
-          return instance.live;
-        },
+        lifecycle: this,
         busyChanged: (busy) => this.tell({ type: busy ? 'directive.busy' : 'directive.quiet' }),
         failed: (failure) => this.refs.notify('failed', failure),
       },

@@ -25,10 +25,8 @@ export interface ResolverSetHost {
   readonly logger: Logger;
   /** Backoff of failed resolvers (only `delayMs` and `maxDelayMs` are used). */
   readonly restart: RestartPolicy;
-  /** True once the instance left `pending`: a resolver attached now starts at once. */
-  readonly attached: boolean;
-  /** True until the instance is disposed. */
-  readonly live: boolean;
+  /** Where the instance is (its machine): `attached` once it left `pending` (a resolver attached now starts at once), `live` until disposed. */
+  readonly lifecycle: { readonly attached: boolean; readonly live: boolean };
   /** Some resolver is at work (`true`) where none was, or none is any more (`false`). */
   busyChanged(busy: boolean): void;
   /** A resolver failed; it restarts after `failure.retryInMs`. */
@@ -75,7 +73,7 @@ export class ResolverSet implements RunHost {
       }
       const run = new ResolverRun(this, source, resolver);
       this.runs.push(run);
-      if (this.host.attached) this.startOrHold(run);
+      if (this.host.lifecycle.attached) this.startOrHold(run);
     }
   }
 
@@ -142,7 +140,7 @@ export class ResolverSet implements RunHost {
   // RunHost ----------------------------------------------------------------
 
   addValue(run: ResolverRun, runNumber: number, value: unknown, options: ValueOptions<unknown> | undefined): number | undefined {
-    return this.host.live ? this.values.add(run, runNumber, value, options) : undefined;
+    return this.host.lifecycle.live ? this.values.add(run, runNumber, value, options) : undefined;
   }
 
   removeValue(id: number): boolean {
@@ -171,7 +169,7 @@ export class ResolverSet implements RunHost {
   }
 
   restartDue(run: ResolverRun): void {
-    if (this.host.live && run.status === 'backoff' && this.runs.includes(run)) this.startOrHold(run);
+    if (this.host.lifecycle.live && run.status === 'backoff' && this.runs.includes(run)) this.startOrHold(run);
   }
 
   private startOrHold(run: ResolverRun): void {
