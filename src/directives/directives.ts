@@ -10,7 +10,7 @@ import type { DirectiveShape, Processor, Prosa, ResolverShape } from '../actors/
 import { restartPolicy, type RestartPolicy } from '../machines/restart-policy.js';
 import type { DirectiveState } from '../machines/directive.machine.js';
 import { systemClock, type Clock } from './clock.js';
-import { checkDirective, describeDirective, type Directive } from './directive.js';
+import { checkDirective, type Directive } from './directive.js';
 import { DirectiveError } from './errors.js';
 import { DirectiveInstance, type InstanceHost } from './instance.js';
 import { lookupServiceHandler } from './lookup-service.js';
@@ -226,7 +226,7 @@ export class Directives implements InstanceHost {
     try {
       resolvers = source.ask(instance.directive);
     } catch (error) {
-      this.logger.warn({ err: safeError(error), directive: describeDirective(instance.directive), source: source.name }, 'directive handler failed');
+      this.logger.warn({ err: safeError(error), directive: instance.name, source: source.name }, 'directive handler failed');
       return;
     }
     if (resolvers.length > 0) instance.addResolvers(source.name, resolvers);
