@@ -47,7 +47,7 @@ export interface MainMachineInput {
 export interface MainMachineContext extends MainMachineInput {
   /** Processors not yet in a final state. */
   live: number;
-  /** Processors whose first start has not yet settled (serving, crashed, or ended). */
+  /** Processors whose first start has not yet settled (serving, crashed, or ended), those added while starting included. */
   pendingStart: number;
   /** Why the bus stops, once it does. */
   stopReason: string | undefined;
@@ -82,7 +82,10 @@ export const mainMachine = setup({
     shutdownProcessors: ({ context }) => context.ports.shutdownProcessors(context.stopReason ?? 'stop'),
     release: ({ context }) => context.ports.release(),
     applyRemoteChanges: ({ context }) => context.ports.applyRemoteChanges?.(),
-    countAdded: assign({ live: ({ context }) => context.live + 1 }),
+    countAdded: assign({
+      live: ({ context }) => context.live + 1,
+      pendingStart: ({ context }) => context.pendingStart + 1,
+    }),
     countEnded: assign({ live: ({ context }) => context.live - 1 }),
     countSettled: assign({ pendingStart: ({ context }) => Math.max(0, context.pendingStart - 1) }),
     recordStopReason: assign({
@@ -109,6 +112,7 @@ export const mainMachine = setup({
     'prosa.register': { actions: 'registerServices' },
     'prosa.unregister': { actions: 'unregisterServices' },
     'proc.ended': { actions: ['unregisterServices', 'countEnded'] },
+    'proc.settled': { actions: 'countSettled' },
     'remote.changed': { actions: 'applyRemoteChanges' },
   },
   states: {
@@ -118,7 +122,6 @@ export const mainMachine = setup({
       always: { guard: 'allStarted', target: 'running' },
       on: {
         'proc.added': { actions: ['countAdded', 'startProcessor'] },
-        'proc.settled': { actions: 'countSettled' },
         'main.stop': { target: 'stopping', actions: 'recordStopReason' },
       },
     },

@@ -343,6 +343,22 @@ describe('bus: processors come and go while running', () => {
     expect(bus.services()).toEqual({});
     await expect(bus.remove('late')).rejects.toThrow(BusError);
   });
+
+  it('start() waits for a processor added before it, even when one added while starting settles first', async () => {
+    bus = testBus();
+    const gate = deferred();
+    const slow = bus.processor('slow', { adaptor: { init: () => gate.promise, processRequest: echo.processRequest } });
+    let started = false;
+    const starting = bus.start().then(() => void (started = true));
+    const fast = bus.processor('fast', { adaptor: echo });
+    await fast.when('serving');
+    await sleep(5);
+    expect(slow.state).toBe('initializing');
+    expect(started).toBe(false);
+    gate.resolve();
+    await starting;
+    expect(slow.state).toBe('serving');
+  });
 });
 
 describe('bus: events and inspection', () => {

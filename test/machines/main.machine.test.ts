@@ -37,6 +37,16 @@ describe('main machine', () => {
     expect(main.getSnapshot().value).toBe('running');
   });
 
+  it('waits for the processors added while starting too', () => {
+    const { ports } = fakePorts();
+    const main = createActor(mainMachine, { input: { name: 'm', stopTimeoutMs: 100, processors: 1, ports } }).start();
+    main.send({ type: 'proc.added', processor: 'b' });
+    main.send({ type: 'proc.settled', processor: 'b' });
+    expect(main.getSnapshot().value).toBe('starting');
+    main.send({ type: 'proc.settled', processor: 'a' });
+    expect(main.getSnapshot().value).toBe('running');
+  });
+
   it('starts processors added while running, and unregisters them when they end', () => {
     const { ports, calls } = fakePorts();
     const main = createActor(mainMachine, { input: { name: 'm', stopTimeoutMs: 100, processors: 0, ports } }).start();
