@@ -18,10 +18,14 @@ export type {
   ResolverShape,
 } from './adaptor.js';
 export {
+  SERVICE_ERROR_KINDS,
+  isServiceErrorKind,
+  serviceErrorCounts,
   ServiceError,
   ProcessorError,
   BusError,
   type ServiceErrorKind,
+  type ProcessorErrorKind,
   type ProcessorErrorOptions,
   type BusErrorKind,
 } from './errors.js';

@@ -6,10 +6,10 @@
  * of its own and (unless the bus times requests) no clock read.
  */
 import type { Tvf } from '../tvf/tvf.js';
-import type { ServiceError } from './errors.js';
+import type { ServiceError, ServiceErrorKind } from './errors.js';
 
 /** What happened to a request: a response, or the kind of its error. */
-export type RequestOutcome = 'response' | ServiceError['kind'];
+export type RequestOutcome = 'response' | ServiceErrorKind;
 
 /**
  * The end that serves requests for a service: a local processor, or (through a

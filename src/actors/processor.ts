@@ -21,7 +21,7 @@ import {
 import type { MainEvent } from '../machines/main.machine.js';
 import { restartPolicy } from '../machines/restart-policy.js';
 import type { Adaptor, DirectiveHandler, DirectiveShape, ProcessorContext, ProcessorSpec, ResolverShape } from './adaptor.js';
-import { BusError, ProcessorError, ServiceError } from './errors.js';
+import { BusError, isServiceErrorKind, ProcessorError, ServiceError, type ServiceErrorKind } from './errors.js';
 import { failInFlight, type Provider, type RequestMsg } from './msg.js';
 import type { RequestOptions, Requests } from './requests.js';
 import type { ServiceTableView } from './service-table.js';
@@ -65,18 +65,15 @@ const PROMISE_THEN = Promise.prototype.then;
 /** Every {@link Crash} this module made: recognised without reading the value (it may be hostile). */
 const CRASHES = new WeakSet<object>();
 
-/** The kinds a `ServiceError` thrown by an adaptor may carry on. */
-const SERVICE_ERROR_KINDS: ReadonlySet<unknown> = new Set(['timeout', 'unreachable', 'protocol', 'overloaded', 'shutdown']);
-
 /**
  * The kind and detail of `error` when it is a `ServiceError` an adaptor threw (to say
  * `unreachable` or `timeout` for an upstream), read without trusting it; else undefined.
  */
-function serviceErrorParts(error: unknown): { kind: ServiceError['kind']; detail: string } | undefined {
+function serviceErrorParts(error: unknown): { kind: ServiceErrorKind; detail: string } | undefined {
   try {
     if (!(error instanceof ServiceError)) return undefined;
     const { kind, detail } = error;
-    return SERVICE_ERROR_KINDS.has(kind) && typeof detail === 'string' ? { kind, detail } : undefined;
+    return isServiceErrorKind(kind) && typeof detail === 'string' ? { kind, detail } : undefined;
   } catch {
     return undefined; // a Proxy whose traps throw, a getter that throws: not one of ours
   }
@@ -287,7 +284,7 @@ export class ProcessorRuntime implements Provider, ProcessorPorts {
         init.call(this.adaptor, this.ctx),
         new Promise<never>((_, reject) => {
           timer = setTimeout(
-            () => reject(new ProcessorError(`init did not finish within ${this.initTimeoutMs} ms`)),
+            () => reject(new ProcessorError(`init did not finish within ${this.initTimeoutMs} ms`, { kind: 'InitTimeout' })),
             this.initTimeoutMs,
           );
         }),

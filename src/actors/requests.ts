@@ -7,7 +7,7 @@ import { isTvf } from '../tvf/is-tvf.js';
 import type { Tvf } from '../tvf/tvf.js';
 import { messageOf, safeError } from '../tvf/unknown-value.js';
 import { DeadlineWheel } from './deadlines.js';
-import { BusError, ServiceError, type ServiceErrorKind } from './errors.js';
+import { BusError, ServiceError, serviceErrorCounts, type ServiceErrorKind } from './errors.js';
 import { RequestMsg, type RequestOutcome, type SettleSink } from './msg.js';
 import type { ServiceEntry } from './service-table.js';
 
@@ -125,7 +125,7 @@ export class Requests implements SettleSink {
   private readonly counts: RequestStats = {
     requests: 0,
     responses: 0,
-    errors: { timeout: 0, unreachable: 0, protocol: 0, overloaded: 0, shutdown: 0 },
+    errors: serviceErrorCounts(),
     late: 0,
     inFlight: 0,
   };
