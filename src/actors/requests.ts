@@ -141,7 +141,7 @@ export class Requests implements SettleSink {
   private untilTimed = 1;
   private readonly defaultTimeoutMs: number;
   private readonly observerFailed: ObserverFailure;
-  /** When set, new requests fail at once with `shutdown`. */
+  /** Set by the bus's `stop()`: from then on, new requests fail at once with `shutdown`. */
   closed = false;
 
   constructor(defaultTimeoutMs: number, tickMs: number, observer: BusObserver | undefined, observerFailed: ObserverFailure) {
