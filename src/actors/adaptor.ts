@@ -1,5 +1,6 @@
 /**
- * Adaptor: the boundary between a processor and the outside world (ProSA's `Adaptor`).
+ * Adaptor (ProSA's `adaptor`): the boundary between a processor and the outside world.
+ *
  * Each method may return a value or a promise (ProSA's MaybeAsync).
  */
 import type { Logger } from 'pino';

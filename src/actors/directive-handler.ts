@@ -1,7 +1,9 @@
 /**
- * Asking a processor's directive handler (`ProcessorSpec.directives`) for the resolvers
- * of a directive: the handler's result is checked, and whatever it throws or returns
- * wrongly counts as no resolver (logged), never as an error of the caller.
+ * Asking a processor's directive handler for the resolvers of a directive, safely.
+ *
+ * The handler (`ProcessorSpec.directives`) is user code: its result is checked, and
+ * whatever it throws or returns wrongly counts as no resolver (logged), never as an error
+ * of the caller.
  */
 import type { Logger } from 'pino';
 import { messageOf, safeError } from '../tvf/unknown-value.js';

@@ -1,7 +1,9 @@
 /**
- * Errors of the bus, on prosa's one base ({@link ProsaError}): `ServiceError` (a request
- * ended without a response), `ProcessorError` (a processor crashed), `BusError` (the
- * embedding API was misused). Messages name the service, processor and cause at fault.
+ * Errors of the bus (ProSA's `error`), on prosa's one base ({@link ProsaError}).
+ *
+ * `ServiceError`: a request ended without a response; `ProcessorError`: a processor
+ * crashed; `BusError`: the embedding API was misused. Messages name the service,
+ * processor and cause at fault.
  */
 import { ProsaError } from '../tvf/prosa-error.js';
 

@@ -1,3 +1,6 @@
+/**
+ * The bus core's public API: the bus, its processors, adaptors, requests, errors and table.
+ */
 export {
   createProsa,
   Prosa,

@@ -1,6 +1,8 @@
 /**
- * The `inspect` option: the XState inspection observer a bus passes to every actor it
- * creates (Main, processors, transports' and directives' actors), e.g. `@statelyai/inspect`.
+ * The `inspect` option: the XState inspection observer a bus gives every actor it makes.
+ *
+ * Main, processors, and the actors of transports and directives all take it (e.g.
+ * `@statelyai/inspect`).
  */
 import type { InspectionEvent, Observer } from 'xstate';
 

@@ -1,9 +1,10 @@
 /**
- * The intake of a serving processor: what its mailbox actor does with each event it
- * receives. A request (`request.sent`) goes to the adaptor's `processRequest`, and
- * whatever the adaptor throws, returns or resolves with, the request ends in its reply or
- * an error; a table change (`table.changed`) goes to the adaptor's `serviceTableChanged`.
- * This is the hot path: nothing here allocates per request beyond the adaptor's own work.
+ * The intake: what a serving processor's mailbox hands its adaptor, event by event.
+ *
+ * A request (`request.sent`) goes to the adaptor's `processRequest`, and whatever the
+ * adaptor throws, returns or resolves with, the request ends in its reply or an error; a
+ * table change (`table.changed`) goes to the adaptor's `serviceTableChanged`. This is the
+ * hot path: nothing here allocates per request beyond the adaptor's own work.
  */
 import type { Logger } from 'pino';
 import { types } from 'node:util';

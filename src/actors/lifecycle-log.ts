@@ -1,8 +1,9 @@
 /**
- * The lifecycle log: one line per lifecycle change of a processor, at the level and in
- * the words its new state calls for: `registered` (serving), `stopped` and `restarting
- * in N ms` at info, `crashed: cause` at warn, `failed: why: cause` at error, the passing
- * states at debug.
+ * The lifecycle log: one line per lifecycle change of a processor.
+ *
+ * Each at the level and in the words its new state calls for: `registered` (serving),
+ * `stopped` and `restarting in N ms` at info, `crashed: cause` at warn, `failed: why:
+ * cause` at error, the passing states at debug.
  */
 import type { Logger } from 'pino';
 import { messageOf } from '../tvf/unknown-value.js';

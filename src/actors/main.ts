@@ -1,9 +1,10 @@
 /**
- * Main: the one actor per bus that runs the Main lifecycle (`src/machines/main.machine.ts`)
- * over the bus's processors: it starts them, counts the live ones and those whose first
- * start has not settled, coordinates the shutdown, and stops by force the processors that
- * outlive the stop timeout. It does not write the service table (processors and
- * transports write it through its one writer, `service-table.ts`).
+ * Main (ProSA's `main`): the actor that runs a bus's lifecycle over its processors.
+ *
+ * It runs `src/machines/main.machine.ts`: it starts the processors, counts the live ones
+ * and those whose first start has not settled, coordinates the shutdown, and stops by
+ * force the processors that outlive the stop timeout. It does not write the service table
+ * (processors and transports write it through its one writer, `service-table.ts`).
  */
 import type { Logger } from 'pino';
 import { createActor, waitFor, type Actor } from 'xstate';

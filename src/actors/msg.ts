@@ -1,11 +1,13 @@
 /**
- * Messages (ProSA's `msg`): a request is one {@link RequestMsg} record, which is also the
- * `request.sent` event delivered to the provider's mailbox. It holds its reply target
- * (the requester's promise), its timeout and its provider, and is linked into its
- * provider's in-flight list and into the deadline wheel, so that settling it costs no
- * `Map` churn, no timer of its own and (unless the bus times requests) no clock read.
- * ProSA's `Service` message, a processor told of the service table, is the
- * {@link TableChanged} event, delivered to the mailbox of a processor that asked for it.
+ * Messages (ProSA's `msg`): the request record, and the Service message.
+ *
+ * A request is one {@link RequestMsg} record, which is also the `request.sent` event
+ * delivered to the provider's mailbox. It holds its reply target (the requester's
+ * promise), its timeout and its provider, and is linked into its provider's in-flight list
+ * and into the deadline wheel, so that settling it costs no `Map` churn, no timer of its
+ * own and (unless the bus times requests) no clock read. ProSA's `Service` message, a
+ * processor told of the service table, is the {@link TableChanged} event, delivered to the
+ * mailbox of a processor that asked for it.
  */
 import type { Tvf } from '../tvf/tvf.js';
 import type { ServiceError, ServiceErrorKind } from './errors.js';

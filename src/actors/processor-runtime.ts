@@ -1,8 +1,9 @@
 /**
- * The running side of a processor (ProSA's `proc`): its lifecycle actor, the ports the
- * lifecycle machine calls, and the local {@link Provider} requesters deliver to. It
- * writes its own services into the service table as it starts and stops serving, and
- * tells its bus of each lifecycle change.
+ * The running side of a processor (ProSA's `proc`): its actor, its ports, its provider.
+ *
+ * It holds the lifecycle actor, implements the ports the lifecycle machine calls, and is
+ * the local {@link Provider} requesters deliver to. It writes its own services into the
+ * service table as it starts and stops serving, and tells its bus of each lifecycle change.
  */
 import type { Logger } from 'pino';
 import { createActor, type Actor, type AnyActorRef, type EventObject } from 'xstate';

@@ -1,7 +1,8 @@
 /**
- * A processor's spec (`prosa.processor(name, spec)`), checked once when the processor is
- * added, with its defaults filled: what its runtime is built from. A bad field is a
- * `BusError` of kind `InvalidOption` naming the processor and the field.
+ * A processor's spec, checked once when the processor is added, with its defaults filled.
+ *
+ * What `prosa.processor(name, spec)` was given, made into what the runtime is built from.
+ * A bad field is a `BusError` of kind `InvalidOption` naming the processor and the field.
  */
 import type { Logger } from 'pino';
 import { messageOf } from '../tvf/unknown-value.js';

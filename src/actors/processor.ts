@@ -1,7 +1,8 @@
 /**
- * Processor: a processor on a bus as its users hold it, the handle `prosa.processor()`
- * returns. The handle only reads and asks its runtime (`processor-runtime.ts`), which it
- * keeps in a private field: nothing of the runtime shows in the handle's type.
+ * Processor: a processor on a bus as its users hold it (the handle `prosa.processor()` returns).
+ *
+ * The handle only reads and asks its runtime (`processor-runtime.ts`), which it keeps in a
+ * private field: nothing of the runtime shows in the handle's type.
  */
 import type { Tvf } from '../tvf/tvf.js';
 import { FINAL_PROCESSOR_STATES, type ProcessorState } from '../machines/processor.machine.js';

@@ -1,7 +1,9 @@
 /**
- * The embedding API (`createProsa`): a bus of one instance, made of its service table,
- * its processors, its Main actor and its transports. Each lives in a module of its own;
- * this one checks the options, wires them together, and is what an application calls.
+ * The embedding API: `createProsa`, and the bus of one instance it makes.
+ *
+ * A bus is its service table, its processors, its Main actor and its transports, each in
+ * a module of its own; this one checks the options, wires them together, and is what an
+ * application calls.
  */
 import mittModule, { type Emitter } from 'mitt';
 import { pino, type Logger } from 'pino';

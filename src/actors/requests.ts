@@ -1,7 +1,8 @@
 /**
- * Requests of one bus: sending a request to a provider picked from a service entry,
- * deadlines, and the counters every settled request feeds. Sending is the hot path:
- * one record, one promise, no timer, no map write.
+ * Requests of one bus: sending, deadlines, and the counters every settled request feeds.
+ *
+ * A request goes to a provider picked from a service entry. Sending is the hot path: one
+ * record, one promise, no timer, no map write.
  */
 import { isTvf } from '../tvf/is-tvf.js';
 import type { Tvf } from '../tvf/tvf.js';

@@ -1,8 +1,10 @@
 /**
- * A run of a processor's adaptor, from one `init` to its end (a crash or a stop): the
- * abort signal and the `ctx` it gives the adaptor, its `init` and `terminate` calls, and
- * the one place a crash is made ({@link Run.fail}): whatever ends a run in error, a
- * failed `init` or `ctx.fail`, is wrapped into a {@link Crash} there, once.
+ * A run of a processor's adaptor, from one `init` to its end, and the one place a crash is made.
+ *
+ * A run holds the abort signal and the `ctx` it gives the adaptor, and makes its `init`
+ * and `terminate` calls. Whatever ends a run in error, a failed `init` or `ctx.fail`, is
+ * wrapped into a {@link Crash} once, in {@link Run.fail} (a crash ends the run: it is
+ * made when it happens, not inside the machine).
  */
 import type { Logger } from 'pino';
 import type { Tvf } from '../tvf/tvf.js';

@@ -1,13 +1,15 @@
 /**
- * The service table (ProSA's `service`): service name -> ordered providers. This module
- * is its one writer: {@link ServiceTable.add} and {@link ServiceTable.remove} are the only
- * code that changes it, called by each processor for its own services (as it starts and
- * stops serving) and by transports for remote providers. This departs from ProSA, whose
- * Main is the table's one writer: here Main neither writes the table nor relays writes to
- * it, and a change costs no message to Main and back (docs/bus.md, "The service table").
- * Requesters read it. Lookup is one `Map.get`, whatever the number of services; picking a
- * provider is round-robin over the entry's providers, local ones first or remote ones
- * first as the table's {@link RoutingPolicy} says.
+ * The service table (ProSA's `service`) and its one writer.
+ *
+ * Service name -> ordered providers. This module is its one writer: `ServiceTable.add`
+ * and `ServiceTable.remove` are the only code that changes it, called by each processor
+ * for its own services (as it starts and stops serving) and by transports for remote
+ * providers. This departs from ProSA, whose Main is the table's one
+ * writer: here Main neither writes the table nor relays writes to it, and a change costs
+ * no message to Main and back (docs/bus.md, "The service table"). Requesters read it.
+ * Lookup is one `Map.get`, whatever the number of services; picking a provider is
+ * round-robin over the entry's providers, local ones first or remote ones first as the
+ * table's {@link RoutingPolicy} says.
  */
 import type { Provider } from './msg.js';
 

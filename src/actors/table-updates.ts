@@ -1,8 +1,9 @@
 /**
- * Table updates: once per batch of service-table changes, on a later turn, the bus tells
- * of the new table: its `table` event, and ProSA's `Service` message (a `table.changed`
- * event) to the mailbox of each processor whose adaptor asked for it
- * (`Adaptor.serviceTableChanged`). A change costs work only for the processors that
+ * Table updates: the telling of service-table changes, once per batch, to those who asked.
+ *
+ * On a later turn than the changes, the bus emits its `table` event and sends ProSA's
+ * `Service` message (a `table.changed` event) to the mailbox of each processor whose
+ * adaptor has `serviceTableChanged`. A change costs work only for the processors that
  * asked: the others, and their lifecycle machines, never see it.
  */
 import type { AnyActorRef } from 'xstate';

@@ -1,8 +1,10 @@
 /**
- * Transport: the contract between a bus and a link to other instances (NATS, in
- * `src/transport`). The bus owns the lifecycle (start, withdraw, close) and its table;
- * the transport adds and removes remote providers through the table's one writer (never
- * through Main), and serves requests from other instances with local providers only.
+ * Transport: the contract between a bus and a link to other instances.
+ *
+ * The link is NATS's, in `src/transport`. The bus owns the lifecycle (start, withdraw,
+ * close) and its table; the transport adds and removes remote providers through the
+ * table's one writer (never through Main), and serves requests from other instances with
+ * local providers only.
  */
 import type { Emitter } from 'mitt';
 import type { Logger } from 'pino';

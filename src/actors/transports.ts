@@ -1,9 +1,9 @@
 /**
- * The transports attached to a bus (`prosa.attachTransport`): each one's `start`,
- * `withdraw` and `close` called at most once, in that order, and the one
- * {@link TransportHost} they are all given, through which they write remote providers
- * into the service table (directly: the table is the one writer) and serve other
- * instances' requests with local providers.
+ * The transports attached to a bus, and the one host they are all given.
+ *
+ * Each one's `start`, `withdraw` and `close` is called at most once, in that order. Through
+ * the {@link TransportHost} they write remote providers into the service table (directly:
+ * the table is the one writer) and serve other instances' requests with local providers.
  */
 import type { Emitter } from 'mitt';
 import type { Logger } from 'pino';
