@@ -8,7 +8,7 @@
 import { pino, type Logger } from 'pino';
 import { messageOf } from '../tvf/unknown-value.js';
 import { createProsa, type Prosa } from '../actors/prosa.js';
-import type { InspectOption } from '../actors/processor.js';
+import type { InspectOption } from '../actors/inspect.js';
 import type { BusObserver } from '../actors/requests.js';
 import type { Transport } from '../actors/transport.js';
 import type { Tvf } from '../tvf/tvf.js';

@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import { createActor, type Actor } from 'xstate';
 import type { ResolverShape } from '../actors/adaptor.js';
-import type { InspectOption } from '../actors/processor.js';
+import type { InspectOption } from '../actors/inspect.js';
 import {
   directiveMachine,
   directiveState,

@@ -5,7 +5,7 @@
  */
 import { createActor, type AnyActor } from 'xstate';
 import type { ResolverShape } from '../actors/adaptor.js';
-import type { InspectOption } from '../actors/processor.js';
+import type { InspectOption } from '../actors/inspect.js';
 import type { Clock } from './clock.js';
 import { describeDirective, type Directive } from './directive.js';
 import type { ResolverHandle, ValueOptions } from './resolver.js';
