@@ -34,7 +34,9 @@ export {
 } from './directive.machine.js';
 export {
   linkMachine,
+  linkState,
   type LinkState,
+  type LinkSnapshot,
   type LinkEvent,
   type LinkPorts,
   type LinkMachineContext,
@@ -42,7 +44,9 @@ export {
 } from './link.machine.js';
 export {
   peerMachine,
+  peerState,
   type PeerState,
+  type PeerSnapshot,
   type PeerEvent,
   type PeerPorts,
   type PeerMachineContext,

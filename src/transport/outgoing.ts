@@ -24,6 +24,7 @@ import type { RequestMsg } from '../actors/msg.js';
 import { SimpleStringTvf } from '../tvf/simple-string-tvf.js';
 import type { TvfReadOptions } from '../tvf/read-limits.js';
 import type { RemoteSender, RemoteService } from './remote-service.js';
+import { emptyErrorCounts, type ErrorCounts } from './reports.js';
 import { encodeRecord, HEADER, isPayloadTooLarge, isServiceErrorKind } from './wire.js';
 import { messageOf } from '../tvf/unknown-value.js';
 
@@ -34,7 +35,7 @@ export interface OutgoingStats {
   /** Requests that ended in a reply from another instance. */
   responses: number;
   /** Requests that ended in an error, by kind (errors other instances sent and ones raised here). */
-  errors: Record<ServiceErrorKind, number>;
+  errors: ErrorCounts;
   /** Requests another instance acknowledged (taken, not answered within its event-loop turn). */
   acknowledged: number;
   /** Replies or acknowledgements for requests that had already settled (dropped). */
@@ -49,6 +50,8 @@ export interface OutgoingOptions {
   instance: string;
   /** Reply subjects are this prefix plus the request id. */
   inbox: string;
+  /** The subscription that takes every reply: `inbox` and `>`. */
+  inboxWildcard: string;
   /** See `pickupTimeoutMs` in the settings. */
   pickupTimeoutMs: number;
   /** Limits on reading reply records. */
@@ -64,11 +67,6 @@ export interface OutgoingOptions {
 /** Stands in for a reply that came after its request had settled: never read. */
 const DROPPED = new SimpleStringTvf();
 
-/** A zero count per `ServiceError` kind. */
-export function emptyErrors(): Record<ServiceErrorKind, number> {
-  return { timeout: 0, unreachable: 0, protocol: 0, overloaded: 0, shutdown: 0 };
-}
-
 /** The requests this instance has in flight at other instances. */
 export class OutgoingRequests implements RemoteSender {
   /** Request id -> request, for every request published and not yet seen settled. */
@@ -77,7 +75,7 @@ export class OutgoingRequests implements RemoteSender {
   private readonly takenBy = new Map<number, string>();
   private connection: NatsConnection | undefined;
   private readonly options: OutgoingOptions;
-  private readonly counts = { sent: 0, responses: 0, errors: emptyErrors(), acknowledged: 0, late: 0 };
+  private readonly counts = { sent: 0, responses: 0, errors: emptyErrorCounts(), acknowledged: 0, late: 0 };
   /** Per-request logs cost nothing when off: decided once. */
   private readonly debug: Logger | undefined;
 
@@ -86,14 +84,17 @@ export class OutgoingRequests implements RemoteSender {
     this.debug = options.logger.isLevelEnabled('debug') ? options.logger : undefined;
   }
 
-  /** Publishes through `connection` from now on; `undefined` while the link is down. */
+  /**
+   * Publishes through `connection` from now on, and takes what arrives on the inbox there
+   * (subscribes to `inboxWildcard`); `undefined` once the link closes: requests fail at once.
+   */
   use(connection: NatsConnection | undefined): void {
     this.connection = connection;
-  }
-
-  /** Number of requests in flight to other instances. */
-  get size(): number {
-    return this.pending.size;
+    connection?.subscribe(this.options.inboxWildcard, {
+      callback: (error, message) => {
+        if (error === null) this.receive(message);
+      },
+    });
   }
 
   /** A copy of the counters. */
