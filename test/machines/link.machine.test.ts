@@ -15,13 +15,10 @@ import {
   type LinkPorts,
   type LinkSnapshot,
 } from '../../src/machines/link.machine.js';
+import { untouchablePorts } from '../support/machines.js';
 
 /** Ports that must never be called: a pure transition executes nothing. */
-const untouchable: LinkPorts = new Proxy({} as LinkPorts, {
-  get: (_target, name) => () => {
-    throw new Error(`port ${String(name)} called by a pure transition`);
-  },
-});
+const untouchable = untouchablePorts<LinkPorts>();
 
 type StateValue = LinkSnapshot['value'];
 

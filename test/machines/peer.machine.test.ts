@@ -13,13 +13,10 @@ import {
   type PeerSnapshot,
   type PeerState,
 } from '../../src/machines/peer.machine.js';
+import { untouchablePorts } from '../support/machines.js';
 
 /** Ports that must never be called: a pure transition executes nothing. */
-const untouchable: PeerPorts = new Proxy({} as PeerPorts, {
-  get: (_target, name) => () => {
-    throw new Error(`port ${String(name)} called by a pure transition`);
-  },
-});
+const untouchable = untouchablePorts<PeerPorts>();
 
 const TIMEOUT_MS = 300;
 
