@@ -58,7 +58,9 @@ export {
 } from './directive.machine.js';
 export {
   linkMachine,
+  linkState,
   type LinkState,
+  type LinkSnapshot,
   type LinkEvent,
   type LinkPorts,
   type LinkMachineContext,
@@ -66,7 +68,9 @@ export {
 } from './link.machine.js';
 export {
   peerMachine,
+  peerState,
   type PeerState,
+  type PeerSnapshot,
   type PeerEvent,
   type PeerPorts,
   type PeerMachineContext,
