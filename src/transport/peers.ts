@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { createActor, type Actor } from 'xstate';
-import type { InspectOption } from '../actors/processor.js';
+import type { InspectOption } from '../actors/inspect.js';
 import { peerMachine, peerState, type PeerPorts, type PeerState } from '../machines/peer.machine.js';
 import type { OutgoingRequests } from './outgoing.js';
 import { RemoteService } from './remote-service.js';
