@@ -1,7 +1,9 @@
 /**
  * Text of dates (`YYYY-MM-DD`) and datetimes (`YYYY-MM-DDTHH:MM:SS`, UTC, no zone), as
  * ProSA writes them with chrono's `%Y-%m-%d` and `%Y-%m-%dT%H:%M:%S`; years 0000-9999.
+ * A `Date` is read by its time value only (never its own, maybe overridden, methods).
  */
+import { timeOf } from './host-values.js';
 
 /**
  * Why `value` has no text form (`is an invalid Date`, `has a year outside 0000-9999`),
@@ -9,10 +11,10 @@
  * quotes the value.
  */
 export function unwritableDate(value: Date): string | undefined {
-  if (!(value instanceof Date)) return 'is not a Date';
-  const time = value.getTime();
+  const time = timeOf(value);
+  if (time === undefined) return 'is not a Date';
   if (time !== time) return 'is an invalid Date';
-  const year = value.getUTCFullYear();
+  const year = new Date(time).getUTCFullYear();
   if (year < 0 || year > 9999) return 'has a year outside 0000-9999';
   return undefined;
 }
@@ -32,9 +34,8 @@ const END_TIME = 253_402_300_800_000;
  * `getUTC*` getters or `toISOString`, and this runs on every date put.
  */
 function dateText(value: Date, withTime: boolean): string | undefined {
-  if (!(value instanceof Date)) return undefined;
-  const time = value.getTime();
-  if (!(time >= MIN_TIME && time < END_TIME)) return undefined; // NaN fails too
+  const time = timeOf(value);
+  if (time === undefined || !(time >= MIN_TIME && time < END_TIME)) return undefined; // NaN fails too
   const days = Math.floor(time / DAY_MS);
   const z = days + 719_468; // days since 0000-03-01
   const era = Math.floor(z / 146_097);

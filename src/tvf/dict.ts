@@ -3,29 +3,21 @@
  * buffers, and the conversion of records to and from plain JSON objects through them.
  */
 import { formatDate, formatDatetime, parseDate, parseDatetime } from './date-text.js';
-import { TvfError } from './error.js';
+import { TvfError, typeName } from './error.js';
 import { isFieldId } from './field-id.js';
 import { formatFloat, parseFloatText } from './float-text.js';
 import { decodeHex, encodeHex } from './hex-text.js';
 import { I64_MAX, I64_MIN, parseInteger, U64_MAX } from './integer-text.js';
 import { DEFAULT_TVF_READ_LIMITS } from './read-limits.js';
+import { isDate, isUint8Array } from './host-values.js';
 import { SimpleStringTvf } from './simple-string-tvf.js';
-import type { Tvf } from './tvf.js';
+import { FIELD_KINDS, type Tvf } from './tvf.js';
 
 /** The value types a dictionary can give a field; they choose the JSON form. */
 export type TvfValueType = 'string' | 'unsigned' | 'signed' | 'byte' | 'float' | 'bytes' | 'date' | 'datetime' | 'buffer';
 
-const VALUE_TYPES: ReadonlySet<string> = new Set<TvfValueType>([
-  'string',
-  'unsigned',
-  'signed',
-  'byte',
-  'float',
-  'bytes',
-  'date',
-  'datetime',
-  'buffer',
-]);
+/** The field kinds a dictionary can give: all but `text` (which is no type). */
+const VALUE_TYPES: ReadonlySet<string> = new Set([...FIELD_KINDS].filter((kind) => kind !== 'text'));
 
 /** One field of a {@link TvfDictDefinition}. */
 export interface TvfDictField {
@@ -61,11 +53,31 @@ export interface TvfJsonObject {
 
 /** Deepest dictionary nesting accepted when building one (deeper is a mistake or a cycle). */
 const MAX_DICT_DEPTH = 64;
+/**
+ * Most entries accepted in one dictionary with its sub-dictionaries, counting a definition
+ * object as often as it is reached: definitions that share objects (a YAML alias, say)
+ * would otherwise expand exponentially with depth.
+ */
+const MAX_DICT_ENTRIES = 100_000;
+/**
+ * One `fromJson` call's conversions of nested objects, by dictionary then object: an
+ * object reached again (objects may share sub-objects) is converted once, not once per
+ * path to it, which would be exponential in depth. Each keeps the depth it was converted
+ * at: reached no deeper, it is within the depth limit again.
+ */
+type JsonWalk = Map<TvfDict, Map<object, { readonly tvf: SimpleStringTvf; readonly depth: number }>>;
 const DECIMAL_ID = /^(?:0|[1-9]\d*)$/;
 const ALL_DIGITS = /^\d+$/;
 
-function badDefinition(path: string, why: string): TvfError {
-  return new TvfError('TypeMismatch', `dictionary entry "${path}": ${why}`);
+function badDefinition(path: string, why: string, cause?: unknown): TvfError {
+  const shown = path.length > 120 ? `...${path.slice(-120)}` : path; // a path through shared objects can be long
+  return new TvfError('TypeMismatch', `dictionary entry "${shown}": ${why}`, { cause });
+}
+
+/** A string as a message shows it (quoted, cut past 40 characters), anything else as its type. */
+function shownValue(value: unknown): string {
+  if (typeof value !== 'string') return typeName(value);
+  return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -93,39 +105,49 @@ export class TvfDict {
 
   /**
    * @throws TvfError `TypeMismatch` naming the entry's path when a name is empty, all
-   *   digits or `__proto__`, an id is not a field id or repeats, a type is
-   *   unknown, `fields` comes with a type other than `buffer`, or nesting passes 64 levels.
+   *   digits or `__proto__`, an id is not a field id or repeats, a type is unknown,
+   *   `fields` comes with a type other than `buffer`, nesting passes 64 levels, there are
+   *   more than 100,000 entries in all, or reading the definition throws (the `cause`).
    */
   constructor(definition: TvfDictDefinition);
   /** @internal A sub-dictionary `depth` levels down, its entries' paths starting with `prefix`. */
-  constructor(definition: TvfDictDefinition, depth: number, prefix: string);
-  constructor(definition: TvfDictDefinition, depth = 0, prefix = '') {
-    this.#build(definition, depth, prefix);
+  constructor(definition: TvfDictDefinition, depth: number, prefix: string, budget: { left: number });
+  constructor(definition: TvfDictDefinition, depth = 0, prefix = '', budget = { left: MAX_DICT_ENTRIES }) {
+    try {
+      this.#build(definition, depth, prefix, budget);
+    } catch (error) {
+      if (TvfError.is(error)) throw error;
+      throw badDefinition(prefix, 'reading the definition threw', error);
+    }
   }
 
-  #build(definition: TvfDictDefinition, depth: number, prefix: string): void {
+  #build(definition: TvfDictDefinition, depth: number, prefix: string, budget: { left: number }): void {
     if (!isPlainObject(definition)) throw badDefinition(prefix, 'the definition is not a plain object');
     if (depth > MAX_DICT_DEPTH) throw badDefinition(prefix, `dictionaries nest deeper than ${MAX_DICT_DEPTH} levels`);
     for (const name of Object.keys(definition)) {
       const path = prefix + name;
       if (name.length === 0 || ALL_DIGITS.test(name) || name === '__proto__')
         throw badDefinition(path, 'a name must be non-empty, not all digits and not __proto__');
-      const spec = definition[name];
-      const field: TvfDictField = typeof spec === 'number' ? { id: spec } : (spec as TvfDictField);
-      if (!isPlainObject(field)) throw badDefinition(path, 'expected an id or { id, type?, fields? }');
-      if (!isFieldId(field.id)) throw badDefinition(path, `id ${String(field.id)} is not a non-negative safe integer`);
-      if (this.#byId.has(field.id)) throw badDefinition(path, `id ${field.id} is already named "${this.#byId.get(field.id)!.name}"`);
-      let type = field.type;
-      if (type !== undefined && !VALUE_TYPES.has(type)) throw badDefinition(path, `unknown type "${String(type)}"`);
+      if (--budget.left < 0)
+        throw badDefinition(path, `more than ${MAX_DICT_ENTRIES} entries in all (counting shared definitions each time)`);
+      const spec: unknown = definition[name];
+      if (typeof spec !== 'number' && !isPlainObject(spec)) throw badDefinition(path, 'expected an id or { id, type?, fields? }');
+      // Each property read once: a getter cannot answer one thing to the check and another to the use.
+      const id: unknown = typeof spec === 'number' ? spec : spec['id'];
+      const fields: unknown = typeof spec === 'number' ? undefined : spec['fields'];
+      let type: unknown = typeof spec === 'number' ? undefined : spec['type'];
+      if (!isFieldId(id)) throw badDefinition(path, `id ${typeof id === 'number' ? id : shownValue(id)} is not a non-negative safe integer`);
+      if (this.#byId.has(id)) throw badDefinition(path, `id ${id} is already named "${this.#byId.get(id)!.name}"`);
+      if (type !== undefined && !VALUE_TYPES.has(type as string)) throw badDefinition(path, `unknown type ${shownValue(type)}`);
       let dict: TvfDict | undefined;
-      if (field.fields !== undefined) {
-        if (type !== undefined && type !== 'buffer') throw badDefinition(path, `fields given for a ${type}, not a buffer`);
+      if (fields !== undefined) {
+        if (type !== undefined && type !== 'buffer') throw badDefinition(path, `fields given for a ${String(type)}, not a buffer`);
         type = 'buffer';
-        dict = new TvfDict(field.fields, depth + 1, path + '.');
+        dict = new TvfDict(fields as TvfDictDefinition, depth + 1, path + '.', budget);
       } else if (type === 'buffer') {
         dict = EMPTY_DICT;
       }
-      const entry: TvfDictEntry = Object.freeze({ id: field.id, name, type, dict });
+      const entry: TvfDictEntry = Object.freeze({ id, name, type: type as TvfValueType | undefined, dict });
       this.#byId.set(entry.id, entry);
       this.#byName.set(name, entry);
       this.#jsonKeys.set(entry.id, JSON.stringify(name) + ':');
@@ -163,16 +185,19 @@ export class TvfDict {
   }
 
   /**
-   * `tvf` as a plain JSON object (see the class doc for each type's form).
+   * `tvf` as a plain JSON object (see the class doc for each type's form). A record of
+   * another implementation is read through its checked copy (`SimpleStringTvf.from`).
    * @throws TvfError as the getters do when a field does not hold its dictionary type
-   *   (`TypeMismatch`, `ConversionError`, `SerializationError` for a buffer).
+   *   (`TypeMismatch`, `ConversionError`, `SerializationError` for a buffer), or as
+   *   `SimpleStringTvf.from` does for a foreign record that is not a usable `Tvf`.
    */
   toJson(tvf: Tvf): TvfJsonObject {
+    const record = ownRecord(tvf);
     const out: TvfJsonObject = {};
-    for (const id of tvf.keys()) {
+    for (const id of record.keys()) {
       const entry = this.#byId.get(id);
-      if (entry === undefined) out[String(id)] = tvf.getString(id);
-      else out[entry.name] = fieldToJson(tvf, id, entry);
+      if (entry === undefined) out[String(id)] = record.getString(id);
+      else out[entry.name] = fieldToJson(record, id, entry);
     }
     return out;
   }
@@ -184,6 +209,10 @@ export class TvfDict {
    * @throws TvfError as {@link toJson} does.
    */
   toJsonText(tvf: Tvf): string {
+    return this.#jsonText(ownRecord(tvf));
+  }
+
+  #jsonText(tvf: SimpleStringTvf): string {
     const ids = tvf.keys();
     let out = '';
     // Pass 1: unnamed fields whose decimal id is an array index come first in an object.
@@ -204,7 +233,7 @@ export class TvfDict {
         value = JSON.stringify(tvf.getString(id));
       } else {
         key = this.#jsonKeys.get(id)!;
-        value = entry.type === 'buffer' ? entry.dict!.toJsonText(tvf.getBuffer(id)) : jsonText(fieldToJson(tvf, id, entry));
+        value = entry.type === 'buffer' ? entry.dict!.#jsonText(tvf.getBuffer(id)) : jsonText(fieldToJson(tvf, id, entry));
       }
       out += (out === '' ? key : ',' + key) + value;
     }
@@ -218,33 +247,60 @@ export class TvfDict {
    * field takes a string, a number (an integer becomes a signed field, others a float), a
    * bigint or a plain object (a nested buffer).
    * @throws TvfError `FieldNotFound` for a key that is neither a name here nor a decimal
-   *   id; `TypeMismatch` / `ConversionError` (with the id) for a value of the wrong form;
-   *   `SerializationError` when objects nest deeper than 32 levels.
+   *   id; `TypeMismatch` / `ConversionError` (with the id) for a value of the wrong form,
+   *   or when reading `json` throws (a getter, a Proxy: the error is the `cause`);
+   *   `SerializationError` when objects nest deeper than 32 levels, or a nested buffer's
+   *   text would pass the default `maxBytes` (it could not be read back). An object
+   *   reached twice (objects may share sub-objects) is converted once.
    */
   fromJson(json: Readonly<Record<string, unknown>>): SimpleStringTvf {
-    return this.#fromJson(json, 0);
+    try {
+      return this.#fromJson(json, 0, new Map());
+    } catch (error) {
+      if (TvfError.is(error)) throw error;
+      throw new TvfError('TypeMismatch', 'fromJson: reading the JSON object threw', { cause: error });
+    }
   }
 
-  #fromJson(json: Readonly<Record<string, unknown>>, depth: number): SimpleStringTvf {
+  #fromJson(json: Readonly<Record<string, unknown>>, depth: number, walk: JsonWalk): SimpleStringTvf {
     if (depth > DEFAULT_TVF_READ_LIMITS.maxDepth)
       throw new TvfError('SerializationError', `JSON objects nest deeper than ${DEFAULT_TVF_READ_LIMITS.maxDepth} levels`);
-    if (!isPlainObject(json)) throw new TvfError('TypeMismatch', 'a record converts from a plain object');
+    if (!isPlainObject(json)) throw new TvfError('TypeMismatch', `a record converts from a plain object, not ${typeName(json)}`);
     const out = new SimpleStringTvf();
     for (const key of Object.keys(json)) {
       const value = json[key];
       const entry = this.#byName.get(key);
       if (entry !== undefined) {
-        this.#putTyped(out, entry, value, depth);
+        this.#putTyped(out, entry, value, depth, walk);
         continue;
       }
       const id = DECIMAL_ID.test(key) ? Number(key) : -1;
-      if (!isFieldId(id)) throw new TvfError('FieldNotFound', `no field named "${key}" in the dictionary`);
-      this.#putUntyped(out, id, value, depth);
+      if (!isFieldId(id)) throw new TvfError('FieldNotFound', `no field named ${shownValue(key)} in the dictionary`);
+      this.#putUntyped(out, id, value, depth, walk);
     }
     return out;
   }
 
-  #putUntyped(out: SimpleStringTvf, id: number, value: unknown, depth: number): void {
+  /** Puts `json` at `id` of `out` as a buffer converted by this dictionary, one level below `depth`. */
+  #putNested(out: SimpleStringTvf, id: number, json: Record<string, unknown>, depth: number, walk: JsonWalk): void {
+    let converted = walk.get(this);
+    if (converted === undefined) walk.set(this, (converted = new Map()));
+    let known = converted.get(json);
+    if (known === undefined || known.depth < depth + 1) {
+      known = { tvf: this.#fromJson(json, depth + 1, walk), depth: depth + 1 };
+      converted.set(json, known);
+    }
+    out.putBuffer(id, known.tvf);
+    const length = out.getString(id).length; // UTF-8 takes at least as many bytes as UTF-16 units
+    if (length > DEFAULT_TVF_READ_LIMITS.maxBytes)
+      throw new TvfError(
+        'SerializationError',
+        `field ${id} would hold a buffer of at least ${length} bytes, more than maxBytes ${DEFAULT_TVF_READ_LIMITS.maxBytes}`,
+        { id },
+      );
+  }
+
+  #putUntyped(out: SimpleStringTvf, id: number, value: unknown, depth: number, walk: JsonWalk): void {
     if (typeof value === 'string') out.putString(id, value);
     else if (typeof value === 'number') {
       if (Number.isSafeInteger(value)) out.putSigned(id, value);
@@ -252,15 +308,15 @@ export class TvfDict {
     } else if (typeof value === 'bigint') {
       if (value > I64_MAX) out.putUnsigned(id, value);
       else out.putSigned(id, value);
-    } else if (isPlainObject(value)) out.putBuffer(id, EMPTY_DICT.#fromJson(value, depth + 1));
+    } else if (isPlainObject(value)) EMPTY_DICT.#putNested(out, id, value, depth, walk);
     else throw wrongJson(id, 'a string, number, bigint or object');
   }
 
-  #putTyped(out: SimpleStringTvf, entry: TvfDictEntry, value: unknown, depth: number): void {
+  #putTyped(out: SimpleStringTvf, entry: TvfDictEntry, value: unknown, depth: number, walk: JsonWalk): void {
     const id = entry.id;
     switch (entry.type) {
       case undefined:
-        return this.#putUntyped(out, id, value, depth);
+        return this.#putUntyped(out, id, value, depth, walk);
       case 'string':
         if (typeof value !== 'string') throw wrongJson(id, 'a string');
         return out.putString(id, value);
@@ -281,19 +337,19 @@ export class TvfDict {
       }
       case 'bytes': {
         const v = typeof value === 'string' ? decodeHex(value) : value;
-        if (!(v instanceof Uint8Array)) throw wrongJson(id, 'hex digits');
+        if (!isUint8Array(v)) throw wrongJson(id, 'hex digits');
         return out.putBytes(id, v);
       }
       case 'date':
       case 'datetime': {
         const v = typeof value === 'string' ? (entry.type === 'date' ? parseDate(value) : parseDatetime(value)) : value;
         if (typeof v === 'string') throw new TvfError('ConversionError', `field ${id} cannot be read as a ${entry.type}: ${v}`, { id });
-        if (!(v instanceof Date)) throw wrongJson(id, `a ${entry.type} text or Date`);
+        if (!isDate(v)) throw wrongJson(id, `a ${entry.type} text or Date`);
         return entry.type === 'date' ? out.putDate(id, v) : out.putDatetime(id, v);
       }
       case 'buffer':
         if (!isPlainObject(value)) throw wrongJson(id, 'an object');
-        return out.putBuffer(id, entry.dict!.#fromJson(value, depth + 1));
+        return entry.dict!.#putNested(out, id, value, depth, walk);
     }
   }
 }
@@ -336,7 +392,16 @@ function smallInteger(text: string, signed: boolean): number | undefined {
   return sign === 45 ? 0 - value : value; // 0 - 0 is 0, as the bigint path gives
 }
 
-function fieldToJson(tvf: Tvf, id: number, entry: TvfDictEntry): TvfJsonValue {
+/**
+ * `tvf` itself when it is a `SimpleStringTvf`, else its checked copy: the conversions then
+ * read texts only this implementation's way, and a foreign record that answers wrong is a
+ * `TypeMismatch` (see `SimpleStringTvf.from`).
+ */
+function ownRecord(tvf: Tvf): SimpleStringTvf {
+  return SimpleStringTvf.isInstance(tvf) ? tvf : SimpleStringTvf.from(tvf);
+}
+
+function fieldToJson(tvf: SimpleStringTvf, id: number, entry: TvfDictEntry): TvfJsonValue {
   switch (entry.type) {
     case undefined:
     case 'string':
@@ -344,8 +409,7 @@ function fieldToJson(tvf: Tvf, id: number, entry: TvfDictEntry): TvfJsonValue {
     case 'unsigned':
     case 'signed': {
       const signed = entry.type === 'signed';
-      // A SimpleStringTvf reads integers from their text; other records read their own way.
-      const small = tvf instanceof SimpleStringTvf ? smallInteger(tvf.getString(id), signed) : undefined;
+      const small = smallInteger(tvf.getString(id), signed);
       if (small !== undefined) return small;
       return integerToJson(signed ? tvf.getSigned(id) : tvf.getUnsigned(id));
     }
@@ -362,7 +426,7 @@ function fieldToJson(tvf: Tvf, id: number, entry: TvfDictEntry): TvfJsonValue {
     case 'datetime':
       return formatDatetime(tvf.getDatetime(id))!;
     case 'buffer':
-      return entry.dict!.toJson(tvf.getBuffer(id));
+      return entry.dict!.toJson(tvf.getBuffer(id)); // a SimpleStringTvf: no copy
   }
 }
 

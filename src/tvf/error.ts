@@ -40,6 +40,16 @@ export class TvfError extends Error {
   readonly offset: number | undefined;
   /** Always false: the same input fails the same way. */
   readonly recoverable = false;
+  /** Brand for {@link TvfError.is}. */
+  readonly #tvf = true;
+
+  /**
+   * True when `value` is a `TvfError`. Unlike `instanceof`, runs no code of `value` (a
+   * thrown Proxy's traps), so it is safe on whatever a foreign record throws.
+   */
+  static is(value: unknown): value is TvfError {
+    return typeof value === 'object' && value !== null && #tvf in value;
+  }
 
   constructor(kind: TvfErrorKind, message: string, place?: TvfErrorPlace) {
     super(message, place?.cause === undefined ? undefined : { cause: place.cause });
@@ -54,10 +64,23 @@ export function fieldNotFound(id: number): TvfError {
   return new TvfError('FieldNotFound', `field ${id} is not in the record`, { id });
 }
 
+/**
+ * What `value` is, for a message about an argument of the wrong type: `null`,
+ * `undefined`, or its `typeof` after an article (`a string`, `an object`). Runs no code of
+ * `value` and never quotes it.
+ */
+export function typeName(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  const type = typeof value;
+  return (type === 'object' ? 'an ' : 'a ') + type;
+}
+
+/** A number or bigint as written (`NaN`, `-1`, `1.5`), anything else as its {@link typeName}. */
+export function numberOrType(value: unknown): string {
+  return typeof value === 'number' || typeof value === 'bigint' ? String(value) : typeName(value);
+}
+
 /** The error for an argument that is not a field id. */
 export function invalidFieldId(id: unknown): TvfError {
-  return new TvfError(
-    'TypeMismatch',
-    `field id ${typeof id === 'number' || typeof id === 'bigint' ? String(id) : typeof id} is not a non-negative safe integer`,
-  );
+  return new TvfError('TypeMismatch', `field id ${numberOrType(id)} is not a non-negative safe integer`);
 }

@@ -4,7 +4,7 @@
  * is not a string (or cannot be opened as the nested buffer a rule expects) is removed, so
  * nothing leaks.
  */
-import { TvfError } from './error.js';
+import { TvfError, typeName } from './error.js';
 import { isFieldId } from './field-id.js';
 import { hasKinds, type Tvf } from './tvf.js';
 import { isWellFormed } from './utf8.js';
@@ -37,22 +37,35 @@ interface PreparedRules {
 
 /** Deepest rule nesting accepted; deeper rules are a mistake (or a cycle). */
 const MAX_RULE_DEPTH = 64;
+/**
+ * Most rules accepted in all, counting a rule object as often as it is reached: rules
+ * that share objects (a YAML alias, say) would otherwise expand exponentially with depth.
+ */
+const MAX_RULES = 100_000;
 
-function prepare(rules: TvfMaskRules, depth: number, path: string): PreparedRules {
+/** A key of a rules object in a message: itself when short (it is not a field value). */
+function keyText(key: string): string {
+  return key.length > 24 ? `${key.slice(0, 24)}...` : key;
+}
+
+function badRules(why: string, cause?: unknown): TvfError {
+  return new TvfError('TypeMismatch', `mask rules: ${why}`, { cause });
+}
+
+function prepare(rules: TvfMaskRules, depth: number, path: string, budget: { left: number }): PreparedRules {
   if (typeof rules !== 'object' || rules === null)
-    throw new TvfError('TypeMismatch', `mask rules${path} are not an object of id to true or nested rules`);
-  if (depth > MAX_RULE_DEPTH)
-    throw new TvfError('TypeMismatch', `mask rules nest deeper than ${MAX_RULE_DEPTH} levels${path}`);
+    throw badRules(`the rules${path} are ${typeName(rules)}, not an object of id to true or nested rules`);
+  if (depth > MAX_RULE_DEPTH) throw badRules(`rules nest deeper than ${MAX_RULE_DEPTH} levels${path}`);
   const ids: number[] = [];
   const nested: (PreparedRules | null)[] = [];
   for (const key of Object.keys(rules)) {
     const id = Number(key);
-    if (!isFieldId(id) || String(id) !== key)
-      throw new TvfError('TypeMismatch', `mask rule key "${key}"${path} is not a field id`);
+    if (!isFieldId(id) || String(id) !== key) throw badRules(`key "${keyText(key)}"${path} is not a field id`);
+    if (--budget.left < 0) throw badRules(`more than ${MAX_RULES} rules in all (counting shared rule objects each time)`);
     const rule = (rules as Record<string, unknown>)[key];
     ids.push(id);
     if (rule === true) nested.push(null);
-    else nested.push(prepare(rule as TvfMaskRules, depth + 1, `${path} under ${id}`));
+    else nested.push(prepare(rule as TvfMaskRules, depth + 1, `${path} under ${id}`, budget));
   }
   return { ids, nested };
 }
@@ -79,7 +92,7 @@ function isStringField(tvf: Tvf, id: number): boolean {
     tvf.getString(id);
     return true;
   } catch (error) {
-    if (error instanceof TvfError) return false;
+    if (TvfError.is(error)) return false;
     throw error;
   }
 }
@@ -94,26 +107,46 @@ export class TvfFilter {
 
   /**
    * @throws TvfError `TypeMismatch` when a rule key is not a field id, a rule is neither
-   *   `true` nor an object, rules nest deeper than 64 levels, or `fill` is not one code point.
+   *   `true` nor an object, rules nest deeper than 64 levels or number more than 100,000
+   *   in all, `options` is not an object, `fill` is not one code point, or reading the
+   *   rules or options throws (the error is the `cause`).
    */
   constructor(rules: TvfMaskRules, options?: TvfFilterOptions) {
-    const fill = options?.fill ?? '*';
+    if (options !== undefined && (typeof options !== 'object' || options === null))
+      throw badRules(`the options argument is ${typeName(options)}, not an object`);
+    let fill: unknown;
+    try {
+      fill = options?.fill ?? '*';
+      this.#rules = prepare(rules, 0, '', { left: MAX_RULES });
+    } catch (error) {
+      if (TvfError.is(error)) throw error;
+      throw badRules('reading the rules or options threw', error);
+    }
     if (typeof fill !== 'string' || fill.length === 0 || codePoints(fill) !== 1 || !isWellFormed(fill))
       throw new TvfError('TypeMismatch', 'mask fill is not exactly one character');
     this.#fill = fill;
-    this.#rules = prepare(rules, 0, '');
   }
 
   /**
    * A masked copy of `tvf`; `tvf` itself is not changed. A masked string field keeps its
    * number of characters, each replaced by the fill; a masked field of any other kind is
    * removed (a field read from text counts as a string); a rule for a nested buffer whose
-   * field does not hold one removes the field. Missing fields are ignored.
+   * field does not hold one removes the field. Missing fields are ignored. Work is bounded
+   * by the rules (one step each), whatever `tvf` is.
+   * @throws TvfError `TypeMismatch` when `tvf` is not a `Tvf` or one of its methods (or
+   *   its copy's) throws something other than a `TvfError` (the error is the `cause`).
    */
   filter<T extends Tvf>(tvf: T): T {
-    const copy = tvf.clone() as T;
-    this.#apply(copy, this.#rules);
-    return copy;
+    try {
+      const copy = tvf.clone() as T;
+      this.#apply(copy, this.#rules);
+      return copy;
+    } catch (error) {
+      if (TvfError.is(error)) throw error;
+      throw new TvfError('TypeMismatch', `TvfFilter.filter: the record (${typeName(tvf)}) is not a usable Tvf`, {
+        cause: error,
+      });
+    }
   }
 
   #apply(tvf: Tvf, rules: PreparedRules): void {
@@ -131,7 +164,7 @@ export class TvfFilter {
       try {
         child = tvf.getBuffer(id);
       } catch (error) {
-        if (!(error instanceof TvfError)) throw error;
+        if (!TvfError.is(error)) throw error;
         tvf.remove(id); // cannot be opened, so cannot be masked: drop it rather than leak it
         continue;
       }

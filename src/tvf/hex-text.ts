@@ -1,14 +1,18 @@
 /**
  * Hexadecimal text of bytes: lowercase, two digits a byte, as ProSA's `hex::encode` writes.
  */
+import { bufferOver, bytesLength } from './host-values.js';
 
 /** `PAIRS[b]` is the two-digit text of byte `b`: built once, reused by every encode. */
 const PAIRS: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 
-/** Lowercase hex of `bytes`, two digits per byte; empty for no bytes. */
+/**
+ * Lowercase hex of `bytes`, two digits per byte; empty for no bytes. Reads the array's own
+ * length and memory, never a `length` (or `buffer`) property a caller gave it.
+ */
 export function encodeHex(bytes: Uint8Array): string {
-  const n = bytes.length;
-  if (n > 64) return Buffer.from(bytes.buffer, bytes.byteOffset, n).toString('hex'); // native beats concatenation past a few dozen bytes
+  const n = bytesLength(bytes);
+  if (n > 64) return bufferOver(bytes).toString('hex'); // native beats concatenation past a few dozen bytes
   let out = '';
   for (let i = 0; i < n; i++) out += PAIRS[bytes[i]!];
   return out;

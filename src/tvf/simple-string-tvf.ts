@@ -4,15 +4,17 @@
  */
 import { formatDate, formatDatetime, parseDate, parseDatetime, unwritableDate } from './date-text.js';
 import { describeTvf } from './describe.js';
-import { fieldNotFound, TvfError } from './error.js';
+import { fieldNotFound, TvfError, typeName, type TvfErrorKind } from './error.js';
 import { checkFieldId } from './field-id.js';
 import { FieldTable } from './field-table.js';
+import { copyForeign } from './foreign.js';
 import { formatFloat, parseFloatText } from './float-text.js';
 import { decodeHex, encodeHex } from './hex-text.js';
 import { formatInteger, I64_MAX, I64_MIN, parseInteger, U64_MAX } from './integer-text.js';
 import { DEFAULT_TVF_READ_LIMITS, readLimits, type TvfReadLimits, type TvfReadOptions } from './read-limits.js';
 import { readFields } from './record-reader.js';
-import { hasKinds, type Tvf, type TvfFieldKind, type TvfWithKinds } from './tvf.js';
+import { bytesLength, isUint8Array } from './host-values.js';
+import type { Tvf, TvfFieldKind, TvfWithKinds } from './tvf.js';
 import { utf8Length } from './utf8.js';
 
 function mismatch(id: number, what: string): TvfError {
@@ -25,8 +27,13 @@ function unconvertible(id: number, what: string, why: string): TvfError {
 
 const LONE_SURROGATE = 'the string holds a lone UTF-16 surrogate, which has no UTF-8 form';
 
-function rejected(kind: 'TypeMismatch' | 'ConversionError', id: number, why: string): TvfError {
-  return new TvfError(kind, `field ${id} cannot be set: ${why}`, { id });
+function rejected(kind: TvfErrorKind, id: number, why: string, cause?: unknown): TvfError {
+  return new TvfError(kind, `field ${id} cannot be set: ${why}`, { id, cause });
+}
+
+/** The error of a reading entry point given an argument of the wrong type. */
+function badArgument(entry: string, argument: string, value: unknown, expected: string): TvfError {
+  return new TvfError('SerializationError', `SimpleStringTvf.${entry}: ${argument} is ${typeName(value)}, not ${expected}`);
 }
 
 /**
@@ -43,11 +50,16 @@ export class SimpleStringTvf implements TvfWithKinds {
   readonly #depth: number;
   readonly #limits: TvfReadLimits;
 
-  /** An empty record, read limits at their defaults. */
+  /**
+   * An empty record, read limits at their defaults.
+   * @throws TvfError `TypeMismatch` when given an argument (the others are internal).
+   */
   constructor();
   /** @internal A record over `fields` (owned from now on), `depth` levels down. */
   constructor(fields: FieldTable, depth: number, limits: TvfReadLimits);
   constructor(fields?: FieldTable, depth = 0, limits: TvfReadLimits = DEFAULT_TVF_READ_LIMITS) {
+    if (fields !== undefined && !FieldTable.is(fields))
+      throw new TvfError('TypeMismatch', `new SimpleStringTvf() takes no argument, was given ${typeName(fields)}`);
     this.#fields = fields ?? new FieldTable();
     this.#depth = depth;
     this.#limits = limits;
@@ -63,22 +75,26 @@ export class SimpleStringTvf implements TvfWithKinds {
    * its last value. Nested records stay text until `getBuffer` opens them, under the same
    * `options` one level deeper.
    * @throws TvfError `SerializationError` (with the byte `offset`) for a malformed text,
-   *   or one longer than `options.maxBytes`; never any other error.
+   *   or one longer than `options.maxBytes`; also for a `text` that is not a string or
+   *   `options` that are not read options (see `TvfReadOptions`); never any other error.
    */
   static deserialize(text: string, options?: TvfReadOptions): SimpleStringTvf {
-    if (typeof text !== 'string') throw new TvfError('SerializationError', `cannot read a ${typeof text} as a record text`);
+    if (typeof text !== 'string') throw badArgument('deserialize', 'the text', text, 'a string');
     const limits = readLimits(options);
     return new SimpleStringTvf(readFields(text, limits), 0, limits);
   }
 
   /**
    * Reads a record from its text form encoded in UTF-8 (as it crosses a wire).
-   * @throws TvfError `SerializationError` for bytes that are not UTF-8, or as {@link deserialize}.
+   * @throws TvfError `SerializationError` for `bytes` that are not a `Uint8Array` or not
+   *   UTF-8, or as {@link deserialize}.
    */
   static fromUtf8(bytes: Uint8Array, options?: TvfReadOptions): SimpleStringTvf {
+    if (!isUint8Array(bytes)) throw badArgument('fromUtf8', 'the bytes', bytes, 'a Uint8Array');
     const limits = readLimits(options);
-    if (bytes.length > limits.maxBytes)
-      throw new TvfError('SerializationError', `at byte 0: text of ${bytes.length} bytes exceeds maxBytes ${limits.maxBytes}`, {
+    const length = bytesLength(bytes);
+    if (length > limits.maxBytes)
+      throw new TvfError('SerializationError', `at byte 0: text of ${length} bytes exceeds maxBytes ${limits.maxBytes}`, {
         offset: 0,
       });
     let text: string;
@@ -91,30 +107,28 @@ export class SimpleStringTvf implements TvfWithKinds {
   }
 
   /**
-   * A `SimpleStringTvf` with the same fields as `tvf` (read with `getString`, so any
-   * implementation that honours its contract converts); a copy when `tvf` is one already.
-   * @throws TvfError `TypeMismatch` for an id that is not a field id, `ConversionError`
-   *   for a text with a lone UTF-16 surrogate; whatever `tvf.getString` throws.
+   * A `SimpleStringTvf` with the same fields as `tvf`, read with `keys`, `getString` and
+   * (when it has one) `kindOf`, so any implementation that honours its contract converts;
+   * a copy when `tvf` is one already. What `tvf` answers is checked, so the copy always
+   * serializes to a text that reads back.
+   * @throws TvfError `TypeMismatch` when `tvf` is not a usable `Tvf`: not an object with
+   *   those methods, `keys()` not an array of distinct field ids, a `getString` that is not
+   *   a string, a `kindOf` that is not a field kind, a `buffer` field whose text is not a
+   *   record, or a method that throws (the error is the `cause`); `ConversionError` for
+   *   a text with a lone UTF-16 surrogate.
    */
   static from(tvf: Tvf): SimpleStringTvf {
-    if (tvf instanceof SimpleStringTvf) return tvf.clone();
-    const out = new SimpleStringTvf();
-    const kinds = hasKinds(tvf);
-    for (const id of tvf.keys()) {
-      const text = tvf.getString(id);
-      const size = utf8Length(text);
-      if (size < 0) throw rejected('ConversionError', checkFieldId(id), LONE_SURROGATE);
-      out.#fields.set(checkFieldId(id), text, size, kinds ? tvf.kindOf(id) : 'text');
-    }
-    return out;
+    if (SimpleStringTvf.isInstance(tvf)) return tvf.clone();
+    return new SimpleStringTvf(
+      copyForeign(tvf, (kind, why, cause) => new TvfError(kind, `SimpleStringTvf.from: ${why}`, { cause })),
+      0,
+      DEFAULT_TVF_READ_LIMITS,
+    );
   }
 
   /** The text form: fields in ascending id order, so equal records give equal texts. */
   serialize(): string {
-    const { ids, texts, sizes } = this.#fields;
-    let out = '';
-    for (let i = 0; i < ids.length; i++) out += ids[i] + ';' + sizes[i] + ';' + texts[i] + ';';
-    return out;
+    return this.#fields.text();
   }
 
   /** The text form encoded in UTF-8. */
@@ -123,11 +137,11 @@ export class SimpleStringTvf implements TvfWithKinds {
   }
 
   isEmpty(): boolean {
-    return this.#fields.ids.length === 0;
+    return this.#fields.size === 0;
   }
 
   len(): number {
-    return this.#fields.ids.length;
+    return this.#fields.size;
   }
 
   contains(id: number): boolean {
@@ -139,12 +153,12 @@ export class SimpleStringTvf implements TvfWithKinds {
   }
 
   keys(): number[] {
-    return this.#fields.ids.slice();
+    return this.#fields.ids();
   }
 
   /** How field `id` was written: `text` when it was read from a text form. */
   kindOf(id: number): TvfFieldKind {
-    const kind = this.#fields.kinds[this.#at(id)]!;
+    const kind = this.#fields.kindAt(this.#at(id));
     return typeof kind === 'string' ? kind : 'buffer';
   }
 
@@ -156,7 +170,7 @@ export class SimpleStringTvf implements TvfWithKinds {
   }
 
   getString(id: number): string {
-    return this.#fields.texts[this.#at(id)]!;
+    return this.#fields.textAt(this.#at(id));
   }
 
   getUnsigned(id: number): bigint {
@@ -218,10 +232,10 @@ export class SimpleStringTvf implements TvfWithKinds {
         `field ${id} is a buffer ${depth} levels deep, more than maxDepth ${limits.maxDepth}`,
         { id },
       );
-    const kind = this.#fields.kinds[i]!;
+    const kind = this.#fields.kindAt(i);
     if (typeof kind !== 'string') return new SimpleStringTvf(kind.copy(), depth, limits);
     try {
-      return new SimpleStringTvf(readFields(this.#fields.texts[i]!, limits), depth, limits);
+      return new SimpleStringTvf(readFields(this.#fields.textAt(i), limits), depth, limits);
     } catch (error) {
       const inner = error as TvfError;
       throw new TvfError('SerializationError', `field ${id} does not hold a record; in its value, ${inner.message}`, {
@@ -271,7 +285,7 @@ export class SimpleStringTvf implements TvfWithKinds {
 
   putBytes(id: number, value: Uint8Array): void {
     checkFieldId(id);
-    if (!(value instanceof Uint8Array)) throw rejected('TypeMismatch', id, 'the value is not a Uint8Array');
+    if (!isUint8Array(value)) throw rejected('TypeMismatch', id, `${typeName(value)} is not a Uint8Array`);
     const text = encodeHex(value);
     this.#fields.set(id, text, text.length, 'bytes');
   }
@@ -290,30 +304,39 @@ export class SimpleStringTvf implements TvfWithKinds {
     this.#fields.set(id, text, 19, 'datetime');
   }
 
-  /** Sets field `id` to a copy of `value` (any {@link Tvf}, see {@link SimpleStringTvf.from}). */
+  /**
+   * Sets field `id` to a copy of `value`: any {@link Tvf}, another implementation's
+   * checked as {@link SimpleStringTvf.from} does.
+   * @throws TvfError `TypeMismatch` (with `id`) when `value` is not a usable `Tvf` (see
+   *   {@link SimpleStringTvf.from}), `ConversionError` for a lone surrogate in its texts.
+   */
   putBuffer(id: number, value: Tvf): void {
     checkFieldId(id);
-    if (typeof value !== 'object' || value === null || typeof value.keys !== 'function')
-      throw rejected('TypeMismatch', id, 'the value is not a Tvf');
-    const record = value instanceof SimpleStringTvf ? value : SimpleStringTvf.from(value);
-    const text = record.serialize();
-    // The byte size is the sum of the parts: ids and lengths are ASCII, values already counted.
-    const { ids, sizes } = record.#fields;
-    let size = text.length;
-    for (let i = 0; i < ids.length; i++) size += sizes[i]! - record.#fields.texts[i]!.length;
-    this.#fields.set(id, text, size, record.#fields.copy());
+    const own = SimpleStringTvf.isInstance(value);
+    const fields = own
+      ? value.#fields
+      : copyForeign(value, (kind, why, cause) => rejected(kind, id, `the value is not a usable Tvf: ${why}`, cause));
+    const text = fields.text();
+    // A foreign record's table is already a copy of its own; a nested table is never changed again.
+    this.#fields.set(id, text, fields.textSize(text), own ? fields.copy() : fields);
   }
 
+  /**
+   * See {@link Tvf.equals}. Another implementation is read with `keys` and `getString`;
+   * any value that is not a `Tvf`, or whose methods throw or answer wrong, is not equal.
+   */
   equals(other: Tvf): boolean {
-    if (other instanceof SimpleStringTvf) return this.#fields.sameTexts(other.#fields);
-    if (typeof other !== 'object' || other === null || typeof other.keys !== 'function') return false;
-    const ids = this.#fields.ids;
-    const theirs = other.keys();
-    if (theirs.length !== ids.length) return false;
-    const texts = this.#fields.texts;
+    if (SimpleStringTvf.isInstance(other)) return this.#fields.sameTexts(other.#fields);
+    const { ids, texts } = this.#fields.settled();
     try {
+      if (typeof other !== 'object' || other === null) return false;
+      const keys = other.keys;
+      const getString = other.getString;
+      if (typeof keys !== 'function' || typeof getString !== 'function') return false;
+      const theirs: unknown = keys.call(other);
+      if (!Array.isArray(theirs) || theirs.length !== ids.length) return false;
       for (let i = 0; i < ids.length; i++) {
-        if (theirs[i] !== ids[i] || other.getString(ids[i]!) !== texts[i]) return false;
+        if (theirs[i] !== ids[i] || getString.call(other, ids[i]!) !== texts[i]) return false;
       }
     } catch {
       return false;
@@ -341,7 +364,7 @@ export class SimpleStringTvf implements TvfWithKinds {
    */
   toJSON(): Record<string, string> {
     const out: Record<string, string> = {};
-    const { ids, texts } = this.#fields;
+    const { ids, texts } = this.#fields.settled();
     for (let i = 0; i < ids.length; i++) out[ids[i]!] = texts[i]!;
     return out;
   }

@@ -93,6 +93,20 @@ export type TvfFieldKind =
   | 'datetime'
   | 'buffer';
 
+/** Every {@link TvfFieldKind}, for checking a kind given by another implementation. */
+export const FIELD_KINDS: ReadonlySet<string> = new Set<TvfFieldKind>([
+  'text',
+  'string',
+  'unsigned',
+  'signed',
+  'byte',
+  'float',
+  'bytes',
+  'date',
+  'datetime',
+  'buffer',
+]);
+
 /**
  * Optional ability of a {@link Tvf}: it remembers which setter wrote each field. Masking
  * uses it to tell strings (filled) from other values (removed).
@@ -102,7 +116,15 @@ export interface TvfWithKinds extends Tvf {
   kindOf(id: number): TvfFieldKind;
 }
 
-/** True when `tvf` can say how each field was written. */
+/**
+ * True when `tvf` can say how each field was written (it has a `kindOf` method). False for
+ * anything else, a value that is not an object or whose `kindOf` getter throws included.
+ */
 export function hasKinds(tvf: Tvf): tvf is TvfWithKinds {
-  return typeof (tvf as Partial<TvfWithKinds>).kindOf === 'function';
+  if (typeof tvf !== 'object' || tvf === null) return false;
+  try {
+    return typeof (tvf as Partial<TvfWithKinds>).kindOf === 'function';
+  } catch {
+    return false;
+  }
 }

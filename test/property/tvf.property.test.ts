@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SimpleStringTvf, TvfError, TvfFilter, type TvfMaskRules } from '../../src/index.js';
+import { SimpleStringTvf, TvfDict, TvfError, TvfFilter, type TvfMaskRules } from '../../src/index.js';
 
 const U64_MAX = 2n ** 64n - 1n;
 const I64_MIN = -(2n ** 63n);
@@ -305,3 +305,175 @@ describe('TVF properties', () => {
     );
   });
 });
+
+/** Runs of each property: the CI default, or `PROSA_PROPERTY_RUNS`. */
+const RUNS = Number(process.env.PROSA_PROPERTY_RUNS ?? 60);
+
+/** `model` with its fields in the order given by `ranks` (one rank a field). */
+function reordered<T>(items: readonly T[], ranks: readonly number[]): T[] {
+  return items
+    .map((item, i) => ({ item, rank: ranks[i % Math.max(1, ranks.length)] ?? 0, i }))
+    .sort((a, b) => a.rank - b.rank || a.i - b.i)
+    .map((x) => x.item);
+}
+
+/** `model` with every buffer's fields (at any depth) in a shuffled, reversed or sorted order. */
+function inOrder(model: Model, how: 'ascending' | 'descending' | 'shuffled', ranks: readonly number[]): Model {
+  const fields = model.map((f) =>
+    f.value.t === 'buffer' ? { ...f, value: { t: 'buffer' as const, v: inOrder(f.value.v, how, ranks.slice(1)) } } : f,
+  );
+  if (how === 'ascending') return fields.sort((a, b) => a.id - b.id);
+  if (how === 'descending') return fields.sort((a, b) => b.id - a.id);
+  return reordered(fields, ranks);
+}
+
+describe('TVF records in any field order', () => {
+  const orders = fc.constantFrom('ascending' as const, 'descending' as const, 'shuffled' as const);
+  const ranks = fc.array(fc.integer(), { minLength: 1, maxLength: 16 });
+
+  it('a record built from its fields in any order equals the ascending-built one, and round-trips', () => {
+    fc.assert(
+      fc.property(models, orders, ranks, (model, how, r) => {
+        const ascending = build(inOrder(model, 'ascending', r));
+        const tvf = build(inOrder(model, how, r));
+        expect(tvf.equals(ascending)).toBe(true);
+        expect(ascending.equals(tvf)).toBe(true);
+        expect(tvf.serialize()).toBe(ascending.serialize());
+        expect(tvf.keys()).toEqual(ascending.keys());
+        expect(tvf.len()).toBe(model.length);
+        expectHolds(tvf, model);
+        const back = SimpleStringTvf.deserialize(tvf.serialize());
+        expect(back.equals(ascending)).toBe(true);
+        expect(tvf.clone().serialize()).toBe(ascending.serialize());
+        // The JSON path puts its fields in the order of the object's keys.
+        const dict = new TvfDict({});
+        expect(dict.fromJson(dict.toJson(tvf)).equals(dict.fromJson(dict.toJson(ascending)))).toBe(true);
+      }),
+      { numRuns: RUNS * 3 },
+    );
+  });
+
+  it('a text with repeated ids, in any order, reads as its last value of each id', () => {
+    const field = fc.record({ id: fc.oneof(fc.nat(12), fc.constantFrom(2 ** 52, 2 ** 53 - 1)), text: fc.string({ maxLength: 6 }) });
+    fc.assert(
+      fc.property(fc.array(field, { maxLength: 60 }), (fields) => {
+        const text = fields.map(({ id, text }) => `${id};${Buffer.byteLength(text)};${text};`).join('');
+        const last = new Map<number, string>();
+        for (const { id, text } of fields) last.set(id, text);
+        const expected = new SimpleStringTvf();
+        for (const id of [...last.keys()].sort((a, b) => a - b)) expected.putString(id, last.get(id)!);
+        const tvf = SimpleStringTvf.deserialize(text);
+        expect(tvf.len()).toBe(last.size);
+        expect(tvf.equals(expected)).toBe(true);
+        expect(tvf.serialize()).toBe(expected.serialize());
+        // Read field by field first (no settle in between), then walked.
+        const again = SimpleStringTvf.deserialize(text);
+        for (const [id, value] of last) expect(again.getString(id)).toBe(value);
+        expect(again.serialize()).toBe(expected.serialize());
+      }),
+      { numRuns: RUNS * 3 },
+    );
+  });
+
+  /** Model of a record: id to text. The real record is changed by the same steps. */
+  interface Real {
+    tvf: SimpleStringTvf;
+  }
+  type Step = fc.Command<Map<number, string>, Real>;
+
+  function expectSame(m: ReadonlyMap<number, string>, r: Real): void {
+    const ids = [...m.keys()].sort((a, b) => a - b);
+    expect(r.tvf.keys()).toEqual(ids);
+    expect(r.tvf.serialize()).toBe(ids.map((id) => `${id};${Buffer.byteLength(m.get(id)!)};${m.get(id)!};`).join(''));
+  }
+
+  class Put implements Step {
+    constructor(readonly ids: readonly number[], readonly text: string) {}
+    check = () => true;
+    run(m: Map<number, string>, r: Real): void {
+      for (const id of this.ids) {
+        m.set(id, this.text + id);
+        r.tvf.putString(id, this.text + id);
+      }
+    }
+    toString = () => `put(${this.ids.join(',')})`;
+  }
+  class Remove implements Step {
+    constructor(readonly ids: readonly number[]) {}
+    check = () => true;
+    run(m: Map<number, string>, r: Real): void {
+      for (const id of this.ids) expect(r.tvf.remove(id)).toBe(m.delete(id));
+    }
+    toString = () => `remove(${this.ids.join(',')})`;
+  }
+  class Look implements Step {
+    constructor(readonly id: number) {}
+    check = () => true;
+    run(m: Map<number, string>, r: Real): void {
+      expect(r.tvf.contains(this.id)).toBe(m.has(this.id));
+      expect(r.tvf.len()).toBe(m.size);
+      expect(r.tvf.isEmpty()).toBe(m.size === 0);
+      if (m.has(this.id)) {
+        expect(r.tvf.getString(this.id)).toBe(m.get(this.id));
+        expect(['string', 'text']).toContain(r.tvf.kindOf(this.id)); // 'text' once read back
+      } else expect(() => r.tvf.getString(this.id)).toThrow(TvfError);
+    }
+    toString = () => `look(${this.id})`;
+  }
+  class Walk implements Step {
+    check = () => true;
+    run(m: Map<number, string>, r: Real): void {
+      expectSame(m, r);
+    }
+    toString = () => 'walk';
+  }
+  class CloneAndNest implements Step {
+    check = () => true;
+    run(m: Map<number, string>, r: Real): void {
+      const copy = r.tvf.clone();
+      expect(copy.equals(r.tvf)).toBe(true);
+      const outer = new SimpleStringTvf();
+      outer.putBuffer(1, r.tvf);
+      expect(outer.getBuffer(1).equals(r.tvf)).toBe(true);
+      copy.putString(0, 'changed'); // the copy is the record's own: the original does not see it
+      expectSame(m, r);
+      r.tvf = SimpleStringTvf.deserialize(r.tvf.serialize());
+    }
+    toString = () => 'cloneAndNest';
+  }
+
+  const id = fc.oneof(
+    { weight: 6, arbitrary: fc.nat(24) },
+    { weight: 1, arbitrary: fc.constantFrom(2 ** 40 + 1, 2 ** 52, 2 ** 53 - 2, 2 ** 53 - 1) },
+    { weight: 1, arbitrary: fc.maxSafeNat() },
+  );
+  /** Some ids at once, often a run up or down, so the out-of-order part grows long. */
+  const someIds = fc.oneof(
+    fc.array(id, { minLength: 1, maxLength: 6 }),
+    fc
+      .tuple(fc.nat(30), fc.integer({ min: 1, max: 40 }), fc.boolean())
+      .map(([from, count, up]) => Array.from({ length: count }, (_, i) => (up ? from + i : from + count - i))),
+  );
+  const steps = [
+    fc.tuple(someIds, fc.string({ maxLength: 4 })).map(([ids, text]) => new Put(ids, text)),
+    fc.tuple(someIds, fc.string({ maxLength: 4 })).map(([ids, text]) => new Put(ids, text)),
+    someIds.map((ids) => new Remove(ids)),
+    id.map((i) => new Look(i)),
+    id.map((i) => new Look(i)),
+    fc.constant(new Walk()),
+    fc.constant(new CloneAndNest()),
+  ];
+
+  it('puts, removals, lookups and walks in any order agree with a map after every step', () => {
+    fc.assert(
+      fc.property(fc.commands(steps, { maxCommands: 40 }), (cmds) => {
+        const real: Real = { tvf: new SimpleStringTvf() };
+        const model = new Map<number, string>();
+        fc.modelRun(() => ({ model, real }), cmds);
+        expectSame(model, real);
+      }),
+      { numRuns: RUNS * 5 },
+    );
+  });
+});
+
