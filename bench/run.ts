@@ -21,6 +21,8 @@ import { BENCH_DIR, discoverSuiteFiles, loadSuite, type SuiteFile } from './suit
 const RESULTS_FILE = join(BENCH_DIR, 'results.json');
 const CHILD = join(BENCH_DIR, 'child.ts');
 const REPO_DIR = join(BENCH_DIR, '..');
+/** What the figures depend on: a change elsewhere (docs) does not make a run `dirty`. */
+const MEASURED_PATHS = ['src', 'bench', 'package.json', 'package-lock.json', 'tsconfig.json'];
 /** The `format` of results.json this runner writes; a file of another format is replaced. */
 const RESULTS_FORMAT = 2;
 
@@ -49,8 +51,12 @@ interface ResultFigure {
 
 /** One suite's entry in results.json: where, when and under what load it ran. */
 interface SuiteResult {
+  /** When the suite started. */
   date: string;
-  /** `HEAD` when the run started; `dirty` if tracked files other than results.json differed. */
+  /**
+   * `HEAD` when the run started; `dirty` if the code measured ({@link MEASURED_PATHS}, but
+   * results.json) differed from it.
+   */
   commit: string | null;
   dirty: boolean | null;
   node: string;
@@ -77,6 +83,8 @@ class UsageError extends Error {}
 /** One suite's run in its child process. */
 interface SuiteRun {
   file: SuiteFile;
+  /** When the suite started. */
+  date: string;
   suite: string;
   seconds: number;
   loadBefore: number[];
@@ -136,7 +144,7 @@ function runChild(file: SuiteFile, env: NodeJS.ProcessEnv): Promise<ChildReport>
 
 function git(args: string[]): string | null {
   try {
-    return execFileSync('git', args, { cwd: BENCH_DIR, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', args, { cwd: REPO_DIR, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
     return null;
   }
@@ -228,7 +236,7 @@ async function main(): Promise<number> {
 
   const selected = await selectSuites(discoverSuiteFiles(), cli.wanted);
   const commit = git(['rev-parse', '--short', 'HEAD']);
-  const porcelain = git(['status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench/results.json']);
+  const porcelain = git(['status', '--porcelain', '--untracked-files=no', '--', ...MEASURED_PATHS, ':!bench/results.json']);
   const cpus = os.cpus();
   console.log(
     `prosa bench: node ${process.version}, ${process.platform} ${process.arch}, ${cpus.length} x ${cpus[0]?.model ?? 'unknown cpu'}` +
@@ -239,12 +247,14 @@ async function main(): Promise<number> {
   const runs: SuiteRun[] = [];
   for (const file of selected) {
     process.stderr.write(`running ${file.stem} ...\n`);
+    const date = new Date().toISOString();
     const loadBefore = os.loadavg();
     const t0 = process.hrtime.bigint();
     const report = await runChild(file, process.env);
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const run: SuiteRun = {
       file,
+      date,
       suite: report.name ?? file.stem,
       seconds,
       loadBefore,
@@ -279,12 +289,11 @@ async function main(): Promise<number> {
     console.log(`\n--quick: ${relative(process.cwd(), RESULTS_FILE)} left unchanged`);
   } else {
     const results = readResults();
-    const date = new Date().toISOString();
     const written: string[] = [];
     runs.forEach((run, i) => {
       if (run.error !== undefined) return; // a crashed suite keeps the figures it had
       results.suites[run.suite] = {
-        date,
+        date: run.date,
         commit,
         dirty: porcelain === null ? null : porcelain !== '',
         node: process.version,
