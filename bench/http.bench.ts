@@ -1,27 +1,31 @@
 /**
  * HTTP in -> bus -> stub -> HTTP out: prosa's http-server gateway in front of an echoing
- * processor, against a bare `node:http` echo server on the same machine. Both echo the same
- * 10-field record (JSON; the gateway also in TVF's text form); autocannon (in a worker
- * thread, so the load runs off the servers' event loop) drives each for a fixed time, the
- * sides taking turns round by round.
- * A fourth side is the bare server doing the gateway's JSON<->TVF conversion inline, so
+ * processor, against a bare `node:http` echo server and a Fastify 5 JSON echo route, all
+ * in this process. Every side echoes the same 10-field record: as JSON (Fastify, the
+ * gateway, the bare server) and in TVF's text form (the gateway, the bare server).
+ * autocannon (in a worker thread, so the load runs off the servers' event loop) drives
+ * each side for a fixed time with the same settings, the sides taking turns round by
+ * round (lib.ts `interleave`), so each ratio pairs rounds run next to each other.
+ * A sixth side is the bare server doing the gateway's JSON<->TVF conversion inline, so
  * the gateway's gap splits into what the body format costs and what routing and the bus
- * cost. Figures are requests per second (the median of the rounds' means) and latency
- * percentiles; the gateway's ratio to the bare server is the figure to watch (goal: 0.8).
+ * cost. Figures are requests per second (each round's mean) and latency percentiles.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import autocannon, { type Result } from 'autocannon';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { createProsa, TvfDict } from '../src/index.js';
 import { BodyCodec } from '../src/processors/http/body-codec.js';
 import { HttpServerAdaptor } from '../src/processors/http/server/adaptor.js';
 import { httpServerFactory } from '../src/processors/http/server/factory.js';
-import { benchScale, type BenchFigure, type BenchSuite } from './lib.js';
-import { makePayload } from './peers.bench.js';
+import { benchScale, figure, interleave, median, type BenchFigure, type BenchSuite } from './lib.js';
+import { makePayload } from './payload.js';
 
 /** Figure names, for `comparedTo` in other suites. */
 export const HTTP_FIGURE = {
+  bareTvf: 'bare node:http echo server, TVF body',
+  fastify: 'fastify JSON echo route',
   bare: 'bare node:http echo server',
   bareCodec: 'bare node:http + JSON<->TVF codec',
   gateway: 'prosa http-server -> bus -> stub, JSON',
@@ -89,6 +93,16 @@ function bareCodecServer(): Server {
   });
 }
 
+/** A Fastify JSON echo route: Fastify parses the body and sends the object back (JSON.stringify, no schema). */
+async function fastifyEcho(): Promise<{ app: FastifyInstance; url: string }> {
+  const app = Fastify({ logger: false });
+  app.post('/echo', (request, reply) => {
+    void reply.send(request.body);
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return { app, url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/echo` };
+}
+
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/echo`;
@@ -104,27 +118,21 @@ async function load(side: Side, seconds: number): Promise<Result> {
   return result;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-function figure(name: string, results: Result[], comparedTo?: string): BenchFigure {
-  const rates = results.map((r) => r.requests.average);
-  return {
+/** A side's figure: each round's mean requests per second, the median latencies over the rounds. */
+function sideFigure(name: string, results: Result[], comparedTo?: string[]): BenchFigure {
+  return figure(
     name,
-    opsPerSec: median(rates),
-    ...(comparedTo === undefined ? {} : { comparedTo }),
-    extra: {
-      minOpsPerSec: Math.min(...rates),
-      maxOpsPerSec: Math.max(...rates),
-      rounds: results.length,
-      p50Ms: median(results.map((r) => r.latency.p50)),
-      p99Ms: median(results.map((r) => r.latency.p99)),
-      connections: CONNECTIONS,
-      secondsPerRound: results[0]!.duration,
+    results.map((r) => r.requests.average),
+    {
+      ...(comparedTo === undefined ? {} : { comparedTo }),
+      extra: {
+        p50Ms: median(results.map((r) => r.latency.p50)),
+        p99Ms: median(results.map((r) => r.latency.p99)),
+        connections: CONNECTIONS,
+        secondsPerRound: results[0]!.duration,
+      },
     },
-  };
+  );
 }
 
 export default {
@@ -137,6 +145,7 @@ export default {
     const bareUrl = await listen(bare);
     const bareCodec = bareCodecServer();
     const bareCodecUrl = await listen(bareCodec);
+    const fastify = await fastifyEcho();
 
     const bus = createProsa({ name: 'bench-http', logger: pino({ level: 'silent' }) });
     bus.processor('stub', { services: ['ECHO'], adaptor: { processRequest: (_service, request) => request } });
@@ -150,24 +159,40 @@ export default {
     await bus.start();
     const gatewayUrl = `http://127.0.0.1:${gateway.address!.port}/echo`;
 
-    const sides: [name: string, side: Side, results: Result[]][] = [
-      [HTTP_FIGURE.bare, { url: bareUrl, headers: JSON_HEADERS, body: BODY }, []],
-      [HTTP_FIGURE.bareCodec, { url: bareCodecUrl, headers: JSON_HEADERS, body: BODY }, []],
-      [HTTP_FIGURE.gateway, { url: gatewayUrl, headers: JSON_HEADERS, body: BODY }, []],
-      [HTTP_FIGURE.gatewayTvf, { url: gatewayUrl, headers: TVF_HEADERS, body: TVF_BODY }, []],
-    ];
+    // Listed so that each figure stands next to the sides it is compared with.
+    const sides = {
+      bareTvf: { url: bareUrl, headers: TVF_HEADERS, body: TVF_BODY },
+      gatewayTvf: { url: gatewayUrl, headers: TVF_HEADERS, body: TVF_BODY },
+      fastify: { url: fastify.url, headers: JSON_HEADERS, body: BODY },
+      gateway: { url: gatewayUrl, headers: JSON_HEADERS, body: BODY },
+      bare: { url: bareUrl, headers: JSON_HEADERS, body: BODY },
+      bareCodec: { url: bareCodecUrl, headers: JSON_HEADERS, body: BODY },
+    } satisfies Record<string, Side>;
+    type SideName = keyof typeof sides;
+    const results = Object.fromEntries(Object.keys(sides).map((k) => [k, [] as Result[]])) as Record<SideName, Result[]>;
+    const samplers = Object.fromEntries(
+      (Object.entries(sides) as [SideName, Side][]).map(([k, side]) => [
+        k,
+        async () => {
+          const result = await load(side, seconds);
+          results[k].push(result);
+          return result.requests.average;
+        },
+      ]),
+    ) as Record<SideName, () => Promise<number>>;
     try {
-      for (const [, side] of sides) await load(side, 1); // warm-up, untimed: JIT, connections
-      for (let round = 0; round < scale.rounds; round++) {
-        // Rotate which side goes first, so drift in the machine's load hits every side alike.
-        for (let i = 0; i < sides.length; i++) {
-          const [, side, results] = sides[(round + i) % sides.length]!;
-          results.push(await load(side, seconds));
-        }
-      }
-      return sides.map(([name, , results]) => figure(name, results, name === HTTP_FIGURE.bare ? undefined : HTTP_FIGURE.bare));
+      for (const side of Object.values(sides)) await load(side, 1); // warm-up, untimed: JIT, connections
+      await interleave(samplers, scale.rounds, { warmUp: false });
+      return [
+        sideFigure(HTTP_FIGURE.bareTvf, results.bareTvf),
+        sideFigure(HTTP_FIGURE.gatewayTvf, results.gatewayTvf, [HTTP_FIGURE.bareTvf]),
+        sideFigure(HTTP_FIGURE.fastify, results.fastify),
+        sideFigure(HTTP_FIGURE.gateway, results.gateway, [HTTP_FIGURE.fastify, HTTP_FIGURE.bare]),
+        sideFigure(HTTP_FIGURE.bare, results.bare),
+        sideFigure(HTTP_FIGURE.bareCodec, results.bareCodec, [HTTP_FIGURE.bare]),
+      ];
     } finally {
-      await bus.stop();
+      await Promise.all([bus.stop(), fastify.app.close()]);
       for (const server of [bare, bareCodec]) await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   },

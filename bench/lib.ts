@@ -1,23 +1,40 @@
 /**
  * Benchmark conventions. Each `bench/*.bench.ts` default-exports a {@link BenchSuite};
- * `bench/run.ts` runs them all in one process, prints each figure beside its peer with the
- * ratio, and writes every figure to `bench/results.json`. Benchmarks report; they never
- * assert anything about wall time.
+ * `bench/run.ts` runs each chosen suite in a Node process of its own, prints every figure
+ * beside its peers with the ratio of each pair of rounds, and merges the figures into
+ * `bench/results.json`. A ratio only ever pairs rounds measured next to each other in the
+ * same process ({@link interleave}). Benchmarks report; they never assert a wall time.
  */
+
+/**
+ * What a figure counts. `ops/s`: higher is better; `B` (bytes) and `ms`: lower is better.
+ * A ratio is always `this figure / its peer`, so read it in the figure's unit.
+ */
+export type BenchUnit = 'ops/s' | 'B' | 'ms';
 
 /** One measured figure. */
 export interface BenchFigure {
-  /** What was measured, e.g. `prosa request/response, serial`. */
+  /** What was measured, e.g. `prosa request/response, serial`. Unique within its suite. */
   name: string;
-  /** Operations per second (the median of the rounds). */
-  opsPerSec: number;
-  /** Name of the peer figure (in any suite of the same run) this one is compared with. */
-  comparedTo?: string;
-  /** Free-form extra values (latency percentiles, heap bytes, ...). */
+  /** @defaultValue `'ops/s'` */
+  unit?: BenchUnit;
+  /** The median of `rounds`. */
+  value: number;
+  /**
+   * Every timed round's value in the order measured: round `i` of a figure was measured
+   * beside round `i` of each figure it is compared with, which is what makes a ratio fair.
+   */
+  rounds: number[];
+  /**
+   * Names of the figures of the same suite this one is compared with, measured in the
+   * same rounds (see {@link interleave}); the first is the table's main comparison.
+   */
+  comparedTo?: readonly string[];
+  /** Free-form extra values (operations per round, latency percentiles, bytes, ...). */
   extra?: Record<string, number | string>;
 }
 
-/** A group of figures measured together. */
+/** A group of figures measured together, in one process. */
 export interface BenchSuite {
   /** Suite name, used to select suites on the command line (`npm run bench -- tvf`). */
   name: string;
@@ -65,61 +82,90 @@ export function benchScale(): BenchScale {
   };
 }
 
-/** Operations per second of each timed round, and their median. */
-export interface RoundRates {
-  /** Median of `rates` (the upper middle one for an even count). */
-  median: number;
-  /** Every round's rate, sorted ascending: the spread shows how noisy the figure is. */
-  rates: number[];
+/** The median of `values` (the upper middle one for an even count). Throws on an empty list. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new RangeError('median of no values');
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
+/** Takes one sample of a figure (ops/s of one round, bytes, milliseconds). */
+export type Sampler = () => Promise<number> | number;
+
 /**
- * Runs `round` once untimed (warm-up), then `rounds` times timed, where one round performs
- * `ops` operations and resolves when they are done. Rounds run one after another.
+ * A sampler that runs `round` (which performs `ops` operations) and returns its
+ * operations per second.
  */
-export async function measureRounds(
-  ops: number,
-  round: () => Promise<void> | void,
-  rounds = benchScale().rounds,
-): Promise<RoundRates> {
-  if (!Number.isInteger(rounds) || rounds < 1) {
-    throw new RangeError(`rounds must be a positive integer, got ${rounds}`);
-  }
-  await round(); // warm-up: lets the JIT settle before anything is timed
-  const rates: number[] = [];
-  for (let i = 0; i < rounds; i++) {
+export function timed(ops: number, round: () => Promise<void> | void): Sampler {
+  return async () => {
     const t0 = process.hrtime.bigint();
     await round();
-    const ns = Number(process.hrtime.bigint() - t0);
-    rates.push((ops * 1e9) / ns);
-  }
-  rates.sort((a, b) => a - b);
-  return { median: rates[Math.floor(rates.length / 2)]!, rates };
-}
-
-/**
- * The standard `extra` of a figure measured by {@link measureRounds}: the slowest and
- * fastest round, how many rounds were timed and how many operations each performed.
- * `bench/run.ts` prints the first two as the figure's spread.
- */
-export function roundsExtra(measured: RoundRates, opsPerRound: number): Record<string, number> {
-  return {
-    minOpsPerSec: measured.rates[0]!,
-    maxOpsPerSec: measured.rates[measured.rates.length - 1]!,
-    rounds: measured.rates.length,
-    opsPerRound,
+    return (ops * 1e9) / Number(process.hrtime.bigint() - t0);
   };
 }
 
 /**
- * Runs `round` `rounds` times and returns the median operations per second, where one
- * round performs `ops` operations and resolves when they are done.
- * `rounds` defaults to the run's `--rounds` (see {@link benchScale}), 5 when not given.
+ * Takes `rounds` samples of every sampler, interleaved: one untimed warm-up of each (the
+ * JIT settles), then round after round each sampler once, in the given order on even
+ * rounds and in reverse on odd ones (A B C, C B A, A B C, ...). Samplers listed next to
+ * each other are always measured next to each other, and drift in the machine's speed
+ * falls on every one alike. Returns each sampler's samples in the order taken, so that
+ * sample `i` of one pairs with sample `i` of another.
  */
-export async function medianOpsPerSec(
-  ops: number,
-  round: () => Promise<void> | void,
+export async function interleave<K extends string>(
+  samplers: Record<K, Sampler>,
   rounds = benchScale().rounds,
-): Promise<number> {
-  return (await measureRounds(ops, round, rounds)).median;
+  options: { warmUp?: boolean } = {},
+): Promise<Record<K, number[]>> {
+  if (!Number.isInteger(rounds) || rounds < 1) {
+    throw new RangeError(`rounds must be a positive integer, got ${rounds}`);
+  }
+  const keys = Object.keys(samplers) as K[];
+  if (options.warmUp ?? true) for (const key of keys) await samplers[key]();
+  const samples = Object.fromEntries(keys.map((key) => [key, [] as number[]])) as Record<K, number[]>;
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 === 0 ? keys : [...keys].reverse();
+    for (const key of order) samples[key].push(await samplers[key]());
+  }
+  return samples;
+}
+
+/** Options of {@link figure}. */
+export interface FigureOptions {
+  /** @defaultValue `'ops/s'` */
+  unit?: BenchUnit;
+  /** Figures of the same suite, measured in the same interleaved rounds. */
+  comparedTo?: string | readonly string[];
+  /** Operations each round performed (for rates): recorded as `opsPerRound`. */
+  opsPerRound?: number;
+  /** Other values to record. */
+  extra?: Record<string, number | string>;
+}
+
+/** A figure from its rounds (in the order measured): its value is their median. */
+export function figure(name: string, rounds: readonly number[], options: FigureOptions = {}): BenchFigure {
+  const { unit, comparedTo, opsPerRound, extra } = options;
+  const out: BenchFigure = { name, value: median(rounds), rounds: [...rounds] };
+  if (unit !== undefined && unit !== 'ops/s') out.unit = unit;
+  if (comparedTo !== undefined) out.comparedTo = typeof comparedTo === 'string' ? [comparedTo] : [...comparedTo];
+  if (opsPerRound !== undefined || extra !== undefined) {
+    out.extra = { ...(opsPerRound === undefined ? {} : { opsPerRound }), ...extra };
+  }
+  return out;
+}
+
+/** Runs a full garbage collection when the process has `--expose-gc` (the runner's children do). */
+export function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+/** True when {@link collectGarbage} really collects: heap figures mean little otherwise. */
+export function gcExposed(): boolean {
+  return typeof (globalThis as { gc?: unknown }).gc === 'function';
+}
+
+/** Heap in use after a full collection (when `--expose-gc`), in bytes. */
+export function heapUsed(): number {
+  collectGarbage();
+  return process.memoryUsage().heapUsed;
 }

@@ -3,8 +3,8 @@
  * `attachMetrics` (its observer counts every request by service and outcome, and times a
  * sample of about 1 in 16 into the latency histogram: the default) against the same bus
  * without, serial and with 1,000 in flight; and, for scale, a third bus whose metrics time
- * every request (`latencySampleEvery: 1`). Rounds of the three alternate (in a rotating
- * order), so drift in the machine's speed falls on all alike. The ratio is with / without:
+ * every request (`latencySampleEvery: 1`). Rounds of the three are interleaved (lib.ts
+ * `interleave`), so drift in the machine's speed falls on all alike. The ratio is with / without:
  * 1.00x is free.
  */
 import { pino } from 'pino';
@@ -12,7 +12,7 @@ import { createProsa, type Prosa } from '../src/index.js';
 import { SimpleStringTvf } from '../src/tvf/simple-string-tvf.js';
 import type { Tvf } from '../src/tvf/tvf.js';
 import { attachMetrics, type ProsaMetrics } from '../src/observability/index.js';
-import { benchScale, roundsExtra, type BenchFigure, type BenchSuite, type RoundRates } from './lib.js';
+import { benchScale, figure, interleave, timed, type BenchFigure, type BenchSuite } from './lib.js';
 
 /** Names of this suite's figures. */
 export const METRICS_FIGURE = {
@@ -61,30 +61,6 @@ function inFlight(prosa: Prosa, tvf: Tvf, ops: number): Round {
   };
 }
 
-async function timed(ops: number, round: Round): Promise<number> {
-  const t0 = process.hrtime.bigint();
-  await round();
-  return (ops * 1e9) / Number(process.hrtime.bigint() - t0);
-}
-
-function rates(list: number[]): RoundRates {
-  const sorted = [...list].sort((a, b) => a - b);
-  return { median: sorted[Math.floor(sorted.length / 2)]!, rates: sorted };
-}
-
-/** Times each round in turn, `rounds` times in a rotating order (after one untimed warm-up of each). */
-async function alternate(ops: number, variants: readonly Round[], rounds: number): Promise<RoundRates[]> {
-  for (const variant of variants) await variant();
-  const measured = variants.map(() => [] as number[]);
-  for (let r = 0; r < rounds; r++) {
-    for (let k = 0; k < variants.length; k++) {
-      const v = (r + k) % variants.length;
-      measured[v]!.push(await timed(ops, variants[v]!));
-    }
-  }
-  return measured.map(rates);
-}
-
 export default {
   name: 'metrics',
   async run(): Promise<BenchFigure[]> {
@@ -99,17 +75,17 @@ export default {
       metrics = attachMetrics(measured);
       metricsEvery = attachMetrics(timedEvery, { latencySampleEvery: 1 });
       const tvf = payload();
-      const [serialWithout, serialWith, serialEvery] = await alternate(
-        ops,
-        [serial(plain, tvf, ops), serial(measured, tvf, ops), serial(timedEvery, tvf, ops)],
-        scale.rounds,
-      ) as [RoundRates, RoundRates, RoundRates];
       const flightOps = Math.max(1, Math.round(ops / IN_FLIGHT)) * IN_FLIGHT;
-      const [flightWithout, flightWith, flightEvery] = await alternate(
-        flightOps,
-        [inFlight(plain, tvf, ops), inFlight(measured, tvf, ops), inFlight(timedEvery, tvf, ops)],
-        scale.rounds,
-      ) as [RoundRates, RoundRates, RoundRates];
+      const serials = await interleave({
+        without: timed(ops, serial(plain, tvf, ops)),
+        with: timed(ops, serial(measured, tvf, ops)),
+        every: timed(ops, serial(timedEvery, tvf, ops)),
+      });
+      const flights = await interleave({
+        without: timed(flightOps, inFlight(plain, tvf, ops)),
+        with: timed(flightOps, inFlight(measured, tvf, ops)),
+        every: timed(flightOps, inFlight(timedEvery, tvf, ops)),
+      });
       const expected = (scale.rounds + 1) * (ops + flightOps);
       for (const m of [metrics, metricsEvery]) {
         const counted = m.snapshot().requests['ECHO']?.response ?? 0;
@@ -121,36 +97,16 @@ export default {
       for (let i = 0; i < scrapes; i++) await metrics.metrics();
       const scrapeMs = Number(process.hrtime.bigint() - t0) / 1e6 / scrapes;
       return [
-        { name: METRICS_FIGURE.serialWithout, opsPerSec: serialWithout.median, extra: roundsExtra(serialWithout, ops) },
-        {
-          name: METRICS_FIGURE.serialWith,
-          opsPerSec: serialWith.median,
-          comparedTo: METRICS_FIGURE.serialWithout,
-          extra: roundsExtra(serialWith, ops),
-        },
-        { name: METRICS_FIGURE.inFlightWithout, opsPerSec: flightWithout.median, extra: roundsExtra(flightWithout, flightOps) },
-        {
-          name: METRICS_FIGURE.inFlightWith,
-          opsPerSec: flightWith.median,
+        figure(METRICS_FIGURE.serialWithout, serials.without, { opsPerRound: ops }),
+        figure(METRICS_FIGURE.serialWith, serials.with, { comparedTo: METRICS_FIGURE.serialWithout, opsPerRound: ops }),
+        figure(METRICS_FIGURE.inFlightWithout, flights.without, { opsPerRound: flightOps }),
+        figure(METRICS_FIGURE.inFlightWith, flights.with, {
           comparedTo: METRICS_FIGURE.inFlightWithout,
-          extra: {
-            ...roundsExtra(flightWith, flightOps),
-            scrapeMs: Number(scrapeMs.toFixed(3)),
-            timedShare: Number(timedShare.toFixed(4)),
-          },
-        },
-        {
-          name: METRICS_FIGURE.serialEvery,
-          opsPerSec: serialEvery.median,
-          comparedTo: METRICS_FIGURE.serialWithout,
-          extra: roundsExtra(serialEvery, ops),
-        },
-        {
-          name: METRICS_FIGURE.inFlightEvery,
-          opsPerSec: flightEvery.median,
-          comparedTo: METRICS_FIGURE.inFlightWithout,
-          extra: roundsExtra(flightEvery, flightOps),
-        },
+          opsPerRound: flightOps,
+          extra: { scrapeMs: Number(scrapeMs.toFixed(3)), timedShare: Number(timedShare.toFixed(4)) },
+        }),
+        figure(METRICS_FIGURE.serialEvery, serials.every, { comparedTo: METRICS_FIGURE.serialWithout, opsPerRound: ops }),
+        figure(METRICS_FIGURE.inFlightEvery, flights.every, { comparedTo: METRICS_FIGURE.inFlightWithout, opsPerRound: flightOps }),
       ];
     } finally {
       metrics?.close();

@@ -1,250 +1,194 @@
 /**
  * Benchmark runner (`npm run bench [-- [--quick] [--rounds N] [suite...]]`): discovers
- * `bench/*.bench.ts`, runs the chosen suites one after another in this process, prints
- * every figure beside its peer with the ratio, and writes the figures to
- * `bench/results.json` (not with `--quick`). It exits non-zero only when a suite crashes or
- * the command line is wrong, never because of a figure.
+ * `bench/*.bench.ts` and runs each chosen suite, one after another, in a Node process of
+ * its own (bench/child.ts), so that a heavy suite (10,000 processors, autocannon, a NATS
+ * server) cannot slow the figures of the next. It prints every figure with its spread and
+ * its ratio to each peer (pairs of rounds interleaved in that one process), and merges the
+ * figures into `bench/results.json` suite by suite (not with `--quick`): a suite that did
+ * not run keeps its figures there. It exits non-zero only when a suite crashes or the
+ * command line is wrong, never because of a figure.
  */
-import { execFileSync } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { execFileSync, fork } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BENCH_ENV, benchScale, type BenchFigure, type BenchSuite } from './lib.js';
+import type { ChildReport } from './child.js';
+import { BENCH_ENV, benchScale, type BenchFigure, type BenchUnit } from './lib.js';
+import { printTables, ratiosOf, type Ratio, type SuiteTable } from './report.js';
+import { BENCH_DIR, discoverSuiteFiles, loadSuite, type SuiteFile } from './suites.js';
 
-const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const RESULTS_FILE = join(BENCH_DIR, 'results.json');
-const SUITE_SUFFIX = '.bench.ts';
+const CHILD = join(BENCH_DIR, 'child.ts');
+const REPO_DIR = join(BENCH_DIR, '..');
+/** What the figures depend on: a change elsewhere (docs) does not make a run `dirty`. */
+const MEASURED_PATHS = ['src', 'bench', 'package.json', 'package-lock.json', 'tsconfig.json'];
+/** The `format` of results.json this runner writes; a file of another format is replaced. */
+const RESULTS_FORMAT = 2;
 
 const USAGE = `usage: npm run bench -- [--quick] [--rounds N] [suite...]
 
   suite       a suite's name or file stem (bench/<stem>.bench.ts); default: every suite
-  --rounds N  timed rounds per figure (default 5; 1 with --quick)
+  --rounds N  timed rounds per figure, interleaved with its peers' (default 5; 1 with --quick)
   --quick     a tenth of the operations: a smoke test; results.json is left unchanged
-  --help      this text`;
+  --help      this text
 
-/** A figure as written to results.json: which suite measured it, and its peer's rate. */
-interface ResultFigure extends BenchFigure {
-  suite: string;
-  peerOpsPerSec?: number;
-  ratio?: number;
+Each suite runs in a process of its own; results.json keeps the figures of the suites not run.`;
+
+/** A figure as written to results.json. */
+interface ResultFigure {
+  name: string;
+  unit: BenchUnit;
+  median: number;
+  min: number;
+  max: number;
+  /** Every round's value, in the order measured. */
+  rounds: number[];
+  /** The ratio to each peer, over the rounds they shared. */
+  ratios?: Ratio[];
+  extra?: Record<string, number | string>;
 }
 
-/** The shape of bench/results.json. */
-interface Results {
+/** One suite's entry in results.json: where, when and under what load it ran. */
+interface SuiteResult {
+  /** When the suite started. */
   date: string;
+  /**
+   * `HEAD` when the run started; `dirty` if the code measured ({@link MEASURED_PATHS}, but
+   * results.json) differed from it.
+   */
+  commit: string | null;
+  dirty: boolean | null;
   node: string;
   platform: string;
   arch: string;
   cpus: number;
   cpuModel: string;
-  /** `HEAD` when the run started; `dirty` if tracked files other than results.json differed. */
-  commit: string | null;
-  dirty: boolean | null;
   rounds: number;
-  suites: string[];
-  crashed: string[];
+  seconds: number;
+  /** `os.loadavg()` (1, 5 and 15 minutes) when the suite started and when it ended. */
+  loadAverage: { before: number[]; after: number[] };
   figures: ResultFigure[];
+}
+
+/** The shape of bench/results.json: the latest figures of each suite. */
+interface Results {
+  format: typeof RESULTS_FORMAT;
+  suites: Record<string, SuiteResult>;
 }
 
 /** Thrown for a bad command line: printed with the usage, exit code 2. */
 class UsageError extends Error {}
 
-interface SuiteFile {
-  /** `peers` for `bench/peers.bench.ts`. */
-  stem: string;
-  path: string;
-}
-
+/** One suite's run in its child process. */
 interface SuiteRun {
+  file: SuiteFile;
+  /** When the suite started. */
+  date: string;
   suite: string;
-  file: string;
   seconds: number;
+  loadBefore: number[];
+  loadAfter: number[];
   figures: BenchFigure[];
-  error?: unknown;
-}
-
-function discoverSuiteFiles(): SuiteFile[] {
-  return readdirSync(BENCH_DIR)
-    .filter((name) => name.endsWith(SUITE_SUFFIX))
-    .sort()
-    .map((name) => ({ stem: name.slice(0, -SUITE_SUFFIX.length), path: join(BENCH_DIR, name) }));
-}
-
-async function loadSuite(file: SuiteFile): Promise<BenchSuite> {
-  const mod = (await import(pathToFileURL(file.path).href)) as { default?: unknown };
-  const suite = mod.default as Partial<BenchSuite> | undefined;
-  if (typeof suite?.name !== 'string' || typeof suite.run !== 'function') {
-    throw new Error(`${relative(process.cwd(), file.path)} does not default-export a BenchSuite { name, run }`);
-  }
-  return suite as BenchSuite;
+  error?: string;
 }
 
 /**
- * Picks the suites to run, in file order. An argument matches a file stem without importing
- * anything else; only when one does not are the other files imported to match suite names.
+ * Picks the suite files to run, in file order. An argument matches a file stem without
+ * importing anything; only when one does not are the other files imported to match suite
+ * names.
  */
-async function selectSuites(files: SuiteFile[], wanted: string[]): Promise<Array<{ file: SuiteFile; suite: BenchSuite }>> {
+async function selectSuites(files: SuiteFile[], wanted: string[]): Promise<SuiteFile[]> {
+  if (wanted.length === 0) return files;
   const chosen = new Set<SuiteFile>();
   const unmatched = new Set<string>();
-  for (const name of wanted) {
-    const file = files.find((f) => f.stem === name);
+  for (const want of wanted) {
+    const file = files.find((f) => f.stem === want);
     if (file) chosen.add(file);
-    else unmatched.add(name);
+    else unmatched.add(want);
   }
-  const loaded = new Map<SuiteFile, BenchSuite>();
-  if (wanted.length === 0 || unmatched.size > 0) {
+  const names = new Map<SuiteFile, string>();
+  if (unmatched.size > 0) {
     for (const file of files) {
       if (chosen.has(file)) continue;
-      const suite = await loadSuite(file);
-      loaded.set(file, suite);
-      if (wanted.length === 0 || unmatched.delete(suite.name)) chosen.add(file);
+      const { name } = await loadSuite(file.path);
+      names.set(file, name);
+      if (unmatched.delete(name)) chosen.add(file);
     }
   }
   if (unmatched.size > 0) {
     const known =
-      files.map((f) => {
-        const name = loaded.get(f)?.name;
-        return name === undefined || name === f.stem ? f.stem : `${f.stem} (${name})`;
-      }).join(', ') || '(none)';
+      files.map((f) => (names.get(f) ?? f.stem) === f.stem ? f.stem : `${f.stem} (${names.get(f)})`).join(', ') || '(none)';
     throw new UsageError(`no suite named ${[...unmatched].join(', ')}; suites: ${known}`);
   }
-  const selected: Array<{ file: SuiteFile; suite: BenchSuite }> = [];
-  for (const file of files) {
-    if (chosen.has(file)) selected.push({ file, suite: loaded.get(file) ?? (await loadSuite(file)) });
-  }
-  return selected;
+  return files.filter((f) => chosen.has(f));
 }
 
-const UNITS: Array<[number, string]> = [
-  [1e9, 'G'],
-  [1e6, 'M'],
-  [1e3, 'k'],
-];
-
-/** `2.31 M/s`, `845 k/s`, `12.3 /s`: three significant digits in the largest fitting unit. */
-function formatRate(opsPerSec: number): string {
-  if (!Number.isFinite(opsPerSec)) return `${opsPerSec} /s`;
-  const [scale, unit] = UNITS.find(([s]) => opsPerSec >= s * 0.9995) ?? [1, ''];
-  const v = opsPerSec / scale;
-  const digits = v >= 99.95 ? 0 : v >= 9.995 ? 1 : 2;
-  return `${v.toFixed(digits)} ${unit}/s`;
-}
-
-/** Integers as they are, others with three significant digits and no exponent below 1e21. */
-function formatNumber(n: number): string {
-  if (Number.isInteger(n) || !Number.isFinite(n)) return String(n);
-  return Math.abs(n) >= 100 ? n.toFixed(0) : n.toPrecision(3);
-}
-
-/** `1.85x`. */
-function formatRatio(ratio: number): string {
-  return `${ratio.toFixed(2)}x`;
-}
-
-/** Keys of `extra` that the table shows as the spread rather than as extra values. */
-const SPREAD_KEYS = new Set(['minOpsPerSec', 'maxOpsPerSec', 'rounds', 'opsPerRound']);
-
-function spreadOf(figure: BenchFigure): string {
-  const min = figure.extra?.['minOpsPerSec'];
-  const max = figure.extra?.['maxOpsPerSec'];
-  if (typeof min !== 'number' || typeof max !== 'number') return '';
-  return `${formatRate(min).replace(/ \S*\/s$/, '')}-${formatRate(max)}`;
-}
-
-function formatExtra(figure: BenchFigure): string {
-  const parts: string[] = [];
-  for (const [key, value] of Object.entries(figure.extra ?? {})) {
-    if (SPREAD_KEYS.has(key)) continue;
-    if (typeof value === 'string') parts.push(`${key} ${value}`);
-    else if (key.endsWith('OpsPerSec')) parts.push(`${key} ${formatRate(value)}`);
-    else parts.push(`${key} ${formatNumber(value)}`);
-  }
-  return parts.join(', ');
-}
-
-function pad(text: string, width: number, right = false): string {
-  return right ? text.padStart(width) : text.padEnd(width);
-}
-
-/** Prints the table; returns the notes about peers that did not run or names used twice. */
-function printTable(runs: SuiteRun[], byName: Map<string, BenchFigure>): string[] {
-  const figures = runs.flatMap((r) => r.figures);
-  const nameWidth = Math.max('figure'.length, ...figures.map((f) => f.name.length));
-  const rateWidth = Math.max('ops/s'.length, ...figures.map((f) => formatRate(f.opsPerSec).length));
-  const spreadWidth = Math.max('rounds min-max'.length, ...figures.map((f) => spreadOf(f).length));
-  const ratioWidth = 'ratio'.length + 2;
-  const notes: string[] = [];
-
-  const line = (cells: string[]): string => `  ${cells.join('  ')}`.trimEnd();
-  console.log(
-    line([
-      pad('figure', nameWidth),
-      pad('ops/s', rateWidth, true),
-      pad('rounds min-max', spreadWidth),
-      pad('ratio', ratioWidth, true),
-      'compared with (its ops/s)',
-    ]),
-  );
-  for (const run of runs) {
-    const status = run.error === undefined ? '' : ', CRASHED';
-    console.log(`${run.suite} (${relative(process.cwd(), run.file)}, ${run.seconds.toFixed(1)} s${status})`);
-    for (const figure of run.figures) {
-      let ratio = '';
-      let peerText = '';
-      if (figure.comparedTo !== undefined) {
-        const peer = byName.get(figure.comparedTo);
-        if (peer) {
-          ratio = formatRatio(figure.opsPerSec / peer.opsPerSec);
-          peerText = `${peer.name} (${formatRate(peer.opsPerSec)})`;
-        } else {
-          ratio = '-';
-          peerText = `${figure.comparedTo} (did not run)`;
-          notes.push(`'${figure.name}' is compared with '${figure.comparedTo}', which did not run in this run`);
-        }
-      }
-      console.log(
-        line([
-          pad(figure.name, nameWidth),
-          pad(formatRate(figure.opsPerSec), rateWidth, true),
-          pad(spreadOf(figure), spreadWidth),
-          pad(ratio, ratioWidth, true),
-          peerText,
-        ]),
-      );
-      const extra = formatExtra(figure);
-      if (extra !== '') console.log(`    ${extra}`);
-    }
-  }
-  return notes;
+/** Runs one suite file in a child process and waits for its report and its exit. */
+function runChild(file: SuiteFile, env: NodeJS.ProcessEnv): Promise<ChildReport> {
+  return new Promise((resolve) => {
+    let report: ChildReport | undefined;
+    const child = fork(CHILD, [file.path], {
+      cwd: REPO_DIR,
+      env,
+      execArgv: ['--expose-gc', '--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    child.on('message', (message: ChildReport) => void (report = message));
+    child.on('error', (error) => void (report ??= { name: undefined, error: String(error) }));
+    child.on('exit', (code, signal) => {
+      resolve(report ?? { name: undefined, error: `its process exited (${signal ?? `code ${code}`}) without a report` });
+    });
+  });
 }
 
 function git(args: string[]): string | null {
   try {
-    return execFileSync('git', args, { cwd: BENCH_DIR, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', args, { cwd: REPO_DIR, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
     return null;
   }
 }
 
-/** Rounds for results.json: whole ops/s, three decimals for small values. */
+/** Rounds for results.json: whole numbers from 1000 up, four significant digits below. */
 function tidy(n: number): number {
-  return Math.abs(n) >= 1000 ? Math.round(n) : Math.round(n * 1000) / 1000;
+  return Math.abs(n) >= 1000 || !Number.isFinite(n) ? Math.round(n) : Number(n.toPrecision(4));
 }
 
-/** The figure in a stable key order (extra last), its numbers tidied. */
-function tidyFigure(figure: ResultFigure): ResultFigure {
-  const out: ResultFigure = { suite: figure.suite, name: figure.name, opsPerSec: tidy(figure.opsPerSec) };
-  if (figure.comparedTo !== undefined) out.comparedTo = figure.comparedTo;
-  if (figure.peerOpsPerSec !== undefined) out.peerOpsPerSec = tidy(figure.peerOpsPerSec);
-  if (figure.ratio !== undefined) out.ratio = tidy(figure.ratio);
-  if (figure.extra) {
-    out.extra = Object.fromEntries(
-      Object.entries(figure.extra).map(([k, v]) => [k, typeof v === 'number' ? tidy(v) : v]),
-    );
+function tidyExtra(extra: Record<string, number | string>): Record<string, number | string> {
+  return Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, typeof v === 'number' ? tidy(v) : v]));
+}
+
+function resultFigure(figure: BenchFigure, ratios: Ratio[]): ResultFigure {
+  const out: ResultFigure = {
+    name: figure.name,
+    unit: figure.unit ?? 'ops/s',
+    median: tidy(figure.value),
+    min: tidy(Math.min(...figure.rounds)),
+    max: tidy(Math.max(...figure.rounds)),
+    rounds: figure.rounds.map(tidy),
+  };
+  if (ratios.length > 0) {
+    out.ratios = ratios.map((r) => ({ to: r.to, median: tidy(r.median), min: tidy(r.min), max: tidy(r.max) }));
   }
+  if (figure.extra !== undefined) out.extra = tidyExtra(figure.extra);
   return out;
+}
+
+/** The results.json there is, or an empty one when it is missing or of another format. */
+function readResults(): Results {
+  if (existsSync(RESULTS_FILE)) {
+    try {
+      const parsed = JSON.parse(readFileSync(RESULTS_FILE, 'utf8')) as Partial<Results>;
+      if (parsed.format === RESULTS_FORMAT && typeof parsed.suites === 'object' && parsed.suites !== null) {
+        return { format: RESULTS_FORMAT, suites: parsed.suites };
+      }
+    } catch {
+      // unreadable: replaced below
+    }
+    console.log(`note: ${relative(process.cwd(), RESULTS_FILE)} was of an older format or unreadable; it is replaced`);
+  }
+  return { format: RESULTS_FORMAT, suites: {} };
 }
 
 function parseCommandLine(): { wanted: string[]; rounds?: string; quick: boolean; help: boolean } {
@@ -268,13 +212,18 @@ function parseCommandLine(): { wanted: string[]; rounds?: string; quick: boolean
   }
 }
 
+/** `1.85 1.60 1.40`: the 1, 5 and 15 minute load averages. */
+function formatLoad(load: number[]): string {
+  return load.map((l) => l.toFixed(2)).join(' ');
+}
+
 async function main(): Promise<number> {
   const cli = parseCommandLine();
   if (cli.help) {
     console.log(USAGE);
     return 0;
   }
-  // The suites read these through benchScale(); set them before any suite is imported.
+  // The suites read these through benchScale(), in this process and in each child.
   process.env[BENCH_ENV.quick] = cli.quick ? '1' : '0';
   if (cli.rounds !== undefined) process.env[BENCH_ENV.rounds] = cli.rounds;
   else delete process.env[BENCH_ENV.rounds];
@@ -287,71 +236,85 @@ async function main(): Promise<number> {
 
   const selected = await selectSuites(discoverSuiteFiles(), cli.wanted);
   const commit = git(['rev-parse', '--short', 'HEAD']);
-  const porcelain = git(['status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench/results.json']);
+  const porcelain = git(['status', '--porcelain', '--untracked-files=no', '--', ...MEASURED_PATHS, ':!bench/results.json']);
   const cpus = os.cpus();
   console.log(
     `prosa bench: node ${process.version}, ${process.platform} ${process.arch}, ${cpus.length} x ${cpus[0]?.model ?? 'unknown cpu'}` +
       `, ${scale.rounds} round${scale.rounds === 1 ? '' : 's'}${scale.quick ? ', QUICK (smoke test: a tenth of the ops)' : ''}` +
-      `${commit ? `, commit ${commit}${porcelain ? '+dirty' : ''}` : ''}`,
+      `${commit ? `, commit ${commit}${porcelain ? '+dirty' : ''}` : ''}, load average ${formatLoad(os.loadavg())}`,
   );
 
   const runs: SuiteRun[] = [];
-  for (const { file, suite } of selected) {
-    process.stderr.write(`running ${suite.name} ... `);
+  for (const file of selected) {
+    process.stderr.write(`running ${file.stem} ...\n`);
+    const date = new Date().toISOString();
+    const loadBefore = os.loadavg();
     const t0 = process.hrtime.bigint();
-    const run: SuiteRun = { suite: suite.name, file: file.path, seconds: 0, figures: [] };
-    try {
-      run.figures = await suite.run();
-    } catch (error) {
-      run.error = error;
-    }
-    run.seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    process.stderr.write(run.error === undefined ? `${run.seconds.toFixed(1)} s\n` : 'crashed\n');
-    if (run.error !== undefined) {
-      console.error(`suite ${suite.name} crashed:`, run.error);
-    }
+    const report = await runChild(file, process.env);
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const run: SuiteRun = {
+      file,
+      date,
+      suite: report.name ?? file.stem,
+      seconds,
+      loadBefore,
+      loadAfter: os.loadavg(),
+      figures: 'figures' in report ? report.figures : [],
+      ...('error' in report ? { error: report.error } : {}),
+    };
+    process.stderr.write(`${run.suite}: ${run.error === undefined ? `${seconds.toFixed(1)} s` : 'CRASHED'}\n`);
+    if (run.error !== undefined) console.error(`suite ${run.suite} crashed: ${run.error}`);
     runs.push(run);
   }
 
-  const byName = new Map<string, BenchFigure>();
   const notes: string[] = [];
-  for (const figure of runs.flatMap((r) => r.figures)) {
-    if (byName.has(figure.name)) notes.push(`figure name '${figure.name}' is used twice; comparisons use the first`);
-    else byName.set(figure.name, figure);
-  }
+  const tables: SuiteTable[] = runs.map((run) => {
+    const { ratios, notes: suiteNotes } = ratiosOf(run.figures);
+    notes.push(...suiteNotes.map((n) => `${run.suite}: ${n}`));
+    const status = run.error === undefined ? '' : ', CRASHED';
+    return {
+      heading:
+        `${run.suite} (${relative(process.cwd(), run.file.path)}, ${run.seconds.toFixed(1)} s${status}, ` +
+        `load average ${formatLoad(run.loadBefore)} -> ${formatLoad(run.loadAfter)})`,
+      figures: run.figures,
+      ratios,
+    };
+  });
   console.log('');
-  notes.push(...printTable(runs, byName));
+  printTables(tables);
   for (const note of notes) console.log(`note: ${note}`);
 
   const crashed = runs.filter((r) => r.error !== undefined).map((r) => r.suite);
   if (scale.quick) {
     console.log(`\n--quick: ${relative(process.cwd(), RESULTS_FILE)} left unchanged`);
   } else {
-    const results: Results = {
-      date: new Date().toISOString(),
-      node: process.version,
-      platform: process.platform,
-      arch: process.arch,
-      cpus: cpus.length,
-      cpuModel: cpus[0]?.model ?? 'unknown',
-      commit,
-      dirty: porcelain === null ? null : porcelain !== '',
-      rounds: scale.rounds,
-      suites: runs.filter((r) => r.error === undefined).map((r) => r.suite),
-      crashed,
-      figures: runs.flatMap((r) =>
-        r.figures.map((figure) => {
-          const peer = figure.comparedTo === undefined ? undefined : byName.get(figure.comparedTo);
-          return tidyFigure({
-            suite: r.suite,
-            ...figure,
-            ...(peer ? { peerOpsPerSec: peer.opsPerSec, ratio: figure.opsPerSec / peer.opsPerSec } : {}),
-          });
-        }),
-      ),
-    };
+    const results = readResults();
+    const written: string[] = [];
+    runs.forEach((run, i) => {
+      if (run.error !== undefined) return; // a crashed suite keeps the figures it had
+      results.suites[run.suite] = {
+        date: run.date,
+        commit,
+        dirty: porcelain === null ? null : porcelain !== '',
+        node: process.version,
+        platform: process.platform,
+        arch: process.arch,
+        cpus: cpus.length,
+        cpuModel: cpus[0]?.model ?? 'unknown',
+        rounds: scale.rounds,
+        seconds: tidy(run.seconds),
+        loadAverage: { before: run.loadBefore.map(tidy), after: run.loadAfter.map(tidy) },
+        figures: run.figures.map((f) => resultFigure(f, tables[i]!.ratios.get(f) ?? [])),
+      };
+      written.push(run.suite);
+    });
+    results.suites = Object.fromEntries(Object.entries(results.suites).sort(([a], [b]) => a.localeCompare(b)));
     writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
-    console.log(`\nwrote ${relative(process.cwd(), RESULTS_FILE)} (${results.figures.length} figures)`);
+    const kept = Object.keys(results.suites).filter((s) => !written.includes(s));
+    console.log(
+      `\nwrote ${relative(process.cwd(), RESULTS_FILE)}: ${written.join(', ') || 'no suite'}` +
+        (kept.length > 0 ? ` (kept as they were: ${kept.join(', ')})` : ''),
+    );
   }
   if (crashed.length > 0) console.error(`crashed: ${crashed.join(', ')}`);
   return crashed.length > 0 ? 1 : 0;
@@ -360,11 +323,6 @@ async function main(): Promise<number> {
 main().then(
   (code) => {
     process.exitCode = code;
-    // A suite that leaves a handle open (a timer, a socket) must not hang the run.
-    setTimeout(() => {
-      console.error('note: a suite left handles open; exiting anyway');
-      process.exit(code);
-    }, 2000).unref();
   },
   (error: unknown) => {
     if (error instanceof UsageError) {

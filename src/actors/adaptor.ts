@@ -1,5 +1,6 @@
 /**
- * Adaptor: the boundary between a processor and the outside world (ProSA's `Adaptor`).
+ * Adaptor (ProSA's `adaptor`): the boundary between a processor and the outside world.
+ *
  * Each method may return a value or a promise (ProSA's MaybeAsync).
  */
 import type { Logger } from 'pino';
@@ -7,6 +8,7 @@ import type { AnyActorLogic } from 'xstate';
 import type { Tvf } from '../tvf/tvf.js';
 import type { RestartPolicy } from '../machines/restart-policy.js';
 import type { RequestOptions } from './requests.js';
+import type { ServiceTableView } from './service-table.js';
 
 /** A value or a promise of it. */
 export type MaybePromise<T> = T | PromiseLike<T>;
@@ -85,6 +87,17 @@ export interface Adaptor {
    * its errors are logged, not raised.
    */
   terminate?(ctx: ProcessorContext): MaybePromise<void>;
+  /**
+   * Told of the service table (ProSA's `Service` message), through the processor's
+   * mailbox: called once soon after the processor starts serving (each run), with the
+   * table as it is then, and once after each batch of table changes while it serves, on
+   * a later turn than the changes (never inside a write of the table). `table` is the
+   * bus's live, read-only view. Only while the processor serves; the next call does not
+   * wait for a promise the last one returned. Optional: an adaptor without it is never told, and a table change costs
+   * its processor nothing. A throw or rejection is logged at `warn`; the processor keeps
+   * serving.
+   */
+  serviceTableChanged?(table: ServiceTableView, ctx: ProcessorContext): MaybePromise<void>;
 }
 
 /**

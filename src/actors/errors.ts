@@ -1,35 +1,54 @@
 /**
- * Errors of the bus, as explicit kinds with a `recoverable` flag (ProSA's `ProcError`,
- * `ServiceError`). Messages name the service, processor and cause at fault.
+ * Errors of the bus (ProSA's `error`), on prosa's one base ({@link ProsaError}).
+ *
+ * `ServiceError`: a request ended without a response; `ProcessorError`: a processor
+ * crashed; `BusError`: the embedding API was misused. Messages name the service,
+ * processor and cause at fault.
  */
+import { ProsaError } from '../tvf/prosa-error.js';
 
-/** Why a request ended without a response. */
-export type ServiceErrorKind =
-  /** The deadline passed; a reply arriving later is dropped and counted. */
-  | 'timeout'
-  /** No provider serves the service, or the provider crashed or stopped with the request in flight. */
-  | 'unreachable'
-  /** The provider's adaptor threw or rejected for this request; the provider keeps serving. */
-  | 'protocol'
-  /** Every provider is at its `maxInFlight`; nothing is queued. */
-  | 'overloaded'
-  /** The bus (or the provider) is stopping. */
-  | 'shutdown';
+/**
+ * Every kind of {@link ServiceError}, listed once: {@link ServiceErrorKind}, the bus's
+ * error counters and whatever else lists the kinds derive from this array.
+ * - `timeout`: the deadline passed; a reply arriving later is dropped and counted.
+ * - `unreachable`: no provider serves the service, or the provider crashed or stopped
+ *   with the request in flight.
+ * - `protocol`: the provider's adaptor threw, rejected or returned something that is not
+ *   a record for this request; the provider keeps serving.
+ * - `overloaded`: every provider is at its `maxInFlight`; nothing is queued.
+ * - `shutdown`: the bus (or the provider) is stopping.
+ */
+export const SERVICE_ERROR_KINDS = Object.freeze(['timeout', 'unreachable', 'protocol', 'overloaded', 'shutdown'] as const);
+
+/** Why a request ended without a response: one of {@link SERVICE_ERROR_KINDS}. */
+export type ServiceErrorKind = (typeof SERVICE_ERROR_KINDS)[number];
+
+/** True when `value` is one of {@link SERVICE_ERROR_KINDS}. Reads nothing of a non-string. */
+export function isServiceErrorKind(value: unknown): value is ServiceErrorKind {
+  return typeof value === 'string' && (SERVICE_ERROR_KINDS as readonly string[]).includes(value);
+}
+
+/** A counter per {@link ServiceErrorKind}, each at zero: a new object on each call. */
+export function serviceErrorCounts(): Record<ServiceErrorKind, number> {
+  const counts = {} as Record<ServiceErrorKind, number>;
+  for (const kind of SERVICE_ERROR_KINDS) counts[kind] = 0;
+  return counts;
+}
 
 /** The error a request ends in when it gets no response. Exactly one per failed request. */
-export class ServiceError extends Error {
-  override name = 'ServiceError';
-  /** What went wrong. */
-  readonly kind: ServiceErrorKind;
+export class ServiceError extends ProsaError<ServiceErrorKind> {
+  override readonly name = 'ServiceError';
   /** The service asked for. */
   readonly service: string;
   /** The provider that had the request, when one did. */
   readonly processor: string | undefined;
-  /** True when the same request may succeed if sent again later (every kind but `protocol`). */
-  readonly recoverable: boolean;
   /** What happened, without the kind, service and processor the message starts with. */
   readonly detail: string;
 
+  /**
+   * `recoverable` is true for every kind but `protocol`: the same request may succeed if
+   * sent again later.
+   */
   constructor(
     kind: ServiceErrorKind,
     service: string,
@@ -38,16 +57,22 @@ export class ServiceError extends Error {
     cause?: unknown,
   ) {
     super(
+      kind,
       `${kind}: service '${service}'${processor === undefined ? '' : ` at processor '${processor}'`}: ${detail}`,
-      cause === undefined ? undefined : { cause },
+      { recoverable: kind !== 'protocol', cause },
     );
-    this.kind = kind;
     this.service = service;
     this.processor = processor;
-    this.recoverable = kind !== 'protocol';
     this.detail = detail;
   }
 }
+
+/**
+ * Kinds of {@link ProcessorError}: what crashed the processor.
+ * - `AdaptorFailed`: the adaptor's own run failed (what an adaptor throws, the default).
+ * - `InitTimeout`: `init` did not finish within the processor's `initTimeoutMs`.
+ */
+export type ProcessorErrorKind = 'AdaptorFailed' | 'InitTimeout';
 
 /** Options of a {@link ProcessorError}. */
 export interface ProcessorErrorOptions {
@@ -56,26 +81,31 @@ export interface ProcessorErrorOptions {
    * @defaultValue true
    */
   recoverable?: boolean;
-  /** Extra time to wait before the restart (ProSA's `recovery_duration`). */
+  /**
+   * Extra time to wait before the restart (ProSA's `recovery_duration`).
+   * @defaultValue 0
+   */
   retryAfterMs?: number;
   /** The underlying error. */
   cause?: unknown;
+  /**
+   * What crashed the processor.
+   * @defaultValue 'AdaptorFailed'
+   */
+  kind?: ProcessorErrorKind;
 }
 
 /**
  * An error that crashes a processor, saying whether it may restart. Throw it from an
  * adaptor's `init`, or pass it to `ctx.fail`. Any other error counts as recoverable.
  */
-export class ProcessorError extends Error {
-  override name = 'ProcessorError';
-  /** Whether the processor may restart after this error. */
-  readonly recoverable: boolean;
+export class ProcessorError extends ProsaError<ProcessorErrorKind> {
+  override readonly name = 'ProcessorError';
   /** Extra time to wait before the restart. */
   readonly retryAfterMs: number;
 
   constructor(message: string, options: ProcessorErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.recoverable = options.recoverable ?? true;
+    super(options.kind ?? 'AdaptorFailed', message, { recoverable: options.recoverable ?? true, cause: options.cause });
     this.retryAfterMs = options.retryAfterMs ?? 0;
   }
 }
@@ -93,16 +123,12 @@ export type BusErrorKind =
   /** An option or argument is out of range or of the wrong type. */
   | 'InvalidOption';
 
-/** Misuse of the embedding API: a configuration error, never recoverable. */
-export class BusError extends Error {
-  override name = 'BusError';
-  /** What was wrong. */
-  readonly kind: BusErrorKind;
-  /** Always false: the call must change before it can succeed. */
-  readonly recoverable = false;
+/** Misuse of the embedding API: a configuration error, never recoverable (the call must change). */
+export class BusError extends ProsaError<BusErrorKind> {
+  override readonly name = 'BusError';
+  declare readonly recoverable: false;
 
   constructor(kind: BusErrorKind, message: string) {
-    super(message);
-    this.kind = kind;
+    super(kind, message, { recoverable: false });
   }
 }

@@ -1,15 +1,19 @@
 /**
- * Messages: a request is one {@link RequestMsg} record, which is also the `prosa.request`
- * event delivered to the provider's mailbox. It holds its reply target (the requester's
- * promise), its timeout and its provider, and is linked into its provider's in-flight
- * list and into the deadline wheel, so that settling it costs no `Map` churn, no timer
- * of its own and (unless the bus times requests) no clock read.
+ * Messages (ProSA's `msg`): the request record, and the Service message.
+ *
+ * A request is one {@link RequestMsg} record, which is also the `request.sent` event
+ * delivered to the provider's mailbox. It holds its reply target (the requester's
+ * promise), its timeout and its provider, and is linked into its provider's in-flight list
+ * and into the deadline wheel, so that settling it costs no `Map` churn, no timer of its
+ * own and (unless the bus times requests) no clock read. ProSA's `Service` message, a
+ * processor told of the service table, is the {@link TableChanged} event, delivered to the
+ * mailbox of a processor that asked for it.
  */
 import type { Tvf } from '../tvf/tvf.js';
-import type { ServiceError } from './errors.js';
+import type { ServiceError, ServiceErrorKind } from './errors.js';
 
 /** What happened to a request: a response, or the kind of its error. */
-export type RequestOutcome = 'response' | ServiceError['kind'];
+export type RequestOutcome = 'response' | ServiceErrorKind;
 
 /**
  * The end that serves requests for a service: a local processor, or (through a
@@ -47,10 +51,24 @@ export interface SettleSink {
   unschedule(msg: RequestMsg): void;
 }
 
-/** One request in flight, and the `prosa.request` event its provider receives. */
+/**
+ * ProSA's `Service` message: the service table changed (or, for a processor that just
+ * began to serve, is as it is). Delivered only to the mailbox of a processor whose
+ * adaptor has `serviceTableChanged`, once per batch of changes.
+ */
+export interface TableChanged {
+  readonly type: 'table.changed';
+  /** The table's version (`ServiceTableView.version`) the event tells of. */
+  readonly version: number;
+}
+
+/** What a processor's mailbox receives. */
+export type MailboxEvent = RequestMsg | TableChanged;
+
+/** One request in flight, and the `request.sent` event its provider receives. */
 export class RequestMsg {
   /** Event type, so the record can be sent to an actor as is. */
-  readonly type = 'prosa.request' as const;
+  readonly type = 'request.sent' as const;
   /** Bus-unique id. */
   readonly id: number;
   /** The service asked for. */
@@ -164,7 +182,7 @@ export class RequestMsg {
   }
 
   /** A short form for logs and the inspector (no payload, no links). */
-  toJSON(): { type: 'prosa.request'; id: number; service: string; origin: string | undefined } {
+  toJSON(): { type: 'request.sent'; id: number; service: string; origin: string | undefined } {
     return { type: this.type, id: this.id, service: this.service, origin: this.origin };
   }
 

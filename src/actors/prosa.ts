@@ -1,27 +1,28 @@
 /**
- * Main: the bus of one instance. One XState actor runs the Main lifecycle; this module
- * gives it its ports (the service table, the processors) and is the embedding API
- * (`createProsa`).
+ * The embedding API: `createProsa`, and the bus of one instance it makes.
+ *
+ * A bus is its service table, its processors, its Main actor and its transports, each in
+ * a module of its own; this one checks the options, wires them together, and is what an
+ * application calls.
  */
 import mittModule, { type Emitter } from 'mitt';
 import { pino, type Logger } from 'pino';
-import { createActor, waitFor, type Actor } from 'xstate';
 import type { Tvf } from '../tvf/tvf.js';
 import { messageOf, safeError } from '../tvf/unknown-value.js';
-import { mainMachine, type MainPorts, type MainState } from '../machines/main.machine.js';
-import type { Crash, ProcessorEvent, ProcessorState } from '../machines/processor.machine.js';
+import type { MainState } from '../machines/main.machine.js';
+import type { ProcessorState } from '../machines/processor.machine.js';
 import type { ProcessorSpec } from './adaptor.js';
 import { BusError } from './errors.js';
-import {
-  Processor,
-  ProcessorRuntime,
-  type InspectOption,
-  type ProcessorHost,
-} from './processor.js';
-import type { Provider } from './msg.js';
+import type { InspectOption } from './inspect.js';
+import { logLifecycle } from './lifecycle-log.js';
+import { Main } from './main.js';
+import type { Processor } from './processor.js';
+import { ProcessorRuntime, type ProcessorHost } from './processor-runtime.js';
 import { Requests, type BusObserver, type RequestOptions, type RequestStats } from './requests.js';
 import { ServiceTable, type ProviderInfo, type ServiceTableView } from './service-table.js';
-import type { Transport, TransportHost } from './transport.js';
+import { TableUpdates } from './table-updates.js';
+import type { Transport } from './transport.js';
+import { Transports } from './transports.js';
 
 // mitt's types describe its CommonJS build; under NodeNext its ESM default export is the function.
 const mitt = mittModule as unknown as typeof mittModule.default;
@@ -75,7 +76,7 @@ export interface ProsaOptions {
 export type ProsaEvents = {
   /** A processor changed lifecycle state. */
   'processor.state': { processor: Processor; state: ProcessorState; previous: ProcessorState };
-  /** The service table changed (coalesced: one event per batch of changes). */
+  /** The service table changed (coalesced: one event per batch of changes, on a later turn). */
   table: { version: number };
   /** Main changed lifecycle state. */
   'main.state': { state: MainState };
@@ -89,36 +90,8 @@ export interface ServicesOptions {
   detail: true;
 }
 
-/** A remote provider change queued for Main. */
-interface RemoteChange {
-  add: boolean;
-  service: string;
-  provider: Provider;
-}
-
-/** A transport attached to the bus, and how far its lifecycle went. */
-interface AttachedTransport {
-  readonly transport: Transport;
-  started: boolean;
-  withdrawn: boolean;
-  closing: Promise<void> | undefined;
-}
-
 /** State of a bus: Main's, or `created` before `start()`. */
 export type ProsaState = 'created' | MainState;
-
-/**
- * @internal processor state -> the level its arrival is logged at: `registered` (serving),
- * `stopped` and `restarting in N ms` at info, `crashed: cause` at warn, `failed` at error,
- * the passing states at debug.
- */
-const LIFECYCLE_LOG: Partial<Record<ProcessorState, 'info' | 'warn' | 'error' | 'debug'>> = {
-  serving: 'info',
-  crashed: 'warn',
-  restarting: 'info',
-  failed: 'error',
-  stopped: 'info',
-};
 
 function positive(option: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -136,17 +109,18 @@ export class Prosa {
   readonly logger: Logger;
   /** Lifecycle and table events. Handlers run synchronously; keep them short. */
   readonly events: Emitter<ProsaEvents> = mitt<ProsaEvents>();
+  /** The XState inspection observer the bus passes to its actors (the `inspect` option), if any. */
+  readonly inspect: InspectOption | undefined;
 
   private readonly requests: Requests;
-  private readonly table = new ServiceTable();
+  private readonly table: ServiceTable;
+  private readonly updates: TableUpdates;
   private readonly runtimes = new Map<string, ProcessorRuntime>();
   private readonly host: ProcessorHost;
+  private readonly transports: Transports;
   private readonly stopTimeoutMs: number;
-  private main: Actor<typeof mainMachine> | undefined;
+  private main: Main | undefined;
   private stoppedBeforeStart = false;
-  private publishPending: ReturnType<typeof setImmediate> | undefined;
-  private readonly transports: AttachedTransport[] = [];
-  private remoteChanges: RemoteChange[] = [];
 
   constructor(options: ProsaOptions) {
     if (typeof options?.name !== 'string' || options.name.length === 0) {
@@ -155,6 +129,7 @@ export class Prosa {
     this.name = options.name;
     this.logger =
       options.logger ?? pino({ name: options.name, level: process.env['PROSA_LOG_LEVEL'] ?? 'info' });
+    this.inspect = options.inspect;
     const graceMs = positive('shutdown.graceMs', options.shutdown?.graceMs, 5_000);
     const terminateTimeoutMs = positive('shutdown.terminateTimeoutMs', options.shutdown?.terminateTimeoutMs, 2_000);
     this.stopTimeoutMs = graceMs + terminateTimeoutMs + 100;
@@ -164,28 +139,34 @@ export class Prosa {
       options.observer,
       (error) => this.logger.error({ err: safeError(error) }, 'a request observer threw'),
     );
+    this.table = new ServiceTable(() => this.updates.changed());
+    this.updates = new TableUpdates(this.table, (version) => this.events.emit('table', { version }));
     this.host = {
       requests: this.requests,
       table: this.table,
+      updates: this.updates,
       logger: this.logger,
-      inspect: options.inspect,
+      inspect: this.inspect,
       maskPayload: options.maskPayload,
       drainGraceMs: graceMs,
       terminateTimeoutMs,
-      toMain: (event) => this.main?.send(event),
-      stateChanged: (processor, state, previous) => this.processorStateChanged(processor, state, previous),
+      changed: (runtime, state, previous) => this.processorChanged(runtime, state, previous),
     };
-  }
-
-  /** The XState inspection observer the bus passes to its actors (the `inspect` option), if any. */
-  get inspect(): InspectOption | undefined {
-    return this.host.inspect;
+    this.transports = new Transports({
+      name: this.name,
+      logger: this.logger,
+      table: this.table,
+      events: this.events,
+      inspect: this.inspect,
+      requests: this.requests,
+      isOpen: () => this.main !== undefined && this.main.state !== 'stopped',
+    });
   }
 
   /** Main's lifecycle state, or `created` before `start()`. */
   get state(): ProsaState {
     if (this.stoppedBeforeStart) return 'stopped';
-    return this.main === undefined ? 'created' : (this.main.getSnapshot().value as MainState);
+    return this.main?.state ?? 'created';
   }
 
   /** A read-only view of the service table (live: it follows every change). */
@@ -211,7 +192,7 @@ export class Prosa {
     }
     const runtime = new ProcessorRuntime(this.host, name, spec);
     this.runtimes.set(name, runtime);
-    this.main?.send({ type: 'proc.added', processor: name });
+    this.main?.added(runtime);
     return runtime.handle;
   }
 
@@ -238,7 +219,7 @@ export class Prosa {
     }
     let final: ProcessorState = 'stopped';
     if (this.main !== undefined) {
-      runtime.shutdown('removed');
+      runtime.stop('removed');
       final = await runtime.handle.when('stopped', 'failed');
     }
     runtime.actor.stop();
@@ -258,34 +239,22 @@ export class Prosa {
     if (this.stoppedBeforeStart) {
       throw new BusError('BusStopped', `bus '${this.name}' was stopped: it cannot start again`);
     }
-    if (this.main === undefined) {
-      const main = createActor(mainMachine, {
-        id: `main:${this.name}`,
-        systemId: 'main',
-        inspect: this.host.inspect,
-        input: {
-          name: this.name,
-          stopTimeoutMs: this.stopTimeoutMs,
-          processors: this.runtimes.size,
-          ports: this.mainPorts(),
-        },
-      });
-      this.main = main;
-      let last: MainState | undefined;
-      main.subscribe((snapshot) => {
-        const state = snapshot.value as MainState;
-        if (state === last) return;
-        last = state;
+    this.main ??= new Main({
+      name: this.name,
+      logger: this.logger,
+      inspect: this.inspect,
+      stopTimeoutMs: this.stopTimeoutMs,
+      processors: this.runtimes,
+      release: () => this.release(),
+      changed: (state) => {
         this.logger.debug({ state }, 'main');
         this.events.emit('main.state', { state });
-      });
-      main.start();
-    }
-    const snapshot = await waitFor(this.main, (s) => s.value !== 'starting');
-    if (snapshot.value !== 'running') {
+      },
+    });
+    if (!(await this.main.started())) {
       throw new BusError('BusStopped', `bus '${this.name}' stopped while starting`);
     }
-    await Promise.all(this.transports.map((attached) => this.startTransport(attached)));
+    await this.transports.start();
   }
 
   /**
@@ -302,21 +271,7 @@ export class Prosa {
     if (state === 'stopping' || state === 'stopped') {
       throw new BusError('BusStopped', `bus '${this.name}' is ${state}: cannot attach transport '${transport.name}'`);
     }
-    if (this.transports.some((t) => t.transport.name === transport.name)) {
-      throw new BusError('InvalidOption', `a transport named '${transport.name}' is already attached to bus '${this.name}'`);
-    }
-    const attached: AttachedTransport = { transport, started: false, withdrawn: false, closing: undefined };
-    this.transports.push(attached);
-    if (state === 'running') {
-      this.startTransport(attached).catch((error: unknown) =>
-        this.logger.error({ err: safeError(error), transport: transport.name }, 'transport failed to start'),
-      );
-    }
-    return async () => {
-      const index = this.transports.indexOf(attached);
-      if (index >= 0) this.transports.splice(index, 1);
-      await this.closeTransport(attached);
-    };
+    return this.transports.attach(transport, state === 'running');
   }
 
   /**
@@ -360,178 +315,30 @@ export class Prosa {
    * twice: both calls resolve together.
    */
   async stop(reason = 'stop'): Promise<void> {
-    for (const attached of this.transports) this.withdrawTransport(attached);
+    this.transports.withdraw();
     this.requests.closed = true;
-    const main = this.main;
-    if (main === undefined) {
-      if (!this.stoppedBeforeStart) {
-        this.stoppedBeforeStart = true;
-        for (const runtime of this.runtimes.values()) runtime.actor.stop();
-        this.runtimes.clear();
-        this.requests.release();
-      }
-    } else {
-      if (main.getSnapshot().status !== 'done') main.send({ type: 'main.stop', reason });
-      await waitFor(main, (s) => s.status === 'done');
+    if (this.main !== undefined) {
+      await this.main.stop(reason);
+    } else if (!this.stoppedBeforeStart) {
+      this.stoppedBeforeStart = true;
+      for (const runtime of this.runtimes.values()) runtime.actor.stop();
+      this.runtimes.clear();
+      this.release();
     }
-    await Promise.all(this.transports.map((attached) => this.closeTransport(attached)));
+    await this.transports.close();
   }
 
-  /** Starts an attached transport once; the same wait for every caller. */
-  private startTransport(attached: AttachedTransport): Promise<void> {
-    if (attached.started) return Promise.resolve();
-    attached.started = true;
-    return attached.transport.start(this.transportHost());
-  }
-
-  private withdrawTransport(attached: AttachedTransport): void {
-    if (attached.withdrawn) return;
-    attached.withdrawn = true;
-    try {
-      attached.transport.withdraw();
-    } catch (error) {
-      this.logger.warn({ err: safeError(error), transport: attached.transport.name }, 'transport withdraw failed');
-    }
-  }
-
-  /** Withdraws and closes a transport once; the same wait for every caller. */
-  private closeTransport(attached: AttachedTransport): Promise<void> {
-    this.withdrawTransport(attached);
-    attached.closing ??= attached.transport.close().catch((error: unknown) => {
-      this.logger.warn({ err: safeError(error), transport: attached.transport.name }, 'transport close failed');
-    });
-    return attached.closing;
-  }
-
-  private transportHost(): TransportHost {
-    const queue = (add: boolean, service: string, provider: Provider) => {
-      const main = this.main;
-      if (main === undefined || main.getSnapshot().status !== 'active') return;
-      this.remoteChanges.push({ add, service, provider });
-      main.send({ type: 'remote.changed' });
-    };
-    return {
-      name: this.name,
-      logger: this.logger,
-      table: this.table,
-      events: this.events,
-      inspect: this.host.inspect,
-      addRemote: (service, provider) => queue(true, service, provider),
-      removeRemote: (service, provider) => queue(false, service, provider),
-      setRouting: (policy) => {
-        this.table.routing = policy;
-      },
-      requestLocal: (service, payload, timeoutMs, origin) =>
-        this.requests.send(this.table.lookup(service), service, payload, { timeoutMs }, origin, true),
-    };
-  }
-
-  private mainPorts(): MainPorts {
-    return {
-      startProcessors: () => {
-        for (const runtime of this.runtimes.values()) runtime.start();
-      },
-      startProcessor: (name) => this.runtimes.get(name)?.start(),
-      registerServices: (name) => {
-        const runtime = this.runtimes.get(name);
-        if (runtime === undefined) return;
-        let changed = false;
-        for (const service of runtime.services) changed = this.table.add(service, runtime) || changed;
-        runtime.registered = true;
-        if (changed) this.schedulePublish();
-        runtime.actor.send({ type: 'proc.registered' });
-      },
-      unregisterServices: (name) => {
-        const runtime = this.runtimes.get(name);
-        if (runtime === undefined || !runtime.registered) return;
-        runtime.registered = false;
-        let changed = false;
-        for (const service of runtime.services) changed = this.table.remove(service, runtime) || changed;
-        if (changed) this.schedulePublish();
-      },
-      shutdownProcessors: (reason) => {
-        this.requests.closed = true;
-        for (const runtime of this.runtimes.values()) runtime.shutdown(reason);
-      },
-      release: () => this.release(),
-      applyRemoteChanges: () => {
-        const changes = this.remoteChanges;
-        if (changes.length === 0) return;
-        this.remoteChanges = [];
-        let changed = false;
-        for (const { add, service, provider } of changes) {
-          changed = (add ? this.table.add(service, provider) : this.table.remove(service, provider)) || changed;
-        }
-        if (changed) this.schedulePublish();
-      },
-    };
-  }
-
-  /** Tells every processor of the new table version, once per batch of changes. */
-  private schedulePublish(): void {
-    if (this.publishPending !== undefined) return;
-    this.publishPending = setImmediate(() => {
-      this.publishPending = undefined;
-      const event: ProcessorEvent = { type: 'prosa.service', version: this.table.version };
-      for (const runtime of this.runtimes.values()) runtime.tell(event);
-      this.events.emit('table', { version: this.table.version });
-    });
-  }
-
+  /** Releases the bus's timers once it stopped: the table updates, the deadline wheel. */
   private release(): void {
-    if (this.publishPending !== undefined) clearImmediate(this.publishPending);
-    this.publishPending = undefined;
-    for (const runtime of this.runtimes.values()) {
-      if (runtime.actor.getSnapshot().status === 'done') continue;
-      // Only processors that outlived the stop timeout get here.
-      runtime.failInFlight('shutdown');
-      runtime.unregisterServices();
-      runtime.endRun();
-      runtime.actor.stop();
-      this.logger.warn({ proc: runtime.processor, state: runtime.state }, 'processor did not stop in time; stopped by force');
-    }
+    this.updates.close();
     this.requests.release();
   }
 
-  private processorStateChanged(processor: Processor, state: ProcessorState, previous: ProcessorState): void {
-    const level = LIFECYCLE_LOG[state] ?? 'debug';
-    const logger = processor.runtime.logger;
-    // Each lifecycle change is logged once; the message is built only when its level is on.
-    if (logger.isLevelEnabled(level)) {
-      const runtime = processor.runtime;
-      const context = runtime.actor.getSnapshot().context;
-      const crash = context.lastCrash;
-      switch (state) {
-        case 'serving':
-          logger.info({ services: runtime.services, from: previous }, 'registered');
-          break;
-        case 'crashed':
-          logger.warn({ err: crash?.error, from: previous, recoverable: crash?.recoverable }, `crashed: ${describeCause(crash)}`);
-          break;
-        case 'restarting':
-          logger.info(
-            { delayMs: context.restartDelayMs, attempt: context.consecutiveCrashes },
-            `restarting in ${context.restartDelayMs} ms`,
-          );
-          break;
-        case 'failed': {
-          const why = crash?.recoverable === false
-            ? 'fatal error'
-            : `restart budget spent (${context.crashTimes.length} crashes within ${context.restart.windowMs} ms)`;
-          logger.error({ err: crash?.error, from: previous }, `failed: ${why}: ${describeCause(crash)}`);
-          break;
-        }
-        default:
-          logger[level]({ from: previous }, state);
-      }
-    }
-    this.events.emit('processor.state', { processor, state, previous });
+  private processorChanged(runtime: ProcessorRuntime, state: ProcessorState, previous: ProcessorState): void {
+    logLifecycle({ logger: runtime.logger, services: runtime.services, context: runtime.actor.getSnapshot().context }, state, previous);
+    this.events.emit('processor.state', { processor: runtime.handle, state, previous });
+    this.main?.processorChanged(runtime, state);
   }
-}
-
-/** The one-line cause of a crash, for a log message (its error is already safe: see `toCrash`). */
-function describeCause(crash: Crash | undefined): string {
-  return crash === undefined ? 'unknown cause' : messageOf(crash.error);
 }
 
 /** Creates a bus. Nothing runs until `start()`. */

@@ -1,13 +1,14 @@
 /**
- * Requests of one bus: sending a request to a provider picked from a service entry,
- * deadlines, and the counters every settled request feeds. Sending is the hot path:
- * one record, one promise, no timer, no map write.
+ * Requests of one bus: sending, deadlines, and the counters every settled request feeds.
+ *
+ * A request goes to a provider picked from a service entry. Sending is the hot path: one
+ * record, one promise, no timer, no map write.
  */
 import { isTvf } from '../tvf/is-tvf.js';
 import type { Tvf } from '../tvf/tvf.js';
 import { messageOf, safeError } from '../tvf/unknown-value.js';
 import { DeadlineWheel } from './deadlines.js';
-import { BusError, ServiceError, type ServiceErrorKind } from './errors.js';
+import { BusError, ServiceError, serviceErrorCounts, type ServiceErrorKind } from './errors.js';
 import { RequestMsg, type RequestOutcome, type SettleSink } from './msg.js';
 import type { ServiceEntry } from './service-table.js';
 
@@ -125,7 +126,7 @@ export class Requests implements SettleSink {
   private readonly counts: RequestStats = {
     requests: 0,
     responses: 0,
-    errors: { timeout: 0, unreachable: 0, protocol: 0, overloaded: 0, shutdown: 0 },
+    errors: serviceErrorCounts(),
     late: 0,
     inFlight: 0,
   };
@@ -141,7 +142,7 @@ export class Requests implements SettleSink {
   private untilTimed = 1;
   private readonly defaultTimeoutMs: number;
   private readonly observerFailed: ObserverFailure;
-  /** When set, new requests fail at once with `shutdown`. */
+  /** Set by the bus's `stop()`: from then on, new requests fail at once with `shutdown`. */
   closed = false;
 
   constructor(defaultTimeoutMs: number, tickMs: number, observer: BusObserver | undefined, observerFailed: ObserverFailure) {

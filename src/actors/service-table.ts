@@ -1,8 +1,15 @@
 /**
- * The service table: service name -> ordered providers. Only Main writes it (through
- * its machine's actions); requesters read it. Lookup is one `Map.get`, whatever the
- * number of services; picking a provider is round-robin over the entry's providers,
- * local ones first or remote ones first as the table's {@link RoutingPolicy} says.
+ * The service table (ProSA's `service`) and its one writer.
+ *
+ * Service name -> ordered providers. This module is its one writer: `ServiceTable.add`
+ * and `ServiceTable.remove` are the only code that changes it, called by each processor
+ * for its own services (as it starts and stops serving) and by transports for remote
+ * providers. This departs from ProSA, whose Main is the table's one
+ * writer: here Main neither writes the table nor relays writes to it, and a change costs
+ * no message to Main and back (docs/bus.md, "The service table"). Requesters read it.
+ * Lookup is one `Map.get`, whatever the number of services; picking a provider is
+ * round-robin over the entry's providers, local ones first or remote ones first as the
+ * table's {@link RoutingPolicy} says.
  */
 import type { Provider } from './msg.js';
 
@@ -151,20 +158,26 @@ export interface ServiceTableView {
   /**
    * Calls `watcher` after each change of `service`'s providers (one added or removed),
    * synchronously, inside the write: nothing runs between a change and its watchers,
-   * unlike the bus's `table` event, which comes once per batch on a later turn. Main
-   * writes the table in its actions, so a watcher must be short, must not throw and must
-   * not write the table. Returns the disposer (idempotent; a watcher removed during a
-   * call is not called again).
+   * unlike the bus's `table` event, which comes once per batch on a later turn. A
+   * processor writes its services from its lifecycle machine's actions, so a watcher must
+   * be short, must not throw and must not write the table. Returns the disposer
+   * (idempotent; a watcher removed during a call is not called again).
    */
   watch(service: string, watcher: ServiceWatcher): () => void;
 }
 
-/** The service table of one bus. */
+/** The service table of one bus, and its one writer. */
 export class ServiceTable implements ServiceTableView {
   version = 0;
   private readonly entries = new Map<string, ServiceEntry>();
   private readonly watchers = new Map<string, Set<ServiceWatcher>>();
   private policy: RoutingPolicy = 'local-first';
+  private readonly onChange: () => void;
+
+  /** @param onChange - called after each change (and its watchers), synchronously; must not throw */
+  constructor(onChange: () => void = () => undefined) {
+    this.onChange = onChange;
+  }
 
   get routing(): RoutingPolicy {
     return this.policy;
@@ -180,7 +193,7 @@ export class ServiceTable implements ServiceTableView {
     return this.entries.get(service);
   }
 
-  /** Adds `provider` to `service`; a duplicate add is ignored. Returns whether it changed. */
+  /** Adds `provider` to `service`; a duplicate add is ignored (ProSA's rule). Returns whether it changed. */
   add(service: string, provider: Provider): boolean {
     let entry = this.entries.get(service);
     if (entry === undefined) {
@@ -196,7 +209,7 @@ export class ServiceTable implements ServiceTableView {
     return true;
   }
 
-  /** Removes `provider` from `service`. Returns whether it changed. */
+  /** Removes `provider` from `service`; removing one that is not there is ignored. Returns whether it changed. */
   remove(service: string, provider: Provider): boolean {
     const entry = this.entries.get(service);
     if (entry === undefined) return false;
@@ -223,11 +236,11 @@ export class ServiceTable implements ServiceTableView {
     };
   }
 
-  /** Tells the watchers of `service`; one removed by an earlier one in the same round is skipped. */
+  /** Tells the watchers of `service` (one removed by an earlier one in the same round is skipped), then `onChange`. */
   private changed(service: string): void {
     const set = this.watchers.get(service);
-    if (set === undefined) return;
-    for (const watcher of [...set]) if (set.has(watcher)) watcher(service);
+    if (set !== undefined) for (const watcher of [...set]) if (set.has(watcher)) watcher(service);
+    this.onChange();
   }
 
   /** Service names that have at least one provider. */

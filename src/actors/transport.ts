@@ -1,14 +1,16 @@
 /**
- * Transport: the contract between a bus and a link to other instances (NATS, in
- * `src/transport`). The bus owns the lifecycle (start, withdraw, close) and its table;
- * the transport adds and removes remote providers through Main, and serves requests
- * from other instances with local providers only.
+ * Transport: the contract between a bus and a link to other instances.
+ *
+ * The link is NATS's, in `src/transport`. The bus owns the lifecycle (start, withdraw,
+ * close) and its table; the transport adds and removes remote providers through the
+ * table's one writer (never through Main), and serves requests from other instances with
+ * local providers only.
  */
 import type { Emitter } from 'mitt';
 import type { Logger } from 'pino';
 import type { Tvf } from '../tvf/tvf.js';
 import type { Provider } from './msg.js';
-import type { InspectOption } from './processor.js';
+import type { InspectOption } from './inspect.js';
 import type { ProsaEvents } from './prosa.js';
 import type { RoutingPolicy, ServiceTableView } from './service-table.js';
 
@@ -26,8 +28,9 @@ export interface TransportHost {
   readonly inspect: InspectOption | undefined;
   /**
    * Adds `provider` (a remote one: `provider.remote` is true) to the providers of
-   * `service`. Main applies it, in call order, as soon as it takes the change (at once
-   * while it is not busy); a duplicate add is ignored. Ignored once the bus stopped.
+   * `service`, at once (the table's watchers run inside the call, the bus's `table`
+   * event on a later turn); a duplicate add is ignored. Ignored once the bus stopped.
+   * Must not be called from a table watcher.
    */
   addRemote(service: string, provider: Provider): void;
   /** Removes `provider` from `service`, as {@link addRemote} adds it. */
@@ -36,7 +39,7 @@ export interface TransportHost {
   setRouting(policy: RoutingPolicy): void;
   /**
    * Sends a request from another instance to a local provider of `service` (never to
-   * a remote one, so a request never crosses twice). Same guarantee as `prosa.request`:
+   * a remote one, so a request never crosses twice). Same guarantee as `prosa.request()`:
    * settles once, with the reply or a `ServiceError`. `origin` names the caller in logs.
    */
   requestLocal(service: string, payload: Tvf, timeoutMs: number, origin: string): Promise<Tvf>;

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_RESTART_POLICY } from '../machines/restart-policy.js';
-import { DEFAULT_INIT_TIMEOUT_MS, DEFAULT_MAX_IN_FLIGHT } from '../actors/processor.js';
+import { DEFAULT_INIT_TIMEOUT_MS, DEFAULT_MAX_IN_FLIGHT } from '../actors/processor-spec.js';
 import { MAX_TIMEOUT_MS } from '../actors/requests.js';
 import { transportSettingsSchema } from './transport-settings.js';
 import { logFormatSchema, metricsSettingsSchema, servicesSettingsSchema } from '../observability/settings.js';

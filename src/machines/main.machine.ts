@@ -1,34 +1,38 @@
 /**
- * The Main lifecycle: `starting -> running -> stopping -> stopped`.
+ * The Main lifecycle:
  *
- * Main owns the service table (through {@link MainPorts}), starts the processors, hears
- * their registrations and their ends, and coordinates shutdown. It sees lifecycle
- * events only, never a transaction. The machine does no I/O itself.
+ * ```
+ * active (starting -> running) --main.stopRequested--> stopping -> stopped
+ * ```
+ *
+ * Main keeps the bus's lifecycle and nothing else: it starts the processors, counts the
+ * ones whose first start has not settled (`starting` lasts until none is left) and the
+ * live ones (`stopping` lasts until none is left, or the stop timeout), and coordinates
+ * the shutdown. It does not write the service table: processors and transports write it
+ * through its one writer (`src/actors/service-table.ts`), and Main never relays their
+ * changes. It sees lifecycle events only, never a transaction. The machine does no I/O
+ * itself: its actions call the {@link MainPorts} given in its input.
  */
-import { assign, setup } from 'xstate';
+import { assign, setup, type StateValue } from 'xstate';
 
-/** Lifecycle state names of Main. */
+/** Lifecycle state names of Main (the leaf states of the machine). */
 export type MainState = 'starting' | 'running' | 'stopping' | 'stopped';
+
+/** The Main state a snapshot's value names: its leaf (`running`, not `{ active: 'running' }`). */
+export function mainState(value: StateValue): MainState {
+  return (typeof value === 'string' ? value : (value as { active: MainState }).active) as MainState;
+}
 
 /** What the Main machine asks of the running system; synchronous, never throws. */
 export interface MainPorts {
-  /** Sends `proc.start` to every processor added before Main started. */
+  /** Sends `proc.startRequested` to every processor added before Main started. */
   startProcessors(): void;
-  /** Sends `proc.start` to one processor added while running. */
+  /** Sends `proc.startRequested` to one processor added after Main started. */
   startProcessor(processor: string): void;
-  /** Adds the services of a processor to the table and acknowledges with `proc.registered`. */
-  registerServices(processor: string): void;
-  /** Removes the services of a processor from the table. */
-  unregisterServices(processor: string): void;
-  /** Sends `prosa.shutdown` to every processor still alive. */
-  shutdownProcessors(reason: string): void;
-  /** Releases what the bus holds once everything stopped (timers). */
+  /** Sends `proc.stopRequested` to every processor still alive. */
+  stopProcessors(reason: string): void;
+  /** Releases what the bus holds once everything stopped (timers; processors past the stop timeout). */
   release(): void;
-  /**
-   * Applies the remote provider changes a transport queued (adds and removals, in
-   * order) to the service table. Optional: a bus without transports has none.
-   */
-  applyRemoteChanges?(): void;
 }
 
 /** Input of the Main machine. */
@@ -47,25 +51,22 @@ export interface MainMachineInput {
 export interface MainMachineContext extends MainMachineInput {
   /** Processors not yet in a final state. */
   live: number;
-  /** Processors whose first start has not yet settled (serving, crashed, or ended). */
+  /** Processors whose first start has not settled yet (serving, crashed, or ended). */
   pendingStart: number;
   /** Why the bus stops, once it does. */
   stopReason: string | undefined;
 }
 
-/** Events the Main machine handles. */
+/** Events the Main machine handles (see the machines' index for how they are named). */
 export type MainEvent =
-  | { type: 'main.stop'; reason: string }
+  /** `prosa.stop()` was called. */
+  | { type: 'main.stopRequested'; reason: string }
+  /** A processor was added after Main started. */
   | { type: 'proc.added'; processor: string }
+  /** A processor's first start settled: it serves, crashed (and may restart), or ended. */
   | { type: 'proc.settled'; processor: string }
-  | { type: 'proc.ended'; processor: string }
-  | { type: 'prosa.register'; processor: string }
-  | { type: 'prosa.unregister'; processor: string }
-  | { type: 'remote.changed' };
-
-function processorOf(event: MainEvent): string {
-  return 'processor' in event ? event.processor : '';
-}
+  /** A processor reached a final state (stopped or failed). */
+  | { type: 'proc.ended'; processor: string };
 
 /** The Main lifecycle machine. */
 export const mainMachine = setup({
@@ -76,18 +77,16 @@ export const mainMachine = setup({
   },
   actions: {
     startProcessors: ({ context }) => context.ports.startProcessors(),
-    startProcessor: ({ context, event }) => context.ports.startProcessor(processorOf(event)),
-    registerServices: ({ context, event }) => context.ports.registerServices(processorOf(event)),
-    unregisterServices: ({ context, event }) => context.ports.unregisterServices(processorOf(event)),
-    shutdownProcessors: ({ context }) => context.ports.shutdownProcessors(context.stopReason ?? 'stop'),
+    startProcessor: ({ context }, params: { processor: string }) => context.ports.startProcessor(params.processor),
+    stopProcessors: ({ context }, params: { reason: string }) => context.ports.stopProcessors(params.reason),
     release: ({ context }) => context.ports.release(),
-    applyRemoteChanges: ({ context }) => context.ports.applyRemoteChanges?.(),
-    countAdded: assign({ live: ({ context }) => context.live + 1 }),
-    countEnded: assign({ live: ({ context }) => context.live - 1 }),
-    countSettled: assign({ pendingStart: ({ context }) => Math.max(0, context.pendingStart - 1) }),
-    recordStopReason: assign({
-      stopReason: ({ event }) => (event.type === 'main.stop' ? event.reason : 'stop'),
+    countAdded: assign({
+      live: ({ context }) => context.live + 1,
+      pendingStart: ({ context }) => context.pendingStart + 1,
     }),
+    countSettled: assign({ pendingStart: ({ context }) => Math.max(0, context.pendingStart - 1) }),
+    countEnded: assign({ live: ({ context }) => Math.max(0, context.live - 1) }),
+    recordStopReason: assign((_, params: { reason: string }) => ({ stopReason: params.reason })),
   },
   guards: {
     allStarted: ({ context }) => context.pendingStart === 0,
@@ -104,34 +103,38 @@ export const mainMachine = setup({
     pendingStart: input.processors,
     stopReason: undefined,
   }),
-  initial: 'starting',
+  initial: 'active',
   on: {
-    'prosa.register': { actions: 'registerServices' },
-    'prosa.unregister': { actions: 'unregisterServices' },
-    'proc.ended': { actions: ['unregisterServices', 'countEnded'] },
-    'remote.changed': { actions: 'applyRemoteChanges' },
+    'proc.ended': { actions: 'countEnded' },
   },
   states: {
-    starting: {
-      description: 'Processors initialize; Main waits for each first start to settle.',
-      entry: 'startProcessors',
-      always: { guard: 'allStarted', target: 'running' },
+    active: {
+      description: 'The bus takes processors and requests; a stop may be asked in any of these states.',
+      initial: 'starting',
       on: {
-        'proc.added': { actions: ['countAdded', 'startProcessor'] },
+        'proc.added': {
+          actions: ['countAdded', { type: 'startProcessor', params: ({ event }) => ({ processor: event.processor }) }],
+        },
         'proc.settled': { actions: 'countSettled' },
-        'main.stop': { target: 'stopping', actions: 'recordStopReason' },
+        'main.stopRequested': {
+          target: 'stopping',
+          actions: { type: 'recordStopReason', params: ({ event }) => ({ reason: event.reason }) },
+        },
       },
-    },
-    running: {
-      description: 'The bus serves; processors come and go.',
-      on: {
-        'proc.added': { actions: ['countAdded', 'startProcessor'] },
-        'main.stop': { target: 'stopping', actions: 'recordStopReason' },
+      states: {
+        starting: {
+          description: 'Processors initialize; Main waits until the first start of each has settled.',
+          entry: 'startProcessors',
+          always: { guard: 'allStarted', target: 'running' },
+        },
+        running: {
+          description: 'The bus serves; processors come and go.',
+        },
       },
     },
     stopping: {
       description: 'No new request is accepted; processors drain and terminate.',
-      entry: 'shutdownProcessors',
+      entry: { type: 'stopProcessors', params: ({ context }) => ({ reason: context.stopReason ?? 'stop' }) },
       always: { guard: 'noneLive', target: 'stopped' },
       after: {
         stopTimeout: { target: 'stopped' },

@@ -2,21 +2,23 @@
  * The lifecycle of another instance, as one instance sees it over a transport:
  *
  * ```
- * alive --peer.heartbeat--> alive (the missed-heartbeat timer starts again)
- * alive --peer.bye--> leaving --peer.gone--> gone (final)
- * alive --peer.gone--> gone (final)
- * alive | leaving --no heartbeat for peerTimeout--> lost (final)
+ * heard:  alive --peer.bye--> leaving       (standing)
+ *         expecting --peer.heartbeat--> expecting, its timer started again   (heartbeat)
+ * heard --peer.gone--> gone (final)
+ * heard --no heartbeat for peerTimeout--> lost (final)
  * ```
  *
- * Services a peer announces join the table while it is alive; they leave at once when
- * it says bye (a graceful stop) or is lost. Requests it took and has not answered end
- * in `unreachable` when it is lost or gone. The machine does no I/O itself: the
- * transport hands it {@link PeerPorts}. Heartbeats are one transition per peer and
- * interval; requests never go through this machine.
+ * While it is heard of, two things are followed at once: where it stands (alive, then
+ * leaving once it says bye) and its heartbeats (each one starts the missed-heartbeat timer
+ * again, whatever it stands at). Services a peer announces join the table while it is
+ * alive; they leave at once when it says bye (a graceful stop), is lost or is gone.
+ * Requests it took and has not answered end in `unreachable` when it is lost or gone.
+ * The machine does no I/O itself: the transport hands it {@link PeerPorts}. Heartbeats
+ * are one transition per peer and interval; requests never go through this machine.
  */
-import { setup } from 'xstate';
+import { setup, type SnapshotFrom } from 'xstate';
 
-/** Lifecycle state names of a peer (the top-level ones). */
+/** Lifecycle state names of a peer, as {@link peerState} reads them from a snapshot. */
 export type PeerState = 'alive' | 'leaving' | 'lost' | 'gone';
 
 /** What the peer machine asks of the transport; synchronous, never throws. */
@@ -63,36 +65,46 @@ export const peerMachine = setup({
 }).createMachine({
   id: 'peer',
   context: ({ input }) => input,
-  initial: 'alive',
+  initial: 'heard',
   states: {
-    alive: {
-      description: 'Heartbeats arrive; its services are in the table.',
-      after: {
-        peerTimeout: 'lost',
-      },
+    heard: {
+      description: 'Heard of, and heard from within peerTimeout.',
+      type: 'parallel',
       on: {
-        'peer.heartbeat': { target: 'alive', reenter: true },
-        'peer.bye': 'leaving',
         'peer.gone': 'gone',
       },
-    },
-    leaving: {
-      description: 'It stops gracefully: its services left the table; it answers what it took.',
-      entry: 'withdrawServices',
-      initial: 'answering',
       states: {
-        answering: {
-          description: 'Heartbeats still arrive while it drains.',
-          after: {
-            peerTimeout: '#peer.lost',
-          },
-          on: {
-            'peer.heartbeat': { target: 'answering', reenter: true },
+        standing: {
+          description: 'Where it stands: serving, or stopping gracefully.',
+          initial: 'alive',
+          states: {
+            alive: {
+              description: 'Heartbeats arrive; its services are in the table.',
+              on: {
+                'peer.bye': 'leaving',
+              },
+            },
+            leaving: {
+              description: 'It stops gracefully: its services left the table; it answers what it took.',
+              entry: 'withdrawServices',
+            },
           },
         },
-      },
-      on: {
-        'peer.gone': 'gone',
+        heartbeat: {
+          description: 'Its heartbeats: each one starts the missed-heartbeat timer again.',
+          initial: 'expecting',
+          states: {
+            expecting: {
+              description: 'The next heartbeat is due within peerTimeout.',
+              after: {
+                peerTimeout: '#peer.lost',
+              },
+              on: {
+                'peer.heartbeat': { target: 'expecting', reenter: true },
+              },
+            },
+          },
+        },
       },
     },
     lost: {
@@ -107,3 +119,13 @@ export const peerMachine = setup({
     },
   },
 });
+
+/** A snapshot of a peer machine. */
+export type PeerSnapshot = SnapshotFrom<typeof peerMachine>;
+
+/** The lifecycle state a peer snapshot is in. */
+export function peerState(snapshot: PeerSnapshot): PeerState {
+  const value = snapshot.value;
+  if (typeof value === 'string') return value;
+  return value.heard.standing;
+}

@@ -1,40 +1,50 @@
 /**
- * The processor lifecycle, as DESIGN.md draws it:
+ * The processor lifecycle:
  *
  * ```
- * created -> initializing -> registering -> serving -> draining -> terminating -> stopped
- * any active state --error--> crashed --(cleanup)--> restarting --(backoff)--> initializing
- *                                                 \-> failed (fatal, or budget spent)
+ * created -> initializing -> serving -> draining -> terminating -> stopped
+ * active (initializing, serving) --proc.crashed--> crashed --(cleanup)--> restarting --(backoff)--> initializing
+ *                                                          \-> stopped (a stop was asked) | failed (fatal, or budget spent)
+ * draining --proc.crashed--> terminating (a stop was asked: no restart)
  * ```
  *
- * The machine does no I/O itself: the running system hands it {@link ProcessorPorts}
- * through its input, and the machine's named actions and actors call those ports.
- * Per-request traffic never goes through this machine: in `serving` it invokes the
- * `mailbox` callback actor, which receives `prosa.request` events directly.
- * Invoked actors carry ids (`init`, `terminate`, `mailbox`), so their events read
- * `xstate.done.actor.init` in the inspector rather than a generated id.
+ * `active` is the parent of the states in which a run of the adaptor is live; a crash
+ * in any of them is one transition, on `active`. There is no `registering` phase: a
+ * processor writes its services into the service table itself (the table is the one
+ * writer; nothing acknowledges it), on entering `serving`, and takes them out on leaving
+ * it, whatever it leaves for: they are in the table exactly while the processor serves.
+ *
+ * The machine does no I/O itself: its invoked actors and named actions call the
+ * {@link ProcessorPorts} given in its input. Per-request traffic never goes through this
+ * machine: in `serving` the `mailbox` callback actor receives requests (and table changes,
+ * for an adaptor that asked) directly. Invoked actors carry ids (`init`, `mailbox`,
+ * `drain`, `terminate`), so their events read `xstate.done.actor.init` in the inspector.
  */
-import { assign, fromCallback, fromPromise, setup, type AnyActorRef, type EventObject } from 'xstate';
-import {
-  backoffDelay,
-  crashesInWindow,
-  type RestartPolicy,
-} from './restart-policy.js';
+import { assign, fromCallback, fromPromise, setup, type AnyActorRef, type EventObject, type StateValue } from 'xstate';
+import { backoffDelay, crashesInWindow, type RestartPolicy } from './restart-policy.js';
 
-/** Lifecycle state names of a processor. */
-export type ProcessorState =
-  | 'created'
-  | 'initializing'
-  | 'registering'
-  | 'serving'
-  | 'draining'
-  | 'terminating'
-  | 'crashed'
-  | 'restarting'
-  | 'stopped'
-  | 'failed';
+/** Every lifecycle state of a processor (the leaf states of the machine), in lifecycle order: listed once. */
+export const PROCESSOR_STATES = Object.freeze([
+  'created',
+  'initializing',
+  'serving',
+  'draining',
+  'terminating',
+  'crashed',
+  'restarting',
+  'stopped',
+  'failed',
+] as const);
 
-/** The callback actor that receives `prosa.request` events while a processor serves. */
+/** Lifecycle state names of a processor: one of {@link PROCESSOR_STATES}. */
+export type ProcessorState = (typeof PROCESSOR_STATES)[number];
+
+/** The processor state a snapshot's value names: its leaf (`serving`, not `{ active: 'serving' }`). */
+export function processorState(value: StateValue): ProcessorState {
+  return (typeof value === 'string' ? value : (value as { active: ProcessorState }).active) as ProcessorState;
+}
+
+/** The callback actor that receives requests (and table changes) while a processor serves. */
 export interface Mailbox {
   /** The mailbox actor itself: requesters send to it. */
   self: AnyActorRef;
@@ -45,45 +55,50 @@ export interface Mailbox {
 /** What the machine knows of a crash. */
 export interface Crash {
   /**
-   * The error as raised by the adaptor or the runtime, made safe to read and log by the
-   * runtime's `toCrash` (the value itself when it is a well-formed error, else an Error
-   * that describes it).
+   * The error as raised by the adaptor or the runtime, made safe to read and log (the
+   * value itself when it is a well-formed error, else an Error that describes it).
    */
   error: unknown;
   /** Whether a restart may follow (ProSA's `ProcError::recoverable`). */
   recoverable: boolean;
   /** Extra delay the error asked for before a restart (ProSA's `recovery_duration`). */
   retryAfterMs: number;
-  /** When the crash happened, in milliseconds of the runtime's clock. */
+  /** When the crash happened, in milliseconds of the runtime's clock (read when the crash was made, never in the machine). */
   at: number;
 }
 
 /**
- * What the machine asks of the running system. Every method is synchronous and must
- * not throw; the promise-returning ones are run by invoked actors.
+ * What the machine asks of the running system. The synchronous methods must not throw;
+ * the promises never reject.
  */
 export interface ProcessorPorts {
-  /** Starts a new run of the adaptor (e.g. a fresh abort signal) and calls its `init`. */
+  /**
+   * Starts a new run of the adaptor (a fresh abort signal and context) and calls its
+   * `init`. Resolves once `init` is done. Never rejects: a failed `init` is a crash of
+   * the run, reported to the machine as `proc.crashed` like any other.
+   */
   init(): Promise<void>;
-  /** Calls the adaptor's `terminate`. Called after a stop and after a crash. */
+  /** Calls the adaptor's `terminate` (after a stop, and after each crash). Never rejects. */
   terminate(): Promise<void>;
-  /** Asks Main to add this processor's services; Main answers `proc.registered`. */
+  /** Adds the processor's services to the service table. */
   registerServices(): void;
-  /** Asks Main to remove this processor's services. Safe when none are registered. */
+  /** Stops accepting new requests and removes the processor's services from the table. */
   unregisterServices(): void;
   /**
-   * Starts delivering requests to the adaptor through `mailbox`; returns the function
-   * that stops accepting new ones. In-flight requests are not touched by it.
+   * Starts handing the events `mailbox` receives (requests, table changes) to the
+   * adaptor, and accepting requests. Returns the function that stops it; requests in
+   * flight are not touched.
    */
-  openIntake(mailbox: Mailbox): () => void;
-  /** Sends `proc.drained` to the machine once no request is in flight (at once if none). */
-  watchDrain(): void;
+  openMailbox(mailbox: Mailbox): () => void;
+  /**
+   * Calls `drained` once no request is in flight (at once if none is). Returns the
+   * function that stops watching.
+   */
+  watchDrain(drained: () => void): () => void;
   /** Ends every in-flight request with an error of the given kind. */
   failInFlight(kind: 'unreachable' | 'shutdown'): void;
   /** Ends the current run of the adaptor (aborts its signal). */
   endRun(): void;
-  /** Wraps any error raised in this processor into a {@link Crash}. */
-  toCrash(error: unknown): Crash;
 }
 
 /** Input of the processor machine. */
@@ -110,24 +125,20 @@ export interface ProcessorMachineContext extends ProcessorMachineInput {
   lastCrash: Crash | undefined;
   /** Backoff before the next restart. */
   restartDelayMs: number;
-  /** Set once a shutdown is asked: no restart after that. */
+  /** Set once a stop is asked: no restart after that. */
   stopRequested: boolean;
-  /** Version of the service table this processor last heard of. */
-  tableVersion: number;
 }
 
-/** Events the processor machine handles. */
+/** Events the processor machine handles (see the machines' index for how they are named). */
 export type ProcessorEvent =
-  | { type: 'proc.start' }
-  | { type: 'proc.registered' }
-  | { type: 'proc.crash'; crash: Crash }
-  | { type: 'proc.drained' }
-  | { type: 'prosa.service'; version: number }
-  | { type: 'prosa.shutdown'; reason: string };
-
-function crashOf(context: ProcessorMachineContext, event: { type: string; crash?: Crash; error?: unknown }): Crash {
-  return event.type === 'proc.crash' && event.crash ? event.crash : context.ports.toCrash(event.error);
-}
+  /** Main started the bus, or the processor joined a running bus. */
+  | { type: 'proc.startRequested' }
+  /** The bus stops, or the processor is being removed. */
+  | { type: 'proc.stopRequested'; reason: string }
+  /** The current run crashed (a failed `init`, or `ctx.fail`). */
+  | { type: 'proc.crashed'; crash: Crash }
+  /** No request is in flight any more (sent by the `drain` actor). */
+  | { type: 'proc.drained' };
 
 /** Where a crashed processor goes once its adaptor has cleaned up (or timed out doing so). */
 const afterCleanup = [
@@ -146,17 +157,18 @@ export const processorMachine = setup({
   actors: {
     initAdaptor: fromPromise<void, ProcessorPorts>(({ input }) => input.init()),
     terminateAdaptor: fromPromise<void, ProcessorPorts>(({ input }) => input.terminate()),
-    mailbox: fromCallback<EventObject, ProcessorPorts>(({ input, self, receive }) => input.openIntake({ self, receive })),
+    mailbox: fromCallback<EventObject, ProcessorPorts>(({ input, self, receive }) => input.openMailbox({ self, receive })),
+    drain: fromCallback<EventObject, ProcessorPorts>(({ input, sendBack }) =>
+      input.watchDrain(() => sendBack({ type: 'proc.drained' } satisfies ProcessorEvent)),
+    ),
   },
   actions: {
+    failInFlight: ({ context }, params: { kind: 'unreachable' | 'shutdown' }) => context.ports.failInFlight(params.kind),
+    endRun: ({ context }) => context.ports.endRun(),
     registerServices: ({ context }) => context.ports.registerServices(),
     unregisterServices: ({ context }) => context.ports.unregisterServices(),
-    watchDrain: ({ context }) => context.ports.watchDrain(),
-    failInFlight: ({ context }, params: { kind: 'unreachable' | 'shutdown' }) =>
-      context.ports.failInFlight(params.kind),
-    endRun: ({ context }) => context.ports.endRun(),
-    recordCrash: assign(({ context, event }) => {
-      const crash = crashOf(context, event);
+    recordCrash: assign(({ context }, params: { crash: Crash }) => {
+      const { crash } = params;
       const consecutive = context.consecutiveCrashes + 1;
       return {
         lastCrash: crash,
@@ -167,9 +179,6 @@ export const processorMachine = setup({
     }),
     resetBackoff: assign({ consecutiveCrashes: 0 }),
     markStopRequested: assign({ stopRequested: true }),
-    adoptTableVersion: assign({
-      tableVersion: ({ event }) => (event.type === 'prosa.service' ? event.version : 0),
-    }),
   },
   guards: {
     isStopRequested: ({ context }) => context.stopRequested,
@@ -193,71 +202,69 @@ export const processorMachine = setup({
     lastCrash: undefined,
     restartDelayMs: 0,
     stopRequested: false,
-    tableVersion: 0,
   }),
   initial: 'created',
-  on: {
-    'prosa.service': { actions: 'adoptTableVersion' },
-  },
   states: {
     created: {
       description: 'Configured, not started yet.',
       on: {
-        'proc.start': 'initializing',
-        'prosa.shutdown': { target: 'stopped', actions: 'markStopRequested' },
+        'proc.startRequested': 'active',
+        'proc.stopRequested': { target: 'stopped', actions: 'markStopRequested' },
       },
     },
-    initializing: {
-      description: "The adaptor's init runs.",
-      invoke: {
-        id: 'init',
-        src: 'initAdaptor',
-        input: ({ context }) => context.ports,
-        onDone: 'registering',
-        onError: { target: 'crashed', actions: 'recordCrash' },
-      },
+    active: {
+      description: 'A run of the adaptor is live; a crash in any of these states ends the run in `crashed`.',
+      initial: 'initializing',
       on: {
-        'proc.crash': { target: 'crashed', actions: 'recordCrash' },
-        'prosa.shutdown': { target: 'terminating', actions: 'markStopRequested' },
+        'proc.crashed': {
+          target: 'crashed',
+          actions: { type: 'recordCrash', params: ({ event }) => ({ crash: event.crash }) },
+        },
       },
-    },
-    registering: {
-      description: 'Main adds the services of this processor to the service table.',
-      entry: 'registerServices',
-      on: {
-        'proc.registered': 'serving',
-        'proc.crash': { target: 'crashed', actions: 'recordCrash' },
-        'prosa.shutdown': { target: 'draining', actions: 'markStopRequested' },
-      },
-    },
-    serving: {
-      description: 'Requests flow to the adaptor through the mailbox actor.',
-      invoke: { id: 'mailbox', src: 'mailbox', input: ({ context }) => context.ports },
-      after: {
-        stableServing: { actions: 'resetBackoff' },
-      },
-      on: {
-        'proc.crash': { target: 'crashed', actions: 'recordCrash' },
-        'prosa.shutdown': { target: 'draining', actions: 'markStopRequested' },
-      },
-    },
-    draining: {
-      description: 'Services left the table; in-flight requests finish within the grace period.',
-      entry: ['unregisterServices', 'watchDrain'],
-      after: {
-        drainGrace: { target: 'terminating' },
-      },
-      on: {
-        'proc.drained': 'terminating',
-        'proc.crash': {
-          target: 'terminating',
-          actions: ['recordCrash', { type: 'failInFlight', params: { kind: 'unreachable' } }],
+      states: {
+        initializing: {
+          description: "The adaptor's init runs (bounded by initTimeoutMs); a failed init is a crash.",
+          invoke: { id: 'init', src: 'initAdaptor', input: ({ context }) => context.ports, onDone: 'serving' },
+          on: {
+            'proc.stopRequested': { target: '#processor.terminating', actions: 'markStopRequested' },
+          },
+        },
+        serving: {
+          description:
+            'The services are in the table; requests (and table changes, for an adaptor that asked) reach the adaptor through the mailbox actor.',
+          entry: 'registerServices',
+          exit: 'unregisterServices',
+          invoke: { id: 'mailbox', src: 'mailbox', input: ({ context }) => context.ports },
+          after: {
+            stableServing: { actions: 'resetBackoff' },
+          },
+          on: {
+            'proc.stopRequested': { target: 'draining', actions: 'markStopRequested' },
+          },
+        },
+        draining: {
+          description: 'The services left the table; in-flight requests finish within the grace period.',
+          invoke: { id: 'drain', src: 'drain', input: ({ context }) => context.ports },
+          after: {
+            drainGrace: { target: '#processor.terminating' },
+          },
+          on: {
+            'proc.drained': '#processor.terminating',
+            // A stop was asked: a crash now ends the run without a restart.
+            'proc.crashed': {
+              target: '#processor.terminating',
+              actions: [
+                { type: 'recordCrash', params: ({ event }) => ({ crash: event.crash }) },
+                { type: 'failInFlight', params: { kind: 'unreachable' } },
+              ],
+            },
+          },
         },
       },
     },
     terminating: {
-      description: "The adaptor's terminate runs, bounded by a timeout.",
-      entry: [{ type: 'failInFlight', params: { kind: 'shutdown' } }, 'unregisterServices', 'endRun'],
+      description: "The run ends; the adaptor's terminate runs, bounded by a timeout.",
+      entry: [{ type: 'failInFlight', params: { kind: 'shutdown' } }, 'endRun'],
       invoke: {
         id: 'terminate',
         src: 'terminateAdaptor',
@@ -270,8 +277,8 @@ export const processorMachine = setup({
       },
     },
     crashed: {
-      description: 'Services left the table, in-flight requests failed; the adaptor cleans up.',
-      entry: ['unregisterServices', { type: 'failInFlight', params: { kind: 'unreachable' } }, 'endRun'],
+      description: 'The services left the table, in-flight requests failed, the run ended; the adaptor cleans up.',
+      entry: [{ type: 'failInFlight', params: { kind: 'unreachable' } }, 'endRun'],
       invoke: {
         id: 'terminate',
         src: 'terminateAdaptor',
@@ -283,16 +290,16 @@ export const processorMachine = setup({
         terminateTimeout: afterCleanup,
       },
       on: {
-        'prosa.shutdown': { actions: 'markStopRequested' },
+        'proc.stopRequested': { actions: 'markStopRequested' },
       },
     },
     restarting: {
       description: 'Waiting out the backoff before the next init.',
       after: {
-        restartBackoff: { target: 'initializing' },
+        restartBackoff: { target: 'active' },
       },
       on: {
-        'prosa.shutdown': { target: 'stopped', actions: 'markStopRequested' },
+        'proc.stopRequested': { target: 'stopped', actions: 'markStopRequested' },
       },
     },
     stopped: {
@@ -305,3 +312,10 @@ export const processorMachine = setup({
     },
   },
 });
+
+/** The final states (`stopped`, `failed`), read from the machine itself. */
+export const FINAL_PROCESSOR_STATES: ReadonlySet<ProcessorState> = new Set(
+  Object.values(processorMachine.root.states)
+    .filter((state) => state.type === 'final')
+    .map((state) => state.key as ProcessorState),
+);

@@ -43,7 +43,7 @@ export {
 } from './request-figures.js';
 export { ProcessFigures, DEFAULT_EVENT_LOOP_RESOLUTION_MS, type ProcessSample, type EventLoopLag } from './process-figures.js';
 export { LatencyHistogram } from './latency-histogram.js';
-export { registerMetricFamilies, processorsByState, PROCESSOR_STATES, type MetricSources } from './metric-families.js';
+export { registerMetricFamilies, processorsByState, type MetricSources } from './metric-families.js';
 export {
   attachMetrics,
   ProsaMetrics,

@@ -54,7 +54,7 @@ export function inspectableEvent(event: AnyEventObject): AnyEventObject {
 
 /** True for the inspection events of one request: its delivery into a mailbox, and the mailbox's snapshot after it. */
 export function isRequestTraffic(event: InspectionEvent): boolean {
-  return (event.type === '@xstate.event' || event.type === '@xstate.snapshot') && event.event.type === 'prosa.request';
+  return (event.type === '@xstate.event' || event.type === '@xstate.snapshot') && event.event.type === 'request.sent';
 }
 
 /**

@@ -28,7 +28,7 @@ export interface InspectionOptions {
   /** WebSocket URL of the inspector server, e.g. `ws://127.0.0.1:8080`. */
   url: string;
   /**
-   * Also send each request delivered to a processor's mailbox (`prosa.request` events).
+   * Also send each request delivered to a processor's mailbox (`request.sent` events).
    * Off by default: every request would cost a timer and a JSON text, and would flood the
    * inspector; lifecycles are what it is for.
    * @defaultValue false

@@ -5,24 +5,10 @@
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Prosa, ProsaState } from '../actors/prosa.js';
-import type { ProcessorState } from '../machines/processor.machine.js';
+import { PROCESSOR_STATES, type ProcessorState } from '../machines/processor.machine.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import type { ProcessFigures, ProcessSample } from './process-figures.js';
 import { OUTCOMES, type RequestFigures } from './request-figures.js';
-
-/** Every processor lifecycle state, in lifecycle order. */
-export const PROCESSOR_STATES = [
-  'created',
-  'initializing',
-  'registering',
-  'serving',
-  'draining',
-  'terminating',
-  'crashed',
-  'restarting',
-  'stopped',
-  'failed',
-] as const satisfies readonly ProcessorState[];
 
 const MAIN_STATES = ['created', 'starting', 'running', 'stopping', 'stopped'] as const satisfies readonly ProsaState[];
 

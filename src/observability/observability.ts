@@ -7,7 +7,7 @@
 import { BusError } from '../actors/errors.js';
 import type { LevelWithSilent, Logger } from 'pino';
 import type { Prosa } from '../actors/prosa.js';
-import type { InspectOption } from '../actors/processor.js';
+import type { InspectOption } from '../actors/inspect.js';
 import type { Tvf } from '../tvf/tvf.js';
 import { createInspection, type Inspection } from './inspection.js';
 import { InspectorServer, type InspectorServerOptions } from './inspector-server.js';

@@ -15,7 +15,7 @@ import { SimpleStringTvf } from '../tvf/simple-string-tvf.js';
 import type { TvfReadOptions } from '../tvf/read-limits.js';
 import type { Tvf } from '../tvf/tvf.js';
 import type { Subjects } from './subjects.js';
-import { emptyErrors } from './outgoing.js';
+import { emptyErrorCounts, type ErrorCounts } from './reports.js';
 import { encodeRecord, HEADER, headerText, isPayloadTooLarge } from './wire.js';
 import { messageOf } from '../tvf/unknown-value.js';
 
@@ -26,7 +26,7 @@ export interface IncomingStats {
   /** Of them, answered with a reply. */
   answered: number;
   /** Of them, answered with an error, by kind. */
-  errors: Record<ServiceErrorKind, number>;
+  errors: ErrorCounts;
   /** Requests acknowledged because they were not answered within their event-loop turn. */
   acknowledged: number;
   /**
@@ -77,7 +77,7 @@ export class IncomingRequests {
   private readonly counts = {
     received: 0,
     answered: 0,
-    errors: emptyErrors(),
+    errors: emptyErrorCounts(),
     acknowledged: 0,
     dropped: 0,
   };

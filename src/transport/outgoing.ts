@@ -20,10 +20,11 @@
 import { headers, type Msg, type NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import { ServiceError, type ServiceErrorKind } from '../actors/errors.js';
-import type { RequestMsg } from '../actors/msg.js';
+import { failInFlight, type RequestMsg } from '../actors/msg.js';
 import { SimpleStringTvf } from '../tvf/simple-string-tvf.js';
 import type { TvfReadOptions } from '../tvf/read-limits.js';
 import type { RemoteSender, RemoteService } from './remote-service.js';
+import { emptyErrorCounts, type ErrorCounts } from './reports.js';
 import { encodeRecord, HEADER, isPayloadTooLarge, isServiceErrorKind } from './wire.js';
 import { messageOf } from '../tvf/unknown-value.js';
 
@@ -34,7 +35,7 @@ export interface OutgoingStats {
   /** Requests that ended in a reply from another instance. */
   responses: number;
   /** Requests that ended in an error, by kind (errors other instances sent and ones raised here). */
-  errors: Record<ServiceErrorKind, number>;
+  errors: ErrorCounts;
   /** Requests another instance acknowledged (taken, not answered within its event-loop turn). */
   acknowledged: number;
   /** Replies or acknowledgements for requests that had already settled (dropped). */
@@ -49,6 +50,8 @@ export interface OutgoingOptions {
   instance: string;
   /** Reply subjects are this prefix plus the request id. */
   inbox: string;
+  /** The subscription that takes every reply: `inbox` and `>`. */
+  inboxWildcard: string;
   /** See `pickupTimeoutMs` in the settings. */
   pickupTimeoutMs: number;
   /** Limits on reading reply records. */
@@ -64,20 +67,25 @@ export interface OutgoingOptions {
 /** Stands in for a reply that came after its request had settled: never read. */
 const DROPPED = new SimpleStringTvf();
 
-/** A zero count per `ServiceError` kind. */
-export function emptyErrors(): Record<ServiceErrorKind, number> {
-  return { timeout: 0, unreachable: 0, protocol: 0, overloaded: 0, shutdown: 0 };
-}
-
 /** The requests this instance has in flight at other instances. */
 export class OutgoingRequests implements RemoteSender {
-  /** Request id -> request, for every request published and not yet seen settled. */
+  /**
+   * Request id -> request, for every request published and not yet seen settled: how a
+   * reply finds its request (one that settled otherwise stays until the next sweep, so a
+   * late reply to it is counted as late).
+   */
   private readonly pending = new Map<number, RequestMsg>();
+  /**
+   * The remote services with requests in flight. Each one's in-flight list (which every
+   * {@link RequestMsg} keeps for its provider) holds exactly its unsettled requests: what
+   * {@link endAll} ends, as a crashed processor's requests end, and what `inFlight` counts.
+   */
+  private readonly busy = new Set<RemoteService>();
   /** Request id -> the instance that acknowledged it (only requests that were acknowledged). */
   private readonly takenBy = new Map<number, string>();
   private connection: NatsConnection | undefined;
   private readonly options: OutgoingOptions;
-  private readonly counts = { sent: 0, responses: 0, errors: emptyErrors(), acknowledged: 0, late: 0 };
+  private readonly counts = { sent: 0, responses: 0, errors: emptyErrorCounts(), acknowledged: 0, late: 0 };
   /** Per-request logs cost nothing when off: decided once. */
   private readonly debug: Logger | undefined;
 
@@ -86,19 +94,24 @@ export class OutgoingRequests implements RemoteSender {
     this.debug = options.logger.isLevelEnabled('debug') ? options.logger : undefined;
   }
 
-  /** Publishes through `connection` from now on; `undefined` while the link is down. */
+  /**
+   * Publishes through `connection` from now on, and takes what arrives on the inbox there
+   * (subscribes to `inboxWildcard`); `undefined` once the link closes: requests fail at once.
+   */
   use(connection: NatsConnection | undefined): void {
     this.connection = connection;
-  }
-
-  /** Number of requests in flight to other instances. */
-  get size(): number {
-    return this.pending.size;
+    connection?.subscribe(this.options.inboxWildcard, {
+      callback: (error, message) => {
+        if (error === null) this.receive(message);
+      },
+    });
   }
 
   /** A copy of the counters. */
   stats(): OutgoingStats {
-    return { ...this.counts, errors: { ...this.counts.errors }, inFlight: this.pending.size };
+    let inFlight = 0;
+    for (const service of this.busy) inFlight += service.inFlight;
+    return { ...this.counts, errors: { ...this.counts.errors }, inFlight };
   }
 
   /** Publishes `msg` to `service`'s queue group, or settles it at once when it cannot. */
@@ -132,6 +145,7 @@ export class OutgoingRequests implements RemoteSender {
     }
     this.counts.sent++;
     this.pending.set(msg.id, msg);
+    this.busy.add(service);
     this.debug?.debug({ id: msg.id, service: msg.service, remote: true }, 'remote request sent');
   }
 
@@ -205,13 +219,20 @@ export class OutgoingRequests implements RemoteSender {
     return ended;
   }
 
+  /** `service` has no request in flight any more. */
+  idle(service: RemoteService): void {
+    this.busy.delete(service);
+  }
+
   /** Ends every request in flight with `kind` (the link went down, or the transport closes). */
   endAll(kind: 'unreachable' | 'shutdown', detail: string): number {
     let ended = 0;
-    for (const msg of this.pending.values()) {
-      if (msg.settled) continue;
-      this.fail(msg, kind, this.processorOf(msg), detail);
-      ended++;
+    for (const service of this.busy) {
+      // a request sent from within the walk (by a request observer) joins its list's head: walk until idle
+      while (service.inFlight > 0) {
+        ended += service.inFlight;
+        failInFlight(service, (msg) => this.error(msg, kind, service.processor, detail));
+      }
     }
     this.pending.clear();
     this.takenBy.clear();
@@ -253,9 +274,14 @@ export class OutgoingRequests implements RemoteSender {
   }
 
   private fail(msg: RequestMsg, kind: ServiceErrorKind, processor: string | undefined, detail: string): void {
-    if (!msg.fail(new ServiceError(kind, msg.service, processor, detail))) return;
+    if (!msg.settled) msg.fail(this.error(msg, kind, processor, detail));
+  }
+
+  /** The error that ends `msg`, an unsettled request, counted (and logged at `debug`) as it is made. */
+  private error(msg: RequestMsg, kind: ServiceErrorKind, processor: string | undefined, detail: string): ServiceError {
     this.counts.errors[kind]++;
     this.debug?.debug({ id: msg.id, service: msg.service, remote: true, kind, detail }, 'remote request failed');
+    return new ServiceError(kind, msg.service, processor, detail);
   }
 
   private processorOf(msg: RequestMsg): string | undefined {

@@ -7,8 +7,8 @@
  */
 import type { Logger } from 'pino';
 import { createActor, type Actor } from 'xstate';
-import type { TransportHost } from '../actors/transport.js';
-import { peerMachine, type PeerPorts, type PeerState } from '../machines/peer.machine.js';
+import type { InspectOption } from '../actors/inspect.js';
+import { peerMachine, peerState, type PeerPorts, type PeerState } from '../machines/peer.machine.js';
 import type { OutgoingRequests } from './outgoing.js';
 import { RemoteService } from './remote-service.js';
 import type { Subjects } from './subjects.js';
@@ -26,14 +26,23 @@ export interface PeerInfo {
   services: string[];
 }
 
-/** What {@link Peers} tells the transport. */
-export interface PeersListener {
-  /** A peer joined, changed state, or changed services. */
-  (peer: PeerInfo): void;
+/** Where the remote services go: this instance's service table. */
+export interface RemoteTable {
+  /** Adds `service` (its `service` names it) to the table; a duplicate add is ignored. */
+  add(service: RemoteService): void;
+  /** Removes `service` from the table. */
+  remove(service: RemoteService): void;
 }
 
 /** What peers need of the transport. */
 export interface PeersOptions {
+  /** The table the remote services enter and leave. */
+  table: RemoteTable;
+  /** The bus's XState inspection observer, for the peer machines. */
+  inspect: InspectOption | undefined;
+  subjects: Subjects;
+  /** Requests in flight at the peers, ended when one is lost or gone. */
+  outgoing: OutgoingRequests;
   /** The transport's name: the processor of its remote services. */
   transport: string;
   /** This instance's id: its own announcements are ignored. */
@@ -46,17 +55,26 @@ export interface PeersOptions {
   maxRemoteServices: number;
   /** Told of each service not taken because `maxRemoteServices` were. */
   refuseService: (instance: string, service: string) => void;
+  /** Told when a peer joined, changed state, or changed services. */
+  onChange: (peer: PeerInfo) => void;
   logger: Logger;
 }
 
+/** A peer: its lifecycle actor (the one record of its state and id), and the services it serves. */
 class Peer {
   readonly services = new Set<string>();
-  state: PeerState = 'alive';
   constructor(
-    readonly instance: string,
     readonly name: string,
     readonly actor: Actor<typeof peerMachine>,
   ) {}
+
+  get instance(): string {
+    return this.actor.getSnapshot().context.instance;
+  }
+
+  get state(): PeerState {
+    return peerState(this.actor.getSnapshot());
+  }
 
   info(): PeerInfo {
     return { instance: this.instance, name: this.name, state: this.state, services: [...this.services] };
@@ -67,23 +85,16 @@ class Peer {
 export class Peers implements PeerPorts {
   private readonly peers = new Map<string, Peer>();
   private readonly routes = new Map<string, RemoteService>();
-  private readonly host: TransportHost;
-  private readonly subjects: Subjects;
-  private readonly outgoing: OutgoingRequests;
   private readonly options: PeersOptions;
-  private readonly listener: PeersListener;
-  private linkUp = false;
+  /** True while the remote services are in the table: from `setLinkUp(true)` to `setLinkUp(false)`. */
+  private listed = false;
   /** Services taken, summed over the peers (what `maxRemoteServices` bounds). */
   private taken = 0;
   /** Set by {@link clear}: the link closes, nothing of the others is heard or kept any more. */
   private closed = false;
 
-  constructor(host: TransportHost, subjects: Subjects, outgoing: OutgoingRequests, options: PeersOptions, listener: PeersListener) {
-    this.host = host;
-    this.subjects = subjects;
-    this.outgoing = outgoing;
+  constructor(options: PeersOptions) {
     this.options = options;
-    this.listener = listener;
   }
 
   /** Every peer heard of and not yet lost or gone. */
@@ -132,12 +143,12 @@ export class Peers implements PeerPorts {
    * while it is up (so a wait for a service wakes again when the link comes back).
    */
   setLinkUp(up: boolean): void {
-    if (this.closed || up === this.linkUp) return;
-    this.linkUp = up;
-    for (const [service, route] of this.routes) {
+    if (this.closed || up === this.listed) return;
+    this.listed = up;
+    for (const route of this.routes.values()) {
       route.accepting = up;
-      if (up) this.host.addRemote(service, route);
-      else this.host.removeRemote(service, route);
+      if (up) this.options.table.add(route);
+      else this.options.table.remove(route);
     }
   }
 
@@ -151,9 +162,9 @@ export class Peers implements PeerPorts {
     this.closed = true;
     for (const peer of this.peers.values()) peer.actor.stop();
     this.peers.clear();
-    for (const [service, route] of this.routes) {
+    for (const route of this.routes.values()) {
       route.accepting = false;
-      this.host.removeRemote(service, route);
+      this.options.table.remove(route);
     }
     this.routes.clear();
     this.taken = 0;
@@ -170,7 +181,7 @@ export class Peers implements PeerPorts {
   }
 
   endInFlight(instance: string, why: 'lost' | 'gone'): void {
-    const ended = this.outgoing.endTakenBy(instance, why);
+    const ended = this.options.outgoing.endTakenBy(instance, why);
     const log = this.options.logger;
     if (why === 'lost') log.warn({ peer: instance, ended }, 'instance lost: heartbeats missed');
     else log.info({ peer: instance, ended }, 'instance gone');
@@ -182,25 +193,26 @@ export class Peers implements PeerPorts {
     const id = announcement.instance;
     const actor = createActor(peerMachine, {
       id: `peer:${id}`,
-      inspect: this.host.inspect,
+      inspect: this.options.inspect,
       input: {
         instance: id,
         peerTimeoutMs: announcement.intervalMs * this.options.missedHeartbeats,
         ports: this,
       },
     });
-    const peer = new Peer(id, announcement.name, actor);
+    const peer = new Peer(announcement.name, actor);
     this.peers.set(id, peer);
+    let told: PeerState = 'alive'; // the state the last change told of
     actor.subscribe((snapshot) => {
-      const state = (typeof snapshot.value === 'string' ? snapshot.value : 'leaving') as PeerState;
-      if (state === peer.state) return;
-      peer.state = state;
+      const state = peerState(snapshot);
+      if (state === told) return;
+      told = state;
       if (snapshot.status === 'done' && this.peers.get(id) === peer) this.peers.delete(id);
-      this.listener(peer.info());
+      this.options.onChange(peer.info());
     });
     actor.start();
     this.options.logger.info({ peer: id, peerName: announcement.name, services: announcement.services }, 'instance joined');
-    this.listener(peer.info());
+    this.options.onChange(peer.info());
     return peer;
   }
 
@@ -228,17 +240,17 @@ export class Peers implements PeerPorts {
     }
     if (changed) {
       this.options.logger.info({ peer: peer.instance, services: [...peer.services] }, 'instance services');
-      this.listener(peer.info());
+      this.options.onChange(peer.info());
     }
   }
 
   private enter(service: string, instance: string): void {
     let route = this.routes.get(service);
     if (route === undefined) {
-      const { transport, maxInFlight } = this.options;
-      route = new RemoteService(transport, service, this.subjects.service(service), maxInFlight, this.linkUp, this.outgoing);
+      const { transport, maxInFlight, subjects, outgoing } = this.options;
+      route = new RemoteService(transport, service, subjects.service(service), maxInFlight, this.listed, outgoing);
       this.routes.set(service, route);
-      if (this.linkUp) this.host.addRemote(service, route);
+      if (this.listed) this.options.table.add(route);
     }
     route.join(instance);
   }
@@ -247,6 +259,6 @@ export class Peers implements PeerPorts {
     const route = this.routes.get(service);
     if (route === undefined || !route.leave(instance) || route.instances.length > 0) return;
     this.routes.delete(service);
-    this.host.removeRemote(service, route);
+    this.options.table.remove(route);
   }
 }

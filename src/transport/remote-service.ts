@@ -9,6 +9,8 @@ import type { Provider, RequestMsg } from '../actors/msg.js';
 export interface RemoteSender {
   /** Publishes `msg` for `service`; settles it at once (`unreachable`, ...) when it cannot. */
   send(service: RemoteService, msg: RequestMsg): void;
+  /** `service` has no request in flight any more. */
+  idle(service: RemoteService): void;
 }
 
 /** The provider, in this instance's table, of a service that other instances serve. */
@@ -19,6 +21,7 @@ export class RemoteService implements Provider {
   /** True while the link is up. */
   accepting: boolean;
   inFlight = 0;
+  /** Its unsettled requests, as for every provider: what the sender ends when the link goes down or closes. */
   inFlightHead: RequestMsg | null = null;
   readonly maxInFlight: number;
   /** Ids of the instances that serve it, as they announced it (a new array on each change). */
@@ -56,7 +59,9 @@ export class RemoteService implements Provider {
     this.sender.send(this, msg);
   }
 
-  onIdle(): void {}
+  onIdle(): void {
+    this.sender.idle(this);
+  }
 
   /** A short form for logs and the inspector. */
   toJSON(): { processor: string; service: string; remote: true; instances: readonly string[] } {

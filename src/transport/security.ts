@@ -24,7 +24,9 @@ import {
   type TlsOptions,
 } from 'nats';
 import type { NatsSettings } from '../config/transport-settings.js';
+import { codeOf, messageOf } from '../tvf/unknown-value.js';
 import { TransportError } from './errors.js';
+import { oneLine } from './wire.js';
 
 /** The security part of the connection options, made from the settings. */
 export interface NatsSecurity {
@@ -64,7 +66,7 @@ export function natsSecurity(settings: NatsSettings, transport: string): NatsSec
     },
     connectError(error, servers) {
       const where = servers.join(', ');
-      const reason = reasonOf(error);
+      const reason = oneLine(messageOf(error));
       if (isAuthError(error)) {
         return new TransportError('AuthFailed', transport, `the NATS server at ${where} refused ${auth.method}: ${reason}`, error);
       }
@@ -136,8 +138,8 @@ function readText(file: string, setting: string, transport: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    throw new TransportError('AuthFailed', transport, `cannot read ${setting} '${file}'${typeof code === 'string' ? ` (${code})` : ''}`);
+    const code = codeOf(error);
+    throw new TransportError('AuthFailed', transport, `cannot read ${setting} '${file}'${code === undefined ? '' : ` (${code})`}`);
   }
 }
 
@@ -159,13 +161,6 @@ function checkSeed(seed: Uint8Array, transport: string, where: string): void {
 }
 
 function isAuthError(error: unknown): boolean {
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  return typeof code === 'string' && AUTH_CODES.has(code);
-}
-
-/** The failure in one line: the client's message, or its code. */
-function reasonOf(error: unknown): string {
-  if (error instanceof Error && error.message !== '') return error.message.replace(/[\r\n]+/g, ' ');
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  return typeof code === 'string' ? code : 'unknown error';
+  const code = codeOf(error);
+  return code !== undefined && AUTH_CODES.has(code);
 }

@@ -22,6 +22,7 @@ import type { ServiceErrorKind } from '../actors/errors.js';
 import { MAX_HEARTBEAT_MS } from '../config/transport-settings.js';
 import { SimpleStringTvf } from '../tvf/simple-string-tvf.js';
 import type { Tvf } from '../tvf/tvf.js';
+import { codeOf } from '../tvf/unknown-value.js';
 
 /** Header names. */
 export const HEADER = {
@@ -40,22 +41,31 @@ export const HEADER = {
 /** Longest error message sent, in characters; the rest is cut. */
 const MAX_ERROR_MESSAGE = 1_000;
 
-const ERROR_KINDS: ReadonlySet<string> = new Set<ServiceErrorKind>(['timeout', 'unreachable', 'protocol', 'overloaded', 'shutdown']);
+/** Every `ServiceError` kind (the record's type makes the list complete). */
+const KINDS: Readonly<Record<ServiceErrorKind, true>> = { timeout: true, unreachable: true, protocol: true, overloaded: true, shutdown: true };
+
+/** The `ServiceError` kinds an error header may name, in one list. */
+export const SERVICE_ERROR_KINDS = Object.keys(KINDS) as readonly ServiceErrorKind[];
 
 /** True when `kind` names a `ServiceError` kind. */
 export function isServiceErrorKind(kind: string | undefined): kind is ServiceErrorKind {
-  return kind !== undefined && ERROR_KINDS.has(kind);
+  return kind !== undefined && Object.hasOwn(KINDS, kind);
+}
+
+/** `text` on one line: every run of CR and LF becomes one space. */
+export function oneLine(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ');
 }
 
 /** A header value: one line (NATS headers take no CR or LF), at most {@link MAX_ERROR_MESSAGE} characters. */
 export function headerText(text: string): string {
-  const line = text.replace(/[\r\n]+/g, ' ');
+  const line = oneLine(text);
   return line.length > MAX_ERROR_MESSAGE ? `${line.slice(0, MAX_ERROR_MESSAGE - 1)}…` : line;
 }
 
 /** True when `error` is the NATS client refusing a message larger than the server's `max_payload`. */
 export function isPayloadTooLarge(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === ErrorCode.MaxPayloadExceeded;
+  return codeOf(error) === ErrorCode.MaxPayloadExceeded;
 }
 
 /** The wire form of a record: its `SimpleStringTvf` text in UTF-8 (converted first if it is another `Tvf`). */

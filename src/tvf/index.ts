@@ -5,6 +5,7 @@
 export { hasKinds, type Tvf, type TvfFieldKind, type TvfWithKinds } from './tvf.js';
 export { isTvf } from './is-tvf.js';
 export { TvfError, type TvfErrorKind, type TvfErrorPlace } from './error.js';
+export { ProsaError, type ProsaErrorOptions } from './prosa-error.js';
 export { SimpleStringTvf } from './simple-string-tvf.js';
 export { DEFAULT_TVF_READ_LIMITS, type TvfReadLimits, type TvfReadOptions } from './read-limits.js';
 export { describeTvf } from './describe.js';

@@ -1,10 +1,10 @@
 /**
  * Values the bus did not make (what an adaptor throws, rejects with, returns or passes to
  * `ctx.fail`) are hostile until checked: a getter or a Proxy trap may throw, `toString` may
- * throw, an object may have no prototype, a cause may be cyclic. These two helpers are the
- * one way every layer reads such a value: {@link messageOf} for a message, and
- * {@link safeError} for what a log line's `err` (pino's serializers) or an error's `cause`
- * may hold. Neither ever throws.
+ * throw, an object may have no prototype, a cause may be cyclic. These helpers are the
+ * one way every layer reads such a value: {@link messageOf} for a message,
+ * {@link codeOf} for an error code, and {@link safeError} for what a log line's `err`
+ * (pino's serializers) or an error's `cause` may hold. None ever throws.
  */
 import { types } from 'node:util';
 
@@ -103,6 +103,17 @@ export function messageOf(value: unknown): string {
   } catch {
     return 'an unreadable value';
   }
+}
+
+/**
+ * The `code` of a thrown value when it is a non-empty string (Node's `ECONNREFUSED`, the
+ * NATS client's `AUTHORIZATION_VIOLATION`, ...), else undefined. Reads one property, and
+ * never through a Proxy; never throws.
+ */
+export function codeOf(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || types.isProxy(value)) return undefined;
+  const code = read(value, 'code');
+  return nonEmptyString(code) ? code : undefined;
 }
 
 /** The getter V8 gives every error's `stack` (Node 21+: an accessor; Node 20: a data property). */

@@ -94,7 +94,7 @@ describe('bus: the adaptor sees the request deadline', () => {
     bus.processor('p', {
       services: ['S'],
       adaptor: {
-        processRequest: async (service, tvf, ctx, info) => {
+        processRequest: async (service, _tvf, ctx, info) => {
           const left = info.deadline - performance.now();
           await sleep(Math.max(0, left - 30));
           throw new ServiceError('timeout', service, ctx.name, `gave up ${Math.round(left)} ms budget`);

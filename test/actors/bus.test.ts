@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { InspectionEvent } from 'xstate';
+import type { InspectionEvent, StateValue } from 'xstate';
 import {
   BusError,
   ProcessorError,
@@ -7,6 +7,7 @@ import {
   type ProcessorContext,
   type ProcessorState,
   type Prosa,
+  processorState,
 } from '../../src/index.js';
 import { deferred, record, sleep, testBus, valueOf } from '../support/bus.js';
 
@@ -343,6 +344,22 @@ describe('bus: processors come and go while running', () => {
     expect(bus.services()).toEqual({});
     await expect(bus.remove('late')).rejects.toThrow(BusError);
   });
+
+  it('start() waits for a processor added before it, even when one added while starting settles first', async () => {
+    bus = testBus();
+    const gate = deferred();
+    const slow = bus.processor('slow', { adaptor: { init: () => gate.promise, processRequest: echo.processRequest } });
+    let started = false;
+    const starting = bus.start().then(() => void (started = true));
+    const fast = bus.processor('fast', { adaptor: echo });
+    await fast.when('serving');
+    await sleep(5);
+    expect(slow.state).toBe('initializing');
+    expect(started).toBe(false);
+    gate.resolve();
+    await starting;
+    expect(slow.state).toBe('serving');
+  });
 });
 
 describe('bus: events and inspection', () => {
@@ -358,9 +375,10 @@ describe('bus: events and inspection', () => {
     expect(ids).toContain('main:test');
     expect(ids).toContain('a');
     expect(ids).toContain('b');
-    const statesOfA = events
-      .flatMap((e) => (e.type === '@xstate.snapshot' && idOf(e) === 'a' ? [(e.snapshot as unknown as { value: unknown }).value] : []));
-    expect(statesOfA).toEqual(expect.arrayContaining(['initializing', 'registering', 'serving', 'draining', 'stopped']));
+    const statesOfA = events.flatMap((e) =>
+      e.type === '@xstate.snapshot' && idOf(e) === 'a' ? [processorState((e.snapshot as unknown as { value: StateValue }).value)] : [],
+    );
+    expect(statesOfA).toEqual(expect.arrayContaining(['initializing', 'serving', 'draining', 'stopped']));
   });
 
   it('emits processor.state, table and main.state events', async () => {
@@ -370,11 +388,12 @@ describe('bus: events and inspection', () => {
     bus.events.on('main.state', ({ state }) => seen.push(`main:${state}`));
     const versions: number[] = [];
     bus.events.on('table', ({ version }) => versions.push(version));
-    bus.processor('a', { services: ['A'], adaptor: echo });
+    const told: number[] = [];
+    bus.processor('a', { services: ['A'], adaptor: { ...echo, serviceTableChanged: (table) => void told.push(table.version) } });
     await bus.start();
     await sleep(5);
     expect(seen).toEqual(expect.arrayContaining(['a:serving', 'main:running']));
     expect(versions.length).toBeGreaterThan(0);
-    expect(bus.get('a')!.runtime.actor.getSnapshot().context.tableVersion).toBe(versions.at(-1));
+    expect(told.at(-1)).toBe(versions.at(-1));
   });
 });

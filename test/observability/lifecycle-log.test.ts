@@ -94,8 +94,9 @@ describe('lifecycle logs', () => {
     bus.processor('a', { adaptor: echo });
     await bus.start();
     await sleep(1);
+    await bus.stop();
     const debug = verbose.lines().filter((l) => l.proc === 'a' && l.level === 20).map((l) => l.msg);
-    expect(debug).toEqual(expect.arrayContaining(['initializing', 'registering']));
+    expect(debug).toEqual(expect.arrayContaining(['initializing', 'draining', 'terminating']));
   });
 });
 

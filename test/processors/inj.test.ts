@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Prosa } from '../../src/actors/prosa.js';
+import type { ProcessorContext } from '../../src/actors/adaptor.js';
 import { injectorFactory, stubFactory, type InjectorReport } from '../../src/processors/index.js';
 import { directivesOf, LookupService } from '../../src/directives/index.js';
 import { DeadRemote, EchoRemote, HandTransport, VanishingRemote } from '../support/remote.js';
@@ -205,10 +206,12 @@ describe('injector', () => {
   it('counts a lost provider as unreachable errors, waits for it, and resumes when it is back', async () => {
     prosa = quietBus();
     const stub = addProcessor(prosa, stubFactory, 'stub-1', { services: ['ECHO'], latencyMs: 5 });
+    let ctx: ProcessorContext | undefined;
+    stub.product.adaptor.init = (c) => void (ctx = c); // to crash it as its own background work would
     const inj = injector(prosa, { maxSpeed: 500, maxConcurrent: 4 });
     await prosa.start();
     await sleep(200);
-    stub.processor.runtime.actor.send({ type: 'proc.crash', crash: stub.processor.runtime.toCrash(new Error('boom')) });
+    ctx!.fail(new Error('boom'));
     await sleep(600); // restart delay is 100 ms
     await inj.quiesce();
     const report = inj.report();

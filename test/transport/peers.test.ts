@@ -4,19 +4,13 @@
  * flushes its last messages meanwhile) must not make a peer again, with its
  * missed-heartbeat timer that would log `instance lost` seconds after `NATS link closed`.
  */
-import mittModule from 'mitt';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Provider } from '../../src/actors/msg.js';
-import type { ProsaEvents } from '../../src/actors/prosa.js';
-import { ServiceTable } from '../../src/actors/service-table.js';
-import type { TransportHost } from '../../src/actors/transport.js';
 import { OutgoingRequests } from '../../src/transport/outgoing.js';
 import { Peers, type PeerInfo } from '../../src/transport/peers.js';
+import type { RemoteService } from '../../src/transport/remote-service.js';
 import { Subjects } from '../../src/transport/subjects.js';
 import type { Announcement } from '../../src/transport/wire.js';
 import { captureLogs } from '../support/log-capture.js';
-
-const mitt = mittModule as unknown as typeof mittModule.default;
 
 afterEach(() => {
   vi.useRealTimers();
@@ -31,21 +25,11 @@ function announcement(kind: Announcement['kind'], instance: string, services: st
 function setup() {
   const { logger, lines } = captureLogs();
   const changes: string[] = [];
-  const host: TransportHost = {
-    name: 'me',
-    logger,
-    table: new ServiceTable(),
-    events: mitt<ProsaEvents>(),
-    inspect: undefined,
-    addRemote: (service: string, _provider: Provider) => void changes.push(`+${service}`),
-    removeRemote: (service: string, _provider: Provider) => void changes.push(`-${service}`),
-    setRouting: () => undefined,
-    requestLocal: () => Promise.reject(new Error('not here')),
-  };
   const subjects = new Subjects('prosa', 'me-1', 'f00d');
   const outgoing = new OutgoingRequests({
     instance: 'me-1',
     inbox: subjects.inbox,
+    inboxWildcard: subjects.inboxWildcard,
     pickupTimeoutMs: 300,
     readLimits: {},
     logger,
@@ -53,13 +37,23 @@ function setup() {
     refuse: () => undefined,
   });
   const heard: PeerInfo[] = [];
-  const peers = new Peers(
-    host,
+  const peers = new Peers({
+    table: {
+      add: (route: RemoteService) => void changes.push(`+${route.service}`),
+      remove: (route: RemoteService) => void changes.push(`-${route.service}`),
+    },
+    inspect: undefined,
     subjects,
     outgoing,
-    { transport: 'nats', instance: 'me-1', missedHeartbeats: 3, maxInFlight: 10, maxRemoteServices: 100, refuseService: () => undefined, logger },
-    (peer) => void heard.push(peer),
-  );
+    transport: 'nats',
+    instance: 'me-1',
+    missedHeartbeats: 3,
+    maxInFlight: 10,
+    maxRemoteServices: 100,
+    refuseService: () => undefined,
+    onChange: (peer) => void heard.push(peer),
+    logger,
+  });
   return { peers, changes, heard, lines };
 }
 

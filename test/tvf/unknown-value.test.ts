@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ProcessorError, ServiceError } from '../../src/index.js';
-import { MAX_MESSAGE_LENGTH, messageOf, safeError, ThrownValue } from '../../src/tvf/unknown-value.js';
+import { codeOf, MAX_MESSAGE_LENGTH, messageOf, safeError, ThrownValue } from '../../src/tvf/unknown-value.js';
 import { HOSTILE_VALUES } from '../support/hostile.js';
 import { captureLogs } from '../support/log-capture.js';
 
@@ -49,6 +49,27 @@ describe('messageOf', () => {
     const cut = messageOf(pairs);
     expect(cut.endsWith('…')).toBe(true);
     expect(cut).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])/); // no high surrogate left alone
+  });
+});
+
+describe('codeOf', () => {
+  it.each(HOSTILE_VALUES.map((h) => [h.name, h] as const))('reads %s without throwing', (_name, hostile) => {
+    const code = codeOf(hostile.make());
+    expect(code === undefined || (typeof code === 'string' && code.length > 0)).toBe(true);
+  });
+
+  it.each<[string, () => unknown, string | undefined]>([
+    ['a Node system error', () => Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'ECONNREFUSED'],
+    ['a plain object with a code', () => ({ code: 'AUTHORIZATION_VIOLATION' }), 'AUTHORIZATION_VIOLATION'],
+    ['an error without code', () => new Error('boom'), undefined],
+    ['a numeric code', () => ({ code: 503 }), undefined],
+    ['an empty code', () => ({ code: '' }), undefined],
+    ['a code getter that throws', () => Object.defineProperty({}, 'code', { get: () => { throw new Error('no'); } }), undefined],
+    ['a Proxy, whose trap is never run', () => new Proxy({ code: 'X' }, { get: () => { throw new Error('trap'); } }), undefined],
+    ['a string', () => 'ECONNREFUSED', undefined],
+    ['null', () => null, undefined],
+  ])('reads the code of %s', (_name, make, code) => {
+    expect(codeOf(make())).toBe(code);
   });
 });
 
