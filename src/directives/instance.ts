@@ -77,7 +77,7 @@ export class DirectiveInstance implements ReferenceHost<unknown> {
     this.values = new ValueStore<ResolverRun>(name, limits.maxValues, host.clock, {
       added: (entry) => this.refs.notify('added', entry),
       removed: (entry) => this.refs.notify('removed', entry),
-      limitCrossed: (full) => this.tell({ type: full ? 'directive.full' : 'directive.belowLimit' }),
+      limitCrossed: (full) => this.tell({ type: full ? 'directive.limitReached' : 'directive.limitLeft' }),
       report: (error, what) => this.report(error, what),
     });
     this.resolverSet = new ResolverSet(
@@ -89,7 +89,7 @@ export class DirectiveInstance implements ReferenceHost<unknown> {
         logger: host.logger,
         restart: host.restart,
         lifecycle: this,
-        busyChanged: (busy) => this.tell({ type: busy ? 'directive.busy' : 'directive.quiet' }),
+        busyChanged: (busy) => this.tell({ type: busy ? 'directive.becameBusy' : 'directive.becameQuiet' }),
         failed: (failure) => this.refs.notify('failed', failure),
       },
       this.values,
@@ -101,14 +101,14 @@ export class DirectiveInstance implements ReferenceHost<unknown> {
       input: { name, disposeAfterMs: limits.disposeAfterMs },
     });
     // The machine's effects: XState runs these once each transition is over (see the machine's notes).
-    this.actor.on('resolvers.start', () => {
+    this.actor.on('resolvers.startRequested', () => {
       this.resolverSet.startNew();
       this.tell({ type: 'directive.started', busy: this.resolverSet.busy });
     });
-    this.actor.on('resolvers.hold', () => this.resolverSet.hold());
-    this.actor.on('resolvers.resume', () => this.resolverSet.resume());
-    this.actor.on('directive.settled', ({ settled }) => this.refs.notify('settled', settled));
-    this.actor.on('directive.dispose', () => this.disposeNow());
+    this.actor.on('resolvers.holdRequested', () => this.resolverSet.hold());
+    this.actor.on('resolvers.resumeRequested', () => this.resolverSet.resume());
+    this.actor.on('directive.settledChanged', ({ settled }) => this.refs.notify('settled', settled));
+    this.actor.on('directive.disposed', () => this.disposeNow());
     this.actor.subscribe({ error: (error) => this.report(error, 'directive machine') });
     this.actor.start();
   }
@@ -177,7 +177,7 @@ export class DirectiveInstance implements ReferenceHost<unknown> {
 
   /** Moves the instance from `pending` to live: its resolvers start. */
   attach(): void {
-    this.tell({ type: 'directive.attach' });
+    this.tell({ type: 'directive.attached' });
   }
 
   /** Attaches the resolvers a source gave; they start at once if the instance is attached and below its limit. */
@@ -192,7 +192,7 @@ export class DirectiveInstance implements ReferenceHost<unknown> {
 
   /** Disposes the instance now, whatever its references (the registry closes). */
   close(): void {
-    this.tell({ type: 'directive.close' });
+    this.tell({ type: 'directive.closeRequested' });
   }
 
   private disposeNow(): void {

@@ -2,8 +2,8 @@
  * The lifecycle of one directive instance (Controller Bus's directive instance):
  *
  * ```
- * pending --directive.attach--> live --(last reference gone, grace period over)--> disposed
- * any state --directive.close (the registry closes)--> disposed
+ * pending --attached--> live --(last reference gone, grace period over)--> disposed
+ * any state --closeRequested (the registry closes)--> disposed
  * live = references (referenced <-> disposing)
  *      ∥ activity   (starting --> resolving <-> idle)
  *      ∥ capacity   (below <-> full)
@@ -15,16 +15,17 @@
  * waits (`idle`: the instance is settled); and whether the instance holds its
  * `maxValues` values (`full`: its resolvers are held stopped) or fewer (`below`).
  *
- * The machine is told facts only when they flip: the running instance
- * (src/directives/instance.ts) keeps the references, the values and the resolver runs,
- * and sends `directive.referenced` / `unreferenced`, `full` / `belowLimit`, `busy` /
- * `quiet` as its counts cross a boundary. Joining a live instance or adding a value
+ * The machine is told facts only when they flip, in the machines' mood (what happened,
+ * in the past tense): the running instance (src/directives/instance.ts) keeps the
+ * references, the values and the resolver runs, and sends `directive.referenced` /
+ * `unreferenced`, `limitReached` / `limitLeft`, `becameBusy` / `becameQuiet` as its
+ * counts cross a boundary. Joining a live instance or adding a value
  * below the limit costs no transition. Each fact is kept once: the counts by the
  * instance, the lifecycle by this machine's state value (its context holds only its
  * input); nothing here mirrors the other.
  *
  * The machine does no I/O. What it asks of the instance it **emits**
- * ({@link DirectiveEmitted}): XState runs emitted-event handlers once the transition is
+ * ({@link DirectiveEmitted}: `resolvers.startRequested`, ..., `directive.disposed`): XState runs emitted-event handlers once the transition is
  * over and the snapshot updated, outside every action, and queues the events those
  * handlers send back. So resolvers, subscribers and release hooks never run inside an
  * XState action, and the machine needs no ports in its context.
@@ -45,10 +46,10 @@ export type DirectiveMachineContext = DirectiveMachineInput;
 /** Events the directive machine handles: facts the instance tells it when they flip. */
 export type DirectiveEvent =
   /** The bus asked its handlers; resolvers may start. */
-  | { type: 'directive.attach' }
+  | { type: 'directive.attached' }
   /**
-   * The resolvers attached at `directive.attach` were started; `busy` says whether some
-   * is still at work. Sent by the handler of `resolvers.start`.
+   * The resolvers attached at `directive.attached` were started; `busy` says whether some
+   * is still at work. Sent by the handler of `resolvers.startRequested`.
    */
   | { type: 'directive.started'; busy: boolean }
   /** The first reference was taken (again). */
@@ -56,15 +57,15 @@ export type DirectiveEvent =
   /** The last reference was released. */
   | { type: 'directive.unreferenced' }
   /** The value count reached `maxValues`. */
-  | { type: 'directive.full' }
+  | { type: 'directive.limitReached' }
   /** The value count fell below `maxValues`. */
-  | { type: 'directive.belowLimit' }
+  | { type: 'directive.limitLeft' }
   /** A resolver is at work (none was). */
-  | { type: 'directive.busy' }
+  | { type: 'directive.becameBusy' }
   /** No resolver is at work (one was). */
-  | { type: 'directive.quiet' }
+  | { type: 'directive.becameQuiet' }
   /** The registry closes: dispose now, whatever the references. */
-  | { type: 'directive.close' };
+  | { type: 'directive.closeRequested' };
 
 /**
  * What the machine asks of its instance, as emitted events (`actor.on(type, handler)`).
@@ -72,15 +73,15 @@ export type DirectiveEvent =
  */
 export type DirectiveEmitted =
   /** Start every attached resolver that has not started; then send `directive.started`. */
-  | { type: 'resolvers.start' }
+  | { type: 'resolvers.startRequested' }
   /** Stop every running resolver and hold it, keeping its values (the value limit was reached). */
-  | { type: 'resolvers.hold' }
+  | { type: 'resolvers.holdRequested' }
   /** Start the resolvers held at the limit again (the count fell below it). */
-  | { type: 'resolvers.resume' }
+  | { type: 'resolvers.resumeRequested' }
   /** Every resolver waits (`settled: true`), or one is at work again (`false`): tell the references. */
-  | { type: 'directive.settled'; settled: boolean }
+  | { type: 'directive.settledChanged'; settled: boolean }
   /** Stop every resolver, remove every value, end every reference, and forget the instance. */
-  | { type: 'directive.dispose' };
+  | { type: 'directive.disposed' };
 
 /** User-facing lifecycle state of a directive instance, flattened from the machine's regions. */
 export type DirectiveState = 'pending' | 'resolving' | 'idle' | 'full' | 'disposing' | 'disposed';
@@ -118,12 +119,12 @@ export const directiveMachine = setup({
     emitted: {} as DirectiveEmitted,
   },
   actions: {
-    startResolvers: emit({ type: 'resolvers.start' }),
-    holdResolvers: emit({ type: 'resolvers.hold' }),
-    resumeResolvers: emit({ type: 'resolvers.resume' }),
-    announceSettled: emit({ type: 'directive.settled', settled: true }),
-    announceUnsettled: emit({ type: 'directive.settled', settled: false }),
-    dispose: emit({ type: 'directive.dispose' }),
+    startResolvers: emit({ type: 'resolvers.startRequested' }),
+    holdResolvers: emit({ type: 'resolvers.holdRequested' }),
+    resumeResolvers: emit({ type: 'resolvers.resumeRequested' }),
+    announceSettled: emit({ type: 'directive.settledChanged', settled: true }),
+    announceUnsettled: emit({ type: 'directive.settledChanged', settled: false }),
+    dispose: emit({ type: 'directive.disposed' }),
   },
   guards: {
     hasNoGrace: ({ context }) => context.disposeAfterMs <= 0,
@@ -137,14 +138,14 @@ export const directiveMachine = setup({
   context: ({ input }) => ({ name: input.name, disposeAfterMs: input.disposeAfterMs }),
   initial: 'pending',
   on: {
-    'directive.close': '.disposed',
+    'directive.closeRequested': '.disposed',
   },
   states: {
     pending: {
       description:
         'Created and validated; the bus is asking its handlers for resolvers, which wait. No fact can flip here: no resolver runs, so no value comes, and the registry holds the first reference until it attaches.',
       on: {
-        'directive.attach': 'live',
+        'directive.attached': 'live',
       },
     },
     live: {
@@ -189,7 +190,7 @@ export const directiveMachine = setup({
             resolving: {
               description: 'Some resolver is at work.',
               on: {
-                'directive.quiet': 'idle',
+                'directive.becameQuiet': 'idle',
               },
             },
             idle: {
@@ -197,7 +198,7 @@ export const directiveMachine = setup({
               entry: 'announceSettled',
               exit: 'announceUnsettled',
               on: {
-                'directive.busy': 'resolving',
+                'directive.becameBusy': 'resolving',
               },
             },
           },
@@ -209,14 +210,14 @@ export const directiveMachine = setup({
             below: {
               description: 'Fewer than maxValues values: resolvers run.',
               on: {
-                'directive.full': 'full',
+                'directive.limitReached': 'full',
               },
             },
             full: {
               description: 'The instance holds maxValues values; its resolvers are held stopped, their values kept.',
               entry: 'holdResolvers',
               on: {
-                'directive.belowLimit': { target: 'below', actions: 'resumeResolvers' },
+                'directive.limitLeft': { target: 'below', actions: 'resumeResolvers' },
               },
             },
           },

@@ -9,7 +9,7 @@ import {
   type DirectiveStateValue,
 } from '../../src/machines/directive.machine.js';
 
-const ATTACHED: DirectiveEvent[] = [{ type: 'directive.attach' }, { type: 'directive.started', busy: false }];
+const ATTACHED: DirectiveEvent[] = [{ type: 'directive.attached' }, { type: 'directive.started', busy: false }];
 
 /** What a list of executable actions emits, as `type` (or `type:settled` for the settled flag). */
 function emittedBy(actions: readonly { type: string; params: unknown }[]): string[] {
@@ -17,7 +17,7 @@ function emittedBy(actions: readonly { type: string; params: unknown }[]): strin
     .filter((action) => action.type === 'xstate.emit')
     .map((action) => {
       const event = (action.params as { event: DirectiveEmitted }).event;
-      return event.type === 'directive.settled' ? `settled:${event.settled}` : event.type;
+      return event.type === 'directive.settledChanged' ? `settled:${event.settled}` : event.type;
     });
 }
 
@@ -43,86 +43,86 @@ describe('directive machine (pure transitions)', () => {
     { name: 'waits in pending', events: [], state: 'pending', emitted: [] },
     {
       name: 'hears no fact in pending (none can flip there)',
-      events: [e('directive.busy'), e('directive.full'), e('directive.referenced')],
+      events: [e('directive.becameBusy'), e('directive.limitReached'), e('directive.referenced')],
       state: 'pending',
       emitted: [],
     },
-    { name: 'starts its resolvers on attach', events: [e('directive.attach')], state: 'resolving', emitted: ['resolvers.start'] },
+    { name: 'starts its resolvers on attach', events: [e('directive.attached')], state: 'resolving', emitted: ['resolvers.startRequested'] },
     {
       name: 'is idle once started with no resolver at work',
       events: ATTACHED,
       state: 'idle',
-      emitted: ['resolvers.start', 'settled:true'],
+      emitted: ['resolvers.startRequested', 'settled:true'],
     },
     {
       name: 'resolves once started with a resolver at work',
-      events: [e('directive.attach'), { type: 'directive.started', busy: true }],
+      events: [e('directive.attached'), { type: 'directive.started', busy: true }],
       state: 'resolving',
-      emitted: ['resolvers.start'],
+      emitted: ['resolvers.startRequested'],
     },
     {
       name: 'ignores flips while starting: the started report has the last word',
-      events: [e('directive.attach'), e('directive.busy'), e('directive.quiet'), { type: 'directive.started', busy: false }],
+      events: [e('directive.attached'), e('directive.becameBusy'), e('directive.becameQuiet'), { type: 'directive.started', busy: false }],
       state: 'idle',
-      emitted: ['resolvers.start', 'settled:true'],
+      emitted: ['resolvers.startRequested', 'settled:true'],
     },
     {
       name: 'leaves idle when a resolver is at work, and comes back',
-      events: [...ATTACHED, e('directive.busy'), e('directive.quiet')],
+      events: [...ATTACHED, e('directive.becameBusy'), e('directive.becameQuiet')],
       state: 'idle',
-      emitted: ['resolvers.start', 'settled:true', 'settled:false', 'settled:true'],
+      emitted: ['resolvers.startRequested', 'settled:true', 'settled:false', 'settled:true'],
     },
     {
       name: 'holds its resolvers at the limit',
-      events: [...ATTACHED, e('directive.full')],
+      events: [...ATTACHED, e('directive.limitReached')],
       state: 'full',
-      emitted: ['resolvers.start', 'settled:true', 'resolvers.hold'],
+      emitted: ['resolvers.startRequested', 'settled:true', 'resolvers.holdRequested'],
     },
     {
       name: 'resumes them below it',
-      events: [...ATTACHED, e('directive.full'), e('directive.belowLimit')],
+      events: [...ATTACHED, e('directive.limitReached'), e('directive.limitLeft')],
       state: 'idle',
-      emitted: ['resolvers.start', 'settled:true', 'resolvers.hold', 'resolvers.resume'],
+      emitted: ['resolvers.startRequested', 'settled:true', 'resolvers.holdRequested', 'resolvers.resumeRequested'],
     },
     {
       name: 'keeps the activity while full',
-      events: [e('directive.attach'), { type: 'directive.started', busy: true }, e('directive.full'), e('directive.quiet'), e('directive.belowLimit')],
+      events: [e('directive.attached'), { type: 'directive.started', busy: true }, e('directive.limitReached'), e('directive.becameQuiet'), e('directive.limitLeft')],
       state: 'idle',
-      emitted: ['resolvers.start', 'resolvers.hold', 'settled:true', 'resolvers.resume'],
+      emitted: ['resolvers.startRequested', 'resolvers.holdRequested', 'settled:true', 'resolvers.resumeRequested'],
     },
     {
       name: 'disposes at once when the last reference goes and there is no grace period',
       events: [...ATTACHED, e('directive.unreferenced')],
       state: 'disposed',
-      emitted: ['resolvers.start', 'settled:true', 'settled:false', 'directive.dispose'],
+      emitted: ['resolvers.startRequested', 'settled:true', 'settled:false', 'directive.disposed'],
     },
     {
       name: 'waits out a grace period',
       events: [...ATTACHED, e('directive.unreferenced')],
       disposeAfterMs: 100,
       state: 'disposing',
-      emitted: ['resolvers.start', 'settled:true'],
+      emitted: ['resolvers.startRequested', 'settled:true'],
     },
     {
       name: 'shows disposing over full',
-      events: [...ATTACHED, e('directive.unreferenced'), e('directive.full')],
+      events: [...ATTACHED, e('directive.unreferenced'), e('directive.limitReached')],
       disposeAfterMs: 100,
       state: 'disposing',
-      emitted: ['resolvers.start', 'settled:true', 'resolvers.hold'],
+      emitted: ['resolvers.startRequested', 'settled:true', 'resolvers.holdRequested'],
     },
     {
       name: 'a new reference within the grace period keeps the instance',
       events: [...ATTACHED, e('directive.unreferenced'), e('directive.referenced')],
       disposeAfterMs: 100,
       state: 'idle',
-      emitted: ['resolvers.start', 'settled:true'],
+      emitted: ['resolvers.startRequested', 'settled:true'],
     },
-    { name: 'closes from pending', events: [e('directive.close')], state: 'disposed', emitted: ['directive.dispose'] },
+    { name: 'closes from pending', events: [e('directive.closeRequested')], state: 'disposed', emitted: ['directive.disposed'] },
     {
       name: 'closes when full, without resuming',
-      events: [...ATTACHED, e('directive.full'), e('directive.close')],
+      events: [...ATTACHED, e('directive.limitReached'), e('directive.closeRequested')],
       state: 'disposed',
-      emitted: ['resolvers.start', 'settled:true', 'resolvers.hold', 'settled:false', 'directive.dispose'],
+      emitted: ['resolvers.startRequested', 'settled:true', 'resolvers.holdRequested', 'settled:false', 'directive.disposed'],
     },
   ])('$name', ({ events, disposeAfterMs, state, emitted }) => {
     const result = run(events, disposeAfterMs);
@@ -132,7 +132,7 @@ describe('directive machine (pure transitions)', () => {
   });
 
   it('keeps only its input in its context: the facts are its state value', () => {
-    const { snapshot } = run([...ATTACHED, e('directive.busy'), e('directive.full')], 5);
+    const { snapshot } = run([...ATTACHED, e('directive.becameBusy'), e('directive.limitReached')], 5);
     expect(snapshot.context).toEqual({ name: 'D', disposeAfterMs: 5 });
     expect(snapshot.value).toEqual({ live: { references: 'referenced', activity: 'resolving', capacity: 'full' } });
   });
@@ -168,6 +168,6 @@ describe('directive machine (running, fake timers)', () => {
     vi.advanceTimersByTime(1);
     expect(state()).toBe('disposed');
     expect(actor.getSnapshot().status).toBe('done');
-    expect(emitted.filter((type) => type === 'directive.dispose')).toHaveLength(1);
+    expect(emitted.filter((type) => type === 'directive.disposed')).toHaveLength(1);
   });
 });
