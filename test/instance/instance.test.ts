@@ -8,6 +8,7 @@ import {
   SettingsError,
   validateSettings,
   type FactoryContext,
+  type FactoryProduct,
 } from '../../src/config/index.js';
 import { buildInstance, checkBuild, createInstance, type Instance } from '../../src/instance/index.js';
 import { LookupService } from '../../src/directives/lookup-service.js';
@@ -133,27 +134,23 @@ describe('buildInstance', () => {
   });
 });
 
+/** The built-in kinds and one more, `kind`, with no settings, built by `create` (given its context). */
+function kindsWith(kind: string, description: string, create: (context: FactoryContext) => FactoryProduct) {
+  const kinds = defaultKinds();
+  kinds.register(defineFactory({ kind, description, version: '1', settings: z.strictObject({}), create: (_settings, context) => create(context) }));
+  return kinds;
+}
+
 describe('quieting processors', () => {
-  /** Kinds with `stub` and `hostile`, a processor whose `quiesce` throws as it is called (not a rejection). */
-  function hostileKinds() {
-    const kinds = defaultKinds();
-    kinds.register(
-      defineFactory({
-        kind: 'hostile',
-        description: 'A processor whose quiesce throws synchronously.',
-        version: '1',
-        settings: z.strictObject({}),
-        create: () => ({
-          services: ['HOSTILE'],
-          adaptor: { processRequest: (_service, request) => request },
-          quiesce: () => {
-            throw new Error('quiesce bug');
-          },
-        }),
-      }),
-    );
-    return kinds;
-  }
+  /** Kinds with `hostile`, a processor whose `quiesce` throws as it is called (not a rejection). */
+  const hostileKinds = () =>
+    kindsWith('hostile', 'A processor whose quiesce throws synchronously.', () => ({
+      services: ['HOSTILE'],
+      adaptor: { processRequest: (_service, request) => request },
+      quiesce: () => {
+        throw new Error('quiesce bug');
+      },
+    }));
   const settingsOf = (processors: unknown[]) => ({ name: 'inst', shutdown: { graceMs: 50, terminateTimeoutMs: 50 }, processors });
 
   it('stops the bus even when a processor quiesce throws', async () => {
@@ -181,19 +178,10 @@ describe('quieting processors', () => {
 
 describe('checkBuild', () => {
   it('logs nothing, not even through a processor that asks for a level of its own', async () => {
-    const kinds = defaultKinds();
-    kinds.register(
-      defineFactory({
-        kind: 'chatty',
-        description: 'Logs as it is built.',
-        version: '1',
-        settings: z.strictObject({}),
-        create: (_settings, context) => {
-          context.logger.info('building a chatty processor');
-          return { services: ['CHATTY'], adaptor: { processRequest: (_service, request) => request } };
-        },
-      }),
-    );
+    const kinds = kindsWith('chatty', 'Logs as it is built.', (context) => {
+      context.logger.info('building a chatty processor');
+      return { services: ['CHATTY'], adaptor: { processRequest: (_service, request) => request } };
+    });
     const settings = validateSettings(
       { name: 'check', processors: [{ name: 'c', kind: 'chatty', settings: {}, log: { level: 'trace' } }] },
       { kinds, env: {} },
