@@ -8,7 +8,8 @@
  * Test test/directives/start-scaling.test.ts guards the same property by counting work.
  */
 import { pino } from 'pino';
-import { buildInstance, parseSettings } from '../src/config/index.js';
+import { parseSettings } from '../src/config/index.js';
+import { buildInstance } from '../src/instance/index.js';
 import { defaultKinds } from '../src/processors/index.js';
 import { benchScale, figure, heapUsed, interleave, median, type BenchFigure, type BenchSuite } from './lib.js';
 

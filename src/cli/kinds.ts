@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { describeFields, type FieldDoc } from '../config/describe.js';
 import type { KindRegistry } from '../config/registry.js';
-import { SECRET_MASK } from '../config/sensitive.js';
+import { SECRET_MASK } from '../observability/secrets.js';
 import { instanceSettingsSchema } from '../config/settings-schema.js';
 import { ExitCode } from './exit-codes.js';
 import type { CommandIo } from './io.js';

@@ -4,24 +4,24 @@
  * then stops it gracefully and prints the summary. With a file, SIGHUP re-applies it
  * (a diff: see `Instance.apply`), and `--watch` re-applies it whenever it changes.
  */
-import { buildInstance, type Instance } from '../config/instance.js';
+import { buildInstance, type BuildOptions, type Instance } from '../instance/instance.js';
 import { messageOf } from '../tvf/unknown-value.js';
 import type { KindRegistry } from '../config/registry.js';
-import { liveReload, type LiveReload } from '../config/live-reload.js';
+import { liveReload, type LiveReload } from '../instance/live-reload.js';
 import { loadSettings, parseSettings } from '../config/load.js';
 import { instanceSecrets } from '../config/mask-settings.js';
-import { redactSecrets } from '../config/sensitive.js';
+import { redactSecrets } from '../observability/secrets.js';
 import { SettingsError } from '../config/settings-error.js';
 import type { InstanceSettings } from '../config/settings-schema.js';
 import { LatencyRecorder } from '../processors/inj/latency-recorder.js';
 import { defaultKinds } from '../processors/builtins.js';
 import { TransportError } from '../transport/errors.js';
 import { Observability } from '../observability/observability.js';
-import { payloadMasksOf } from '../observability/payload-masks.js';
+import { instanceLogging } from '../observability/logger.js';
 import { observabilityOptions, type ObservabilityFlags } from '../observability/run-options.js';
 import { DEFAULT_SETTINGS_SOURCE, DEFAULT_SETTINGS_YAML } from './default-settings.js';
 import { ExitCode } from './exit-codes.js';
-import { cliLogger } from './logger.js';
+import { commandLogOutput } from './logger.js';
 import type { CommandIo } from './io.js';
 import { StatusReporter, TtyLine } from './status-line.js';
 import { CrashLog, formatSummary, summarize } from './summary.js';
@@ -66,9 +66,25 @@ export interface RunOptions {
 /** Signals that stop a run gracefully; a second one quits at once. */
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
-async function readSettings(options: RunOptions, kinds: KindRegistry, io: CommandIo): Promise<InstanceSettings> {
-  if (options.file !== undefined) return loadSettings(options.file, { kinds, env: io.env });
-  return parseSettings(DEFAULT_SETTINGS_YAML, { kinds, env: io.env, source: DEFAULT_SETTINGS_SOURCE });
+// `prosa run` refuses settings (exit 3) at two stages, and only there: they do not load
+// (readRunSettings), or they do not build (buildRunInstance). `prosa validate` refuses
+// exactly the same (test/property/settings.property.test.ts runs both stages against it).
+
+/**
+ * The settings `prosa run` runs: `file` loaded as `loadSettings` does (YAML, schema,
+ * `PROSA__` overrides from `env`), or the embedded default. Throws a `SettingsError`.
+ */
+export async function readRunSettings(file: string | undefined, kinds: KindRegistry, env: CommandIo['env']): Promise<InstanceSettings> {
+  if (file !== undefined) return loadSettings(file, { kinds, env });
+  return parseSettings(DEFAULT_SETTINGS_YAML, { kinds, env, source: DEFAULT_SETTINGS_SOURCE });
+}
+
+/**
+ * The instance `prosa run` builds from its settings: `buildInstance` with the command's
+ * transports. Nothing runs until `start()`. Throws a `SettingsError`.
+ */
+export function buildRunInstance(settings: InstanceSettings, kinds: KindRegistry, options: Omit<BuildOptions, 'kinds' | 'transports'>): Instance {
+  return buildInstance(settings, { ...options, kinds, transports: TRANSPORT_MAKERS });
 }
 
 /**
@@ -84,7 +100,7 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
   const kinds = options.kinds ?? defaultKinds();
   let settings: InstanceSettings;
   try {
-    settings = await readSettings(options, kinds, io);
+    settings = await readRunSettings(options.file, kinds, io.env);
   } catch (error) {
     if (!(error instanceof SettingsError)) throw error;
     io.stderr.write(`${error.message}\n`);
@@ -92,8 +108,7 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
   }
 
   const tty = options.status !== false && io.stderr.isTTY === true ? new TtyLine(io.stderr) : undefined;
-  const masks = payloadMasksOf(settings.services);
-  const logger = cliLogger(settings.name, settings.log.level, io.stderr, tty, { format: settings.log.format, masks });
+  const { masks, logger } = instanceLogging(settings, commandLogOutput(io.stderr, tty));
   const latency = new LatencyRecorder();
   let observability: Observability;
   try {
@@ -104,10 +119,8 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
   }
   let instance: Instance;
   try {
-    instance = buildInstance(settings, {
-      kinds,
+    instance = buildRunInstance(settings, kinds, {
       logger,
-      transports: TRANSPORT_MAKERS,
       inspect: observability.inspect,
       maskPayload: observability.maskPayload,
       observer: {

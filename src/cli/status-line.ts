@@ -4,7 +4,7 @@
  * second (log lines are printed above it); elsewhere it is logged every few seconds.
  */
 import type { Logger } from 'pino';
-import type { Instance } from '../config/instance.js';
+import type { Instance } from '../instance/instance.js';
 import type { OutputStream } from './io.js';
 
 /** The figures of one status line. */

@@ -3,10 +3,10 @@
  * TPS, latency percentiles, processors), as text or as one JSON object.
  */
 import type { ServiceErrorKind } from '../actors/errors.js';
-import { redactSecrets } from '../config/sensitive.js';
+import { redactSecrets } from '../observability/secrets.js';
 import { messageOf } from '../tvf/unknown-value.js';
 import type { ProcessorState } from '../machines/processor.machine.js';
-import type { Instance } from '../config/instance.js';
+import type { Instance } from '../instance/instance.js';
 import type { LatencyRecorder, LatencySummary } from '../processors/inj/latency-recorder.js';
 import { isInjectorReport, type InjectorReport } from '../processors/inj/report.js';
 import { isHttpClientReport, type HttpClientReport } from '../processors/http/client/adaptor.js';

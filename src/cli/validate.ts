@@ -4,7 +4,7 @@
  * build (`buildInstance`, through `checkBuild`: factories, processor specs, transports),
  * stopped before anything starts. Whatever `run` refuses with exit 3, `validate` refuses.
  */
-import { checkBuild } from '../config/instance.js';
+import { checkBuild } from '../instance/instance.js';
 import { checkSettingsText, readSettingsFile } from '../config/load.js';
 import type { KindRegistry } from '../config/registry.js';
 import { SettingsError, type SettingsErrorKind, type SettingsIssue } from '../config/settings-error.js';

@@ -3,7 +3,7 @@
  * read from its JSON Schema (`z.toJSONSchema`), for `prosa kinds` and docs/settings.md.
  */
 import { z } from 'zod';
-import { SECRET_MASK } from './sensitive.js';
+import { SECRET_MASK } from '../observability/secrets.js';
 
 /** One documented field. */
 export interface FieldDoc {

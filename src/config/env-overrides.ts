@@ -20,7 +20,8 @@
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { containerKind, objectKeys } from './schema-walk.js';
-import { isSecretKey, isSensitiveSchema, SECRET_FOUND } from './sensitive.js';
+import { isSecretKey } from '../observability/secrets.js';
+import { isSensitiveSchema, SECRET_FOUND } from './sensitive.js';
 import { describeFound, formatPath, settingsIssue, type SettingsIssue } from './settings-error.js';
 
 /** Prefix of override variables. */

@@ -1,6 +1,7 @@
 /**
- * Config: the settings file (schema, loader, environment overrides, errors), processor
- * kinds (factories and their registry), and instances built from settings.
+ * Config: the settings file (schema, loader, environment overrides, errors, secrets) and
+ * processor kinds (factories and their registry). Instances are built from settings one
+ * layer up, in src/instance.
  */
 export {
   defineFactory,
@@ -44,15 +45,6 @@ export { loadSettings, parseSettings, checkSettingsText, readSettingsFile, type 
 export { parseSettingsText, type SettingsText } from './settings-text.js';
 export { checkSettingsShape, MAX_SETTINGS_DEPTH, MAX_SETTINGS_VALUES, MAX_ALIAS_COUNT } from './settings-shape.js';
 export {
-  Instance,
-  buildInstance,
-  checkBuild,
-  createInstance,
-  type BuildOptions,
-  type InstanceProcessor,
-  type TransportMakers,
-} from './instance.js';
-export {
   natsSettingsSchema,
   transportSettingsSchema,
   isSubjectPrefix,
@@ -62,18 +54,10 @@ export {
 } from './transport-settings.js';
 export { describeFields, type FieldDoc } from './describe.js';
 export {
-  sensitive,
   isSensitiveSchema,
   isSensitivePath,
-  isSecretKey,
   maskSettings,
   secretsIn,
-  redactSecrets,
-  maskUrlCredentials,
-  SECRET_MASK,
   SECRET_FOUND,
-  SECRET_HEADER_NAMES,
-  MIN_REDACTED_LENGTH,
 } from './sensitive.js';
 export { maskInstanceSettings, instanceSecrets } from './mask-settings.js';
-export { liveReload, type LiveReload, type LiveReloadOptions, type ReloadOutcome, type ReloadTrigger } from './live-reload.js';

@@ -1,64 +1,27 @@
 /**
- * Secrets in settings: the one way a settings schema marks a field sensitive
- * (`sensitive(z.string())`, or `.meta({ sensitive: true })`), and the masking that every
- * output of settings goes through: logs, the inspector, error messages, `prosa validate`
- * and `prosa kinds`. Besides marked fields, a few names are secrets wherever they appear
- * (HTTP credential headers such as `authorization`), and so is the password of a URL
- * (`nats://user:pass@host`).
+ * Secrets in settings: which fields of a settings value hold one (marked by its schema
+ * with `sensitive()`, named as a secret header anywhere, or a URL password), and the
+ * masking that every output of settings goes through: logs, the inspector, error
+ * messages, `prosa validate` and `prosa kinds`. What a secret looks like in text, the
+ * mark itself and the mask are in src/observability/secrets.ts (the logger and the
+ * inspector use them too).
  *
  * Two faces of one walk: {@link maskSettings} gives a copy with every secret replaced by
- * {@link SECRET_MASK}; {@link secretsIn} lists the secret texts, so free text that may
- * quote them (the message of an error a factory threw) can be cleaned with
- * {@link redactSecrets}.
+ * `SECRET_MASK`; {@link secretsIn} lists the secret texts, so free text that may quote
+ * them (the message of an error a factory threw) can be cleaned with `redactSecrets`.
  */
 import { z } from 'zod';
+import { hasSensitiveMark, isSecretKey, maskUrlCredentials, SECRET_MASK, urlPasswords } from '../observability/secrets.js';
 import { childSchema, schemaLayers, unwrapSchema } from './schema-walk.js';
-
-/** What a secret is replaced with. Never the secret's length, never a part of it. */
-export const SECRET_MASK = '***';
 
 /** What a settings issue says it found in a sensitive field: never the value. */
 export const SECRET_FOUND = 'a sensitive value (not shown)';
-
-/**
- * Names (compared without case) whose value is a secret in any mapping of the settings,
- * whatever the schema says: the HTTP headers that carry credentials.
- */
-export const SECRET_HEADER_NAMES: ReadonlySet<string> = new Set([
-  'authorization',
-  'proxy-authorization',
-  'cookie',
-  'set-cookie',
-  'x-api-key',
-  'api-key',
-  'x-auth-token',
-  'x-access-token',
-  'x-amz-security-token',
-]);
-
-/** True when a field of this name holds a secret whatever its schema (see {@link SECRET_HEADER_NAMES}). */
-export function isSecretKey(name: string): boolean {
-  return SECRET_HEADER_NAMES.has(name.toLowerCase());
-}
-
-/**
- * Marks a settings field sensitive: its value is masked in logs, the inspector, error
- * messages and the CLI's output. The same as `schema.meta({ sensitive: true })`; wrappers
- * added after it (`.optional()`, `.default()`, `.describe()`) keep the mark.
- *
- * ```ts
- * z.strictObject({ user: z.string(), password: sensitive(z.string()).optional() })
- * ```
- */
-export function sensitive<Schema extends z.ZodType>(schema: Schema): Schema {
-  return schema.meta({ sensitive: true });
-}
 
 /** Most nested unions and intersections looked through for a mark. */
 const MAX_UNION_DEPTH = 8;
 
 function marked(schema: z.ZodType): boolean {
-  return schemaLayers(schema).some((layer) => (layer.meta() as { sensitive?: unknown } | undefined)?.sensitive === true);
+  return schemaLayers(schema).some(hasSensitiveMark);
 }
 
 /** The schemas a value of `schema` may match: itself, or each option of a union (and both sides of an intersection). */
@@ -106,28 +69,6 @@ export function isSensitivePath(schema: z.ZodType | undefined, path: readonly Pr
   return false;
 }
 
-/** `scheme://user:password@` at the start of a URL. */
-const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@:]*):([^\s/?#@]+)@/gi;
-
-/** `text` with the password of every URL in it replaced: `nats://user:***@host:4222`. */
-export function maskUrlCredentials(text: string): string {
-  if (!text.includes('://')) return text;
-  return text.replace(URL_CREDENTIALS, (_match, scheme: string, user: string) => `${scheme}${user}:${SECRET_MASK}@`);
-}
-
-function urlPasswords(text: string, out: string[]): void {
-  if (!text.includes('://')) return;
-  for (const match of text.matchAll(URL_CREDENTIALS)) out.push(safeDecode(match[3]!), match[3]!);
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
-
 /** Deepest nesting walked; deeper values are replaced (masking) or left out (listing). */
 const MAX_DEPTH = 64;
 
@@ -158,7 +99,7 @@ function textsOf(value: unknown, out: string[], depth: number, seen: Set<object>
  */
 function walk(value: unknown, schemas: readonly z.ZodType[], depth: number, seen: Set<object>, found: string[]): unknown {
   if (typeof value === 'string') {
-    urlPasswords(value, found);
+    found.push(...urlPasswords(value));
     return maskUrlCredentials(value);
   }
   if (typeof value !== 'object' || value === null) return value;
@@ -188,7 +129,7 @@ function walk(value: unknown, schemas: readonly z.ZodType[], depth: number, seen
 }
 
 /**
- * A copy of the settings `value` with every secret replaced by {@link SECRET_MASK}: fields
+ * A copy of the settings `value` with every secret replaced by `SECRET_MASK`: fields
  * `schema` marks sensitive (with all they hold), fields named as a secret header
  * (`authorization`, ...) anywhere, and URL passwords inside any text. Without a schema
  * only the names and URLs are known. Plain objects and arrays are copied; other values
@@ -200,7 +141,7 @@ export function maskSettings(value: unknown, schema?: z.ZodType): unknown {
 
 /**
  * The secret texts inside the settings `value` (what {@link maskSettings} hides), for
- * {@link redactSecrets}. Numbers are listed as their decimal text.
+ * `redactSecrets`. Numbers are listed as their decimal text.
  */
 export function secretsIn(value: unknown, schema?: z.ZodType): string[] {
   const found: string[] = [];
@@ -208,34 +149,3 @@ export function secretsIn(value: unknown, schema?: z.ZodType): string[] {
   return found;
 }
 
-/** Shortest secret (or part of one) replaced in free text: shorter ones would garble it. */
-export const MIN_REDACTED_LENGTH = 4;
-
-/** Words of a credential that are no secret (`Bearer <token>`). */
-const AUTH_SCHEMES = new Set(['basic', 'bearer', 'digest', 'token', 'negotiate', 'apikey']);
-
-/** The texts to look for: each secret, its words (`Bearer <token>` gives the token), and their JSON-escaped forms. */
-function needles(secrets: readonly string[]): string[] {
-  const out = new Set<string>();
-  for (const secret of secrets) {
-    const parts = [secret, ...secret.split(/\s+/).filter((word) => !AUTH_SCHEMES.has(word.toLowerCase()))];
-    for (const part of parts) {
-      if (part.length < MIN_REDACTED_LENGTH) continue;
-      out.add(part);
-      out.add(JSON.stringify(part).slice(1, -1));
-    }
-  }
-  return [...out].sort((a, b) => b.length - a.length);
-}
-
-/**
- * `text` with every secret of `secrets` (as {@link secretsIn} lists them) replaced by
- * {@link SECRET_MASK}, and every URL password masked. For messages that may quote
- * settings: an error a factory or a client threw. Secrets shorter than
- * {@link MIN_REDACTED_LENGTH} characters are left: replacing them would garble the text.
- */
-export function redactSecrets(text: string, secrets: readonly string[]): string {
-  let out = maskUrlCredentials(text);
-  for (const needle of needles(secrets)) if (out.includes(needle)) out = out.split(needle).join(SECRET_MASK);
-  return out;
-}

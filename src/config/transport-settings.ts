@@ -6,7 +6,7 @@
  * makes it.
  */
 import { z } from 'zod';
-import { sensitive } from './sensitive.js';
+import { sensitive } from '../observability/secrets.js';
 
 /** One NATS subject token as prosa writes them: letters, digits, `-` and `_`. */
 export const SUBJECT_TOKEN_PATTERN = /^[A-Za-z0-9_-]+$/;

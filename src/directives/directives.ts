@@ -6,13 +6,11 @@
  * registered. When the bus starts stopping, the registry closes.
  */
 import type { Logger } from 'pino';
-import type { DirectiveShape, ResolverShape } from '../actors/adaptor.js';
-import type { Processor } from '../actors/processor.js';
-import type { Prosa } from '../actors/prosa.js';
+import type { DirectiveShape, Processor, Prosa, ResolverShape } from '../actors/index.js';
 import { restartPolicy, type RestartPolicy } from '../machines/restart-policy.js';
 import type { DirectiveState } from '../machines/directive.machine.js';
 import { systemClock, type Clock } from './clock.js';
-import { checkDirective, describeDirective, type Directive } from './directive.js';
+import { checkDirective, type Directive } from './directive.js';
 import { DirectiveError } from './errors.js';
 import { DirectiveInstance, type InstanceHost } from './instance.js';
 import { lookupServiceHandler } from './lookup-service.js';
@@ -228,7 +226,7 @@ export class Directives implements InstanceHost {
     try {
       resolvers = source.ask(instance.directive);
     } catch (error) {
-      this.logger.warn({ err: safeError(error), directive: describeDirective(instance.directive), source: source.name }, 'directive handler failed');
+      this.logger.warn({ err: safeError(error), directive: instance.name, source: source.name }, 'directive handler failed');
       return;
     }
     if (resolvers.length > 0) instance.addResolvers(source.name, resolvers);

@@ -1,6 +1,8 @@
 /**
  * The directive layer's public API: directives and their kinds, resolvers, references,
- * the per-bus registry, and the built-in `LookupService`.
+ * the per-bus registry, and the built-in `LookupService`. It knows nothing of settings:
+ * the directives that build processors from settings (`LoadProcessor`, `ApplySettings`)
+ * live with the instance (src/instance).
  */
 export {
   defineDirective,
@@ -40,21 +42,5 @@ export {
   type DirectiveInfo,
 } from './directives.js';
 export { LookupService, lookupServiceHandler, type LookupServiceParams, type ServiceProvider } from './lookup-service.js';
-export {
-  LoadProcessor,
-  LoadProcessorError,
-  loadProcessorHandler,
-  type LoadedProcessor,
-  type LoadProcessorOptions,
-} from './load-processor.js';
-export {
-  ApplySettings,
-  applySettingsHandler,
-  diffSettings,
-  LiveSettings,
-  type ApplySettingsParams,
-  type ApplyReport,
-  type ApplyOptions,
-} from './apply-settings.js';
 export { systemClock, type Clock } from './clock.js';
 export { stableKey } from './stable-key.js';

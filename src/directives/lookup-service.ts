@@ -4,9 +4,7 @@
  * first value (as ProSA's injector waits for its target service). Resolved by the bus
  * itself from its table; remote providers (added by a transport) count like local ones.
  */
-import type { DirectiveShape, ResolverShape } from '../actors/adaptor.js';
-import type { Provider } from '../actors/msg.js';
-import type { Prosa } from '../actors/prosa.js';
+import type { DirectiveShape, Provider, Prosa, ResolverShape } from '../actors/index.js';
 import { defineDirective } from './directive.js';
 import { callbackResolver } from './resolver.js';
 

@@ -1,8 +1,9 @@
 /**
  * References: what `directives.add(d)` returns to each holder of a directive instance
- * (Controller Bus's `Reference`). A reference reads the instance's values, subscribes to
- * their changes, waits for the first value or for the instance to settle, and is
- * released once; the instance is disposed after its grace period once every reference is.
+ * (Controller Bus's `Reference`), and the set of them an instance holds. A reference
+ * reads the instance's values, subscribes to their changes, waits for the first value or
+ * for the instance to settle, and is released once; the instance is disposed after its
+ * grace period once every reference is.
  */
 import type { DirectiveState } from '../machines/directive.machine.js';
 import type { Directive } from './directive.js';
@@ -93,6 +94,56 @@ export interface ReferenceHost<V> {
   report(error: unknown, what: string): void;
 }
 
+/** What a {@link ReferenceSet} tells its instance when its count crosses zero. */
+export interface ReferenceSetEvents {
+  /** The first reference was taken (again). */
+  referenced(): void;
+  /** The last reference was released. */
+  unreferenced(): void;
+}
+
+/** The references of one instance: hands them out, tells each what happens, ends them all. */
+export class ReferenceSet<V> {
+  private readonly refs = new Set<DirectiveReference<V>>();
+  private readonly host: ReferenceHost<V>;
+  private readonly events: ReferenceSetEvents;
+
+  constructor(host: ReferenceHost<V>, events: ReferenceSetEvents) {
+    this.host = host;
+    this.events = events;
+  }
+
+  /** References held. */
+  get size(): number {
+    return this.refs.size;
+  }
+
+  /** A new reference to the instance. */
+  take(): DirectiveReference<V> {
+    const ref = new DirectiveReference<V>(this.host);
+    this.refs.add(ref);
+    if (this.refs.size === 1) this.events.referenced();
+    return ref;
+  }
+
+  /** Forgets a released reference (a second call does nothing). */
+  drop(ref: DirectiveReference<V>): void {
+    if (this.refs.delete(ref) && this.refs.size === 0) this.events.unreferenced();
+  }
+
+  /** Tells every reference's subscribers, in order; a reference released meanwhile hears nothing more. */
+  notify<K extends keyof DirectiveListener<V>>(kind: K, payload: Parameters<NonNullable<DirectiveListener<V>[K]>>[0]): void {
+    for (const ref of [...this.refs]) ref.notify(kind, payload);
+  }
+
+  /** Ends every reference without counting it down (the instance is disposed). */
+  endAll(): void {
+    const refs = [...this.refs];
+    this.refs.clear();
+    for (const ref of refs) ref.end();
+  }
+}
+
 /** A holder's reference to a directive instance. */
 export class DirectiveReference<V> {
   private readonly host: ReferenceHost<V>;
@@ -100,7 +151,7 @@ export class DirectiveReference<V> {
   private readonly releaseWatchers = new Set<() => void>();
   private isReleased = false;
 
-  /** @internal Made by `Directives.add`. */
+  /** @internal Made by `Directives.add`, through its instance's {@link ReferenceSet}. */
   constructor(host: ReferenceHost<V>) {
     this.host = host;
   }

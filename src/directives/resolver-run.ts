@@ -1,11 +1,10 @@
 /**
  * One resolver attached to one directive instance: starts its actor with a fresh
  * {@link ResolverHandle} per run, notices when the run finishes or fails, and ends it
- * when the instance says so. The instance decides when; this file only does it.
+ * when its resolver set says so. The set decides when; this file only does it.
  */
 import { createActor, type AnyActor } from 'xstate';
-import type { ResolverShape } from '../actors/adaptor.js';
-import type { InspectOption } from '../actors/inspect.js';
+import type { InspectOption, ResolverShape } from '../actors/index.js';
 import type { Clock } from './clock.js';
 import { describeDirective, type Directive } from './directive.js';
 import type { ResolverHandle, ValueOptions } from './resolver.js';
@@ -22,42 +21,39 @@ import type { ResolverHandle, ValueOptions } from './resolver.js';
  */
 export type ResolverStatus = 'new' | 'running' | 'idle' | 'done' | 'backoff' | 'held' | 'stopped';
 
-/** What a run needs of its directive instance. */
+/** What a run needs of its resolver set. */
 export interface RunHost {
   readonly directive: Directive<unknown>;
   readonly clock: Clock;
   readonly inspect: InspectOption | undefined;
-  /** Adds a value for `run`; undefined when at the limit. */
-  addValue(run: ResolverRun, value: unknown, options: ValueOptions<unknown> | undefined): number | undefined;
+  /** Adds a value given by run number `run` of `resolver`; undefined when at the limit. */
+  addValue(resolver: ResolverRun, run: number, value: unknown, options: ValueOptions<unknown> | undefined): number | undefined;
   /** Removes any value by id. */
   removeValue(id: number): boolean;
-  /** The run's status changed. */
-  runChanged(run: ResolverRun): void;
-  /** The run failed: its status is already `backoff`. */
-  runFailed(run: ResolverRun, error: unknown): void;
+  /** The run's status changed from `previous`. */
+  statusChanged(resolver: ResolverRun, previous: ResolverStatus): void;
+  /** Run number `run` failed: its status is already `backoff`. */
+  runFailed(resolver: ResolverRun, run: number, error: unknown): void;
   /** The backoff delay of a failed run is over. */
-  restartDue(run: ResolverRun): void;
+  restartDue(resolver: ResolverRun): void;
 }
 
 /** One resolver on one instance. */
 export class ResolverRun {
   /** Where it is (see {@link ResolverStatus}). */
-  status: ResolverStatus = 'new';
+  private current: ResolverStatus = 'new';
   /** Failures in a row since it was last idle or done. */
   failures = 0;
   /** The error of its last failure, while in `backoff`. */
   lastError: unknown;
   /** Delay before the pending restart, while in `backoff`. */
   retryInMs = 0;
-  /** Ids of the values this resolver gave, over all its runs, that the instance still holds. */
-  readonly values = new Set<number>();
-  /** Ids of the values its current (or last) run gave that the instance still holds: a failure removes these. */
-  readonly runValues = new Set<number>();
 
   private readonly host: RunHost;
   private actor: AnyActor | undefined;
   private controller: AbortController | undefined;
   private backoffTimer: unknown;
+  /** Number of the current run; bumped whenever a run starts or ends, so a dead handle knows it is dead. */
   private generation = 0;
 
   constructor(
@@ -69,42 +65,45 @@ export class ResolverRun {
     this.host = host;
   }
 
-  /** True while its actor runs (`running` or `idle`). */
-  get active(): boolean {
-    return this.status === 'running' || this.status === 'idle';
+  /** Where it is in its life on this instance. */
+  get status(): ResolverStatus {
+    return this.current;
+  }
+
+  /** Name of the resolver (values and reports name it). */
+  get name(): string {
+    return this.resolver.name;
   }
 
   /** Starts a new run: a new handle, a new actor. */
   start(): void {
     this.clearBackoff();
-    this.runValues.clear();
-    const generation = ++this.generation;
+    const run = ++this.generation;
     const controller = new AbortController();
     this.controller = controller;
     const host = this.host;
-    const live = () => generation === this.generation;
+    const live = () => run === this.generation;
     const handle: ResolverHandle<unknown> = {
       directive: host.directive,
       signal: controller.signal,
-      add: (value, options) => (live() ? host.addValue(this, value, options) : undefined),
+      add: (value, options) => (live() ? host.addValue(this, run, value, options) : undefined),
       remove: (id) => (live() ? host.removeValue(id) : false),
       idle: (isIdle = true) => {
         if (!live()) return;
-        if (isIdle && this.status === 'running') {
+        if (isIdle && this.current === 'running') {
           this.failures = 0;
           this.setStatus('idle');
-        } else if (!isIdle && this.status === 'idle') {
+        } else if (!isIdle && this.current === 'idle') {
           this.setStatus('running');
         }
       },
       fail: (error) => {
-        if (live()) this.failed(error);
+        if (live()) this.failed(run, error);
       },
       // The handle is the resolver actor's input, which the inspector shows: its name only,
       // never the directive's parameters (settings, and their secrets).
       toJSON: () => ({ directive: describeDirective(host.directive) }),
     };
-    this.status = 'running';
     let actor: AnyActor;
     try {
       actor = createActor(this.resolver.logic, {
@@ -114,8 +113,8 @@ export class ResolverRun {
         clock: host.clock,
       });
     } catch (error) {
-      this.host.runChanged(this);
-      this.failed(error);
+      this.setStatus('running');
+      this.failed(run, error);
       return;
     }
     this.actor = actor;
@@ -128,22 +127,21 @@ export class ResolverRun {
         this.setStatus('done');
       },
       error: (error: unknown) => {
-        if (live()) this.failed(error);
+        if (live()) this.failed(run, error);
       },
     });
-    this.host.runChanged(this);
+    this.setStatus('running');
     actor.start();
   }
 
-  /** Ends the current run, if any, and any pending restart; leaves the run in `next`. */
+  /** Ends the current run, if any, and any pending restart; leaves the run in `next` (a `done` run stays `done` when held). */
   stop(next: 'held' | 'stopped'): void {
     this.generation++;
     this.clearBackoff();
     this.controller?.abort();
     const actor = this.actor;
     this.actor = undefined;
-    if (next === 'stopped' || this.status !== 'done') this.status = next;
-    this.host.runChanged(this);
+    this.setStatus(next === 'stopped' || this.current !== 'done' ? next : 'done');
     actor?.stop();
   }
 
@@ -157,22 +155,24 @@ export class ResolverRun {
     }, delayMs);
   }
 
-  private failed(error: unknown): void {
+  private failed(run: number, error: unknown): void {
     this.generation++;
     this.controller?.abort();
     const actor = this.actor;
     this.actor = undefined;
     this.failures++;
     this.lastError = error;
-    this.status = 'backoff';
+    const previous = this.current;
+    this.current = 'backoff';
     actor?.stop();
-    this.host.runChanged(this);
-    this.host.runFailed(this, error);
+    this.host.statusChanged(this, previous);
+    this.host.runFailed(this, run, error);
   }
 
   private setStatus(status: ResolverStatus): void {
-    this.status = status;
-    this.host.runChanged(this);
+    const previous = this.current;
+    this.current = status;
+    this.host.statusChanged(this, previous);
   }
 
   private clearBackoff(): void {

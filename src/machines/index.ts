@@ -6,7 +6,7 @@
  * tense and camelCase (`proc.crashed`, `proc.drained`, `proc.added`, `main.stopRequested`;
  * a request from outside is the fact that it was asked: `proc.startRequested`). The events
  * a processor's mailbox receives follow the same rule (`request.sent`, `table.changed`);
- * XState's own are `xstate.*`. (The processor and Main machines follow it; the directive,
+ * XState's own are `xstate.*`. (The processor, Main and directive machines follow it; the
  * link and peer machines are still to be brought to it.)
  *
  * **Ports live in context.** Each machine takes the running system's implementations
@@ -16,7 +16,9 @@
  * 0.6 ms per actor (median 675 us for `provide()` + `createActor` + start + stop of the
  * processor machine, against 81 us without it; 7 rounds of 2,000), too much for one
  * machine per processor or directive instance. The inspector leaves `ports` out of the
- * contexts it shows.
+ * contexts it shows. The directive machine needs none: it only decides, and *emits* what it
+ * asks of its instance (XState runs emitted-event handlers after the transition, outside
+ * every action), so its context is its input alone.
  */
 export {
   processorMachine,
@@ -52,9 +54,9 @@ export {
   type DirectiveState,
   type DirectiveStateValue,
   type DirectiveEvent,
+  type DirectiveEmitted,
   type DirectiveMachineContext,
   type DirectiveMachineInput,
-  type DirectivePorts,
 } from './directive.machine.js';
 export {
   linkMachine,

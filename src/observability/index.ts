@@ -1,11 +1,36 @@
 /**
- * Observability: logs with masked TVF payloads, Prometheus metrics, and lifecycles in the
- * Stately inspector. A layer beside config: it reads the bus (actors, machines, tvf).
+ * Observability: logs with masked TVF payloads and secrets, Prometheus metrics, and
+ * lifecycles in the Stately inspector. A layer below config, beside directives: it reads
+ * the bus (actors, machines, tvf) and nothing above it.
  */
 export { maskRulesOf, mergeMaskRules, type SensitiveFields } from './sensitive-fields.js';
 export { PayloadMasks, MaskedPayload, payloadMasksOf, type PayloadMaskOptions } from './payload-masks.js';
 export { maskingFormatters, maskLogObject } from './log-masking.js';
-export { createLogger, processorLogger, isPretty, type LogFormat, type LoggerSettings } from './logger.js';
+export {
+  sensitive,
+  hasSensitiveMark,
+  isSecretKey,
+  maskUrlCredentials,
+  urlPasswords,
+  redactSecrets,
+  SECRET_MASK,
+  SECRET_HEADER_NAMES,
+  MIN_REDACTED_LENGTH,
+} from './secrets.js';
+export {
+  createLogger,
+  instanceLogging,
+  processorLogger,
+  isPretty,
+  type LogFormat,
+  type LogDestination,
+  type LogOutput,
+  type LoggerSettings,
+  type LoggedSettings,
+  type InstanceLogging,
+  type InstanceLoggingOptions,
+} from './logger.js';
+export { messageWithCauses, userErrorSerializer } from './log-errors.js';
 export {
   RequestFigures,
   ServiceFigures,

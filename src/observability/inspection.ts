@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { createInspector, type StatelyInspectionEvent } from '@statelyai/inspect';
 import WebSocket from 'ws';
 import type { InspectionEvent, Observer } from 'xstate';
-import { isSecretKey, maskUrlCredentials, SECRET_MASK } from '../config/sensitive.js';
+import { isSecretKey, maskUrlCredentials, SECRET_MASK } from './secrets.js';
 import { CountedWarning, type WarningLogger } from './counted-warning.js';
 import { inspectableContext, inspectableEvent, inspectableInspectionEvent, isRequestTraffic } from './inspectable.js';
 import { DEFAULT_INSPECTOR_MAX_MESSAGE_BYTES } from './inspector-server.js';

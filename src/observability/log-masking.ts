@@ -6,7 +6,7 @@
  * ...) and the password of any URL in a text.
  */
 import type { LoggerOptions } from 'pino';
-import { isSecretKey, maskUrlCredentials, SECRET_MASK } from '../config/sensitive.js';
+import { isSecretKey, maskUrlCredentials, SECRET_MASK } from './secrets.js';
 import { isTvf } from '../tvf/is-tvf.js';
 import { MaskedPayload, type PayloadMasks } from './payload-masks.js';
 

@@ -11,9 +11,9 @@ import type { InspectOption } from '../actors/inspect.js';
 import type { Tvf } from '../tvf/tvf.js';
 import { createInspection, type Inspection } from './inspection.js';
 import { InspectorServer, type InspectorServerOptions } from './inspector-server.js';
-import { createLogger, processorLogger, type LoggerSettings, type LogFormat } from './logger.js';
+import { instanceLogging, processorLogger, type LoggerSettings, type LogFormat } from './logger.js';
 import { MetricsEndpoint, type MetricsEndpointOptions } from './metrics-endpoint.js';
-import { payloadMasksOf, type MaskedPayload, type PayloadMasks } from './payload-masks.js';
+import type { MaskedPayload, PayloadMasks } from './payload-masks.js';
 import { attachMetrics, type MetricsOptions, type ProsaMetrics } from './prosa-metrics.js';
 import type { SensitiveFields } from './sensitive-fields.js';
 
@@ -29,7 +29,7 @@ export interface ObservabilityOptions {
    * A logger to use instead of building one (e.g. the CLI's, drawn above its status
    * line). Give it `maskingFormatters(masks)` with the same `masks`, or records it logs
    * are not masked.
-   * @defaultValue `createLogger` with `log` and the masks of `services`
+   * @defaultValue `instanceLogging`'s: `createLogger` with `log` and the masks of `services`
    */
   logger?: Logger;
   /**
@@ -94,16 +94,7 @@ export class Observability {
    * port is taken.
    */
   static async start(options: ObservabilityOptions): Promise<Observability> {
-    const masks = options.masks ?? payloadMasksOf(options.services);
-    const logger =
-      options.logger ??
-      createLogger({
-        name: options.name,
-        level: options.log?.level,
-        format: options.log?.format,
-        masks,
-        destination: options.logDestination,
-      });
+    const { masks, logger } = instanceLogging(options, { masks: options.masks, logger: options.logger, destination: options.logDestination });
     let inspector: InspectorServer | undefined;
     let inspection: Inspection | undefined;
     if (options.inspect !== undefined) {

@@ -10,7 +10,7 @@
  * ```
  */
 import { z } from 'zod';
-import { sensitive } from '../config/sensitive.js';
+import { sensitive } from './secrets.js';
 import type { SensitiveFields } from './sensitive-fields.js';
 import { DEFAULT_LATENCY_BUCKETS, DEFAULT_LATENCY_SAMPLE_EVERY, DEFAULT_MAX_SERVICES } from './request-figures.js';
 import { DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT } from './metrics-endpoint.js';

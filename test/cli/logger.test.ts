@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ProcessorError } from '../../src/actors/errors.js';
-import { cliLogger, messageWithCauses } from '../../src/cli/logger.js';
+import { commandLogOutput } from '../../src/cli/logger.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { messageWithCauses } from '../../src/observability/log-errors.js';
 import { captureIo } from './io.js';
 
 /** A crash as the http-client built them: each level says its cause and chains it too. */
@@ -15,7 +17,7 @@ function chainedCrash(): Error {
 
 function loggedErr(level: 'info' | 'debug', error: unknown): Record<string, unknown> {
   const io = captureIo();
-  cliLogger('test', level, io.stderr, undefined, { format: 'json' }).warn({ err: error }, 'crashed');
+  createLogger({ name: 'test', level, ...commandLogOutput(io.stderr), format: 'json' }).warn({ err: error }, 'crashed');
   return (JSON.parse(io.stderr.text) as { err: Record<string, unknown> }).err;
 }
 

@@ -8,12 +8,10 @@ import {
   maskInstanceSettings,
   maskSettings,
   natsSettingsSchema,
-  redactSecrets,
-  SECRET_MASK,
   secretsIn,
-  sensitive,
   validateSettings,
 } from '../../src/config/index.js';
+import { redactSecrets, SECRET_MASK, sensitive } from '../../src/observability/index.js';
 import { defaultKinds } from '../../src/processors/index.js';
 
 const schema = z.strictObject({

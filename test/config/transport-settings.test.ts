@@ -2,18 +2,17 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Transport, TransportHost } from '../../src/actors/transport.js';
 import {
-  buildInstance,
   describeFields,
   instanceSettingsSchema,
   maskSettings,
   natsSettingsSchema,
   SECRET_FOUND,
-  SECRET_MASK,
   SettingsError,
   validateSettings,
-  type Instance,
   type NatsSettings,
 } from '../../src/config/index.js';
+import { SECRET_MASK } from '../../src/observability/index.js';
+import { buildInstance, type Instance } from '../../src/instance/index.js';
 import { defaultKinds } from '../../src/processors/index.js';
 
 const silent = pino({ level: 'silent' });

@@ -7,6 +7,7 @@ import {
   defineDirective,
   directivesOf,
   describeDirective,
+  callbackResolver,
   promiseResolver,
   type DirectiveValue,
   type Directives,
@@ -238,6 +239,42 @@ describe('directives: resolvers and value limits', () => {
     expect(a.current()).toBeUndefined();
     expect(ref.state).toBe('full');
     expect(ref.settled).toBe(true);
+  });
+
+  it('takes what a resolver does while it starts: a value that fills the instance, a second resolver held', () => {
+    const { directives } = setup();
+    const eager = callbackResolver<string>('eager', (handle) => {
+      handle.add('at once');
+      handle.idle();
+    });
+    const later = puppet<string>('later');
+    directives.handle('test', (d) => (Thing.is(d) ? [eager, later.resolver] : undefined));
+    const settled: boolean[] = [];
+    const ref = directives.add(Thing({ id: 'x', max: 1 }));
+    ref.subscribe({ settled: (s) => settled.push(s) });
+    expect(ref.values).toEqual(['at once']);
+    expect(ref.state).toBe('full');
+    expect(ref.resolvers().map((r) => r.status)).toEqual(['held', 'held']);
+    expect(later.control.starts).toBe(0);
+    expect(ref.settled).toBe(true);
+    expect(settled).toEqual([]);
+  });
+
+  it('takes a value added and removed while its resolver starts, without holding and resuming it forever', () => {
+    const { directives } = setup();
+    let starts = 0;
+    const flicker = callbackResolver<string>('flicker', (handle) => {
+      if (++starts > 100) return; // a guard for the test only: a loop would start it again and again
+      const id = handle.add('brief');
+      if (id !== undefined) handle.remove(id);
+      handle.idle();
+    });
+    directives.handle('test', (d) => (Thing.is(d) ? [flicker] : undefined));
+    const ref = directives.add(Thing({ id: 'x', max: 1 }));
+    expect(starts).toBe(1);
+    expect(ref.values).toEqual([]);
+    expect(ref.state).toBe('idle');
+    expect(ref.resolvers().map((r) => r.status)).toEqual(['idle']);
   });
 
   it('restarts a resolver that throws, with backoff, and reports it', () => {

@@ -26,7 +26,7 @@ afterEach(async () => {
 const echo: Adaptor = { processRequest: (_s, r) => r };
 
 /** A processor that answers Greeting with one value naming itself. */
-function greeter(name: string, contexts: ProcessorContext[] = []) {
+function greeter(contexts: ProcessorContext[] = []) {
   return {
     services: [] as string[],
     adaptor: { ...echo, init: (ctx: ProcessorContext) => void contexts.push(ctx) },
@@ -48,7 +48,7 @@ describe('directives: processors as handlers', () => {
     bus = testBus();
     const directives = createDirectives(bus);
     const early = directives.add(Greeting({ to: 'early' }));
-    bus.processor('g', greeter('g'));
+    bus.processor('g', greeter());
     expect(early.values).toEqual([]);
     await bus.start();
     expect(early.values).toEqual(['hello early from g']);
@@ -60,10 +60,10 @@ describe('directives: processors as handlers', () => {
   it('removes a stopped processor\'s values and lets another resolver take over', async () => {
     bus = testBus();
     const directives = createDirectives(bus);
-    bus.processor('first', greeter('first'));
+    bus.processor('first', greeter());
     await bus.start();
     const ref = directives.add(Greeting({ to: 'you' }));
-    bus.processor('second', greeter('second'));
+    bus.processor('second', greeter());
     await bus.get('second')!.when('serving');
     expect(ref.values).toEqual(['hello you from first']);
     expect(ref.resolvers().map((r) => [r.source, r.status])).toEqual([
@@ -82,7 +82,7 @@ describe('directives: processors as handlers', () => {
     bus = testBus();
     const directives = createDirectives(bus);
     const contexts: ProcessorContext[] = [];
-    const p = bus.processor('g', greeter('g', contexts));
+    const p = bus.processor('g', greeter(contexts));
     await bus.start();
     const ref = directives.add(Greeting({ to: 'x' }));
     expect(ref.values).toHaveLength(1);
@@ -123,7 +123,7 @@ describe('directives: processors as handlers', () => {
     const events: InspectionEvent[] = [];
     bus = testBus({ inspect: (event) => void events.push(event) });
     const directives = createDirectives(bus);
-    bus.processor('g', greeter('g'));
+    bus.processor('g', greeter());
     await bus.start();
     directives.add(Greeting({ to: 'inspector' })).release();
     const idOf = (e: InspectionEvent) => (e.actorRef as { id?: string }).id ?? '';
@@ -135,7 +135,7 @@ describe('directives: processors as handlers', () => {
       .map((e) => JSON.stringify((e as unknown as { snapshot: { value: unknown } }).snapshot.value));
     expect(snapshots[0]).toBe('"pending"');
     expect(snapshots.at(-1)).toBe('"disposed"');
-    expect(snapshots).toContain(JSON.stringify({ live: { references: 'referenced', resolution: 'full' } }));
+    expect(snapshots).toContain(JSON.stringify({ live: { references: 'referenced', activity: 'idle', capacity: 'full' } }));
   });
 });
 

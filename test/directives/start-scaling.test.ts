@@ -7,7 +7,8 @@
  */
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { buildInstance, validateSettings, type Instance } from '../../src/config/index.js';
+import { validateSettings } from '../../src/config/index.js';
+import { buildInstance, type Instance } from '../../src/instance/index.js';
 import { DirectiveInstance } from '../../src/directives/instance.js';
 import { DirectiveReference } from '../../src/directives/reference.js';
 import { defaultKinds } from '../../src/processors/index.js';

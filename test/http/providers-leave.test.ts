@@ -5,7 +5,8 @@
  */
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildInstance, validateSettings, type Instance } from '../../src/config/index.js';
+import { validateSettings } from '../../src/config/index.js';
+import { buildInstance, type Instance } from '../../src/instance/index.js';
 import { defaultKinds } from '../../src/processors/index.js';
 import type { HttpServerReport } from '../../src/processors/http/index.js';
 import type { Prosa } from '../../src/index.js';

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildInstance, validateSettings, type Instance } from '../../src/config/index.js';
+import { validateSettings } from '../../src/config/index.js';
+import { buildInstance, type Instance } from '../../src/instance/index.js';
 import { defaultKinds } from '../../src/processors/index.js';
 import { Observability, type LogFormat } from '../../src/observability/index.js';
 import { record, sleep, testBus } from '../support/bus.js';

@@ -98,6 +98,29 @@ describe('injector', () => {
     expect(report.latencyMs.p99).toBeLessThanOrEqual(report.latencyMs.max);
   });
 
+  it('waits out a rate too low for one timer without a busy timer or a warning', async () => {
+    // At 1e-9 requests/s the next send is ~32 years away, past the longest timer Node
+    // takes (2^31-1 ms): a longer delay is cut to 1 ms, with a TimeoutOverflowWarning.
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => void warnings.push(warning.name);
+    process.on('warning', onWarning);
+    const timers = vi.spyOn(globalThis, 'setTimeout');
+    try {
+      prosa = quietBus();
+      addProcessor(prosa, stubFactory, 'stub-1', { services: ['ECHO'] });
+      const inj = injector(prosa, { maxSpeed: 1e-9 });
+      const report = await runFor(prosa, inj, 100);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(report.sent).toBeLessThanOrEqual(1);
+      expect(timers.mock.calls.filter(([, ms]) => typeof ms === 'number' && ms > 2 ** 31 - 1)).toEqual([]);
+      expect(timers.mock.calls.filter(([fn]) => fn.name === 'tick').length).toBeLessThan(5);
+      expect(warnings).toEqual([]);
+    } finally {
+      timers.mockRestore();
+      process.off('warning', onWarning);
+    }
+  });
+
   it('keeps going through errors and counts them by kind', async () => {
     prosa = quietBus();
     addProcessor(prosa, stubFactory, 'stub-1', { services: ['ECHO'], errorRate: 0.5, seed: 1 });

@@ -6,7 +6,8 @@
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { createInstance, validateSettings, type Instance, type InstanceSettings } from '../../src/config/index.js';
+import { validateSettings, type InstanceSettings } from '../../src/config/index.js';
+import { createInstance, type Instance } from '../../src/instance/index.js';
 import { stableKey } from '../../src/index.js';
 import { defaultKinds } from '../../src/processors/index.js';
 

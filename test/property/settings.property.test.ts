@@ -1,9 +1,14 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Document, isCollection, isMap, isSeq, stringify, visit, type Node } from 'yaml';
+import { z } from 'zod';
 import { ExitCode } from '../../src/cli/exit-codes.js';
+import { buildRunInstance, readRunSettings } from '../../src/cli/run.js';
+import { validateCommand } from '../../src/cli/validate.js';
 import { main } from '../../src/cli/program.js';
-import { buildInstance, checkSettings, LOG_LEVELS, parseSettings } from '../../src/config/index.js';
+import { checkSettings, defineFactory, LOG_LEVELS, parseSettings, SettingsError, type KindRegistry } from '../../src/config/index.js';
+import { sensitive } from '../../src/observability/index.js';
+import { buildInstance, type Instance } from '../../src/instance/index.js';
 import { defaultKinds, isInjectorReport } from '../../src/processors/index.js';
 import { captureIo } from '../cli/io.js';
 import { silentLogger } from '../support/bus.js';
@@ -277,39 +282,146 @@ const work = tempDir();
 afterAll(() => work.remove());
 let fileNo = 0;
 
+/**
+ * The built-in kinds and `picky`, whose factory refuses an odd `n` (quoting its secret
+ * `token`, which no output may show): settings that pass every schema and fail only at
+ * build, the stage `validate` reaches through `checkBuild`.
+ */
+const buildKinds = defaultKinds();
+buildKinds.register(
+  defineFactory({
+    kind: 'picky',
+    description: 'Refuses an odd n at build.',
+    version: '1',
+    settings: z.strictObject({ n: z.number().int().min(0).max(9), token: sensitive(z.string().min(4)).optional() }),
+    create(settings) {
+      if (settings.n % 2 === 1) throw new Error(`picky refuses odd n=${settings.n} (token ${settings.token ?? 'none'})`);
+      return { services: ['PICKY'], adaptor: { processRequest: (_service, request) => request } };
+    },
+  }),
+);
+const PICKY_TOKEN = 'tok-7f3a9c';
+const picky = fc.record(
+  {
+    name,
+    kind: fc.constant('picky'),
+    settings: fc.record({ n: fc.integer({ min: 0, max: 9 }), token: fc.constant(PICKY_TOKEN) }, { requiredKeys: ['n'] }),
+  },
+  { requiredKeys: ['name', 'kind', 'settings'] },
+);
+
+/** A document of the validate/run property: the settings above, sometimes with `picky` processors. */
+const buildable = fc.record(
+  {
+    name,
+    log: fc.record({ level: fc.constantFrom(...LOG_LEVELS) }, { requiredKeys: [] }),
+    requestTimeoutMs: fc.integer({ min: 1, max: 10_000 }),
+    processors: fc.array(fc.oneof({ arbitrary: processor, weight: 3 }, { arbitrary: picky, weight: 1 }), { maxLength: 4 }),
+  },
+  { requiredKeys: ['name'] },
+);
+
+/**
+ * Whether `prosa run` refuses a file: its two refusal stages (src/cli/run.ts: the
+ * settings do not load, or do not build), run in-process with the command's own
+ * functions, and nothing started.
+ */
+async function runRefuses(file: string, env: Record<string, string>): Promise<boolean> {
+  let instance: Instance;
+  try {
+    instance = buildRunInstance(await readRunSettings(file, buildKinds, env), buildKinds, { logger: silent });
+  } catch (error) {
+    if (error instanceof SettingsError) return true;
+    throw error;
+  }
+  await instance.stop('checked');
+  return false;
+}
+
+/** `prosa validate` of a file, in-process (the command as `main` runs it, or its function with `kinds`). */
+async function validate(file: string, env: Record<string, string>, kinds?: KindRegistry) {
+  const io = captureIo(env);
+  const code = kinds === undefined ? await main(['node', 'prosa', 'validate', file], io) : await validateCommand(file, { kinds }, io);
+  return { code, printed: io.stdout.text + io.stderr.text, stderr: io.stderr.text };
+}
+
+/** A base document for {@link render}, with short grace periods and, when `http`, a listener and a client. */
+function documentOf(base: Record<string, unknown>, http: boolean): Record<string, unknown> {
+  const input: Record<string, unknown> = { ...base, shutdown: { graceMs: 100, terminateTimeoutMs: 100 } };
+  if (http) input['processors'] = [...((base['processors'] as unknown[] | undefined) ?? []), httpServer(0), httpClient];
+  return input;
+}
+
 describe('validate and run, property', () => {
-  it('validate exits 3 exactly when run refuses the settings (exit 3), and neither prints a stack trace', async () => {
+  // The whole commands are run on a few documents below (and spawned as a child process
+  // in test/cli/validate-run.test.ts); the property runs validate whole and run's two
+  // refusal stages, which is where run's exit code 3 comes from.
+  it('validate exits 3 exactly when run refuses the settings, and prints no stack trace', async () => {
     const documents = fc.record({
-      base: settings,
+      base: buildable,
       http: fc.boolean(),
       mutations: fc.array(mutation, { maxLength: 3 }),
     });
-    const seen = { valid: 0, refused: 0 };
+    const seen = { valid: 0, refused: 0, atBuild: 0 };
     await fc.assert(
       fc.asyncProperty(documents, async ({ base, http, mutations }) => {
-        const input: Record<string, unknown> = { ...base, shutdown: { graceMs: 100, terminateTimeoutMs: 100 } };
-        if (http) input['processors'] = [...((base.processors as unknown[] | undefined) ?? []), httpServer(0), httpClient];
-        const { text, env } = render(input, mutations);
+        const { text, env } = render(documentOf(base, http), mutations);
         const file = work.write(`settings-${fileNo++}.yaml`, text);
-        const validated = captureIo(env);
-        const validateCode = await main(['node', 'prosa', 'validate', file], validated);
-        const ran = captureIo(env);
-        const runCode = await main(['node', 'prosa', 'run', file, '--duration', '0.1', '--no-status'], ran);
-        const outputs = [validated.stdout.text, validated.stderr.text, ran.stdout.text, ran.stderr.text];
-        for (const output of outputs) expect(output, `${text.slice(0, 2000)}\n--- printed:\n${output.slice(0, 4000)}`).not.toMatch(STACK);
-        expect([ExitCode.Ok, ExitCode.InvalidSettings]).toContain(validateCode);
-        const told = `${text.slice(0, 2000)}\n--- validate (${validateCode}):\n${outputs.slice(0, 2).join('')}\n--- run (${runCode}):\n${outputs.slice(2).join('').slice(0, 4000)}`;
-        expect(validateCode === ExitCode.InvalidSettings, told).toBe(runCode === ExitCode.InvalidSettings);
-        if (validateCode === ExitCode.InvalidSettings) {
+        const validated = await validate(file, env, buildKinds);
+        expect(validated.printed, `${text.slice(0, 2000)}\n--- printed:\n${validated.printed.slice(0, 4000)}`).not.toMatch(STACK);
+        expect(validated.printed).not.toContain(PICKY_TOKEN);
+        expect([ExitCode.Ok, ExitCode.InvalidSettings]).toContain(validated.code);
+        const refused = await runRefuses(file, env);
+        const told = `${text.slice(0, 2000)}\n--- validate (${validated.code}):\n${validated.printed.slice(0, 4000)}\n--- run refuses: ${refused}`;
+        expect(validated.code === ExitCode.InvalidSettings, told).toBe(refused);
+        if (refused) {
           seen.refused++;
+          if (validated.stderr.includes('picky refuses')) seen.atBuild++;
           // Every refusal names a field (or the whole file) and says where.
-          expect(validated.stderr.text).toMatch(/^Invalid settings in .+\(\d+ issues?\):\n {2}- /);
+          expect(validated.stderr).toMatch(/^Invalid settings in .+\(\d+ issues?\):\n {2}- /);
         } else seen.valid++;
       }),
       { numRuns: Number(process.env.PROSA_PROPERTY_RUNS ?? 60) },
     );
-    // The generators reach both sides.
+    // The generators reach both sides, and refusals at build.
     expect(seen.valid).toBeGreaterThan(0);
     expect(seen.refused).toBeGreaterThan(0);
-  }, 240_000);
+    expect(seen.atBuild).toBeGreaterThan(0);
+  }, 60_000);
+
+  /** Documents like the property's, through both whole commands. */
+  const examples: { name: string; base: Record<string, unknown>; http?: boolean; mutations: Mutation[]; refused: boolean }[] = [
+    {
+      name: 'a stub and an injector',
+      base: {
+        name: 'ok',
+        processors: [
+          { name: 's', kind: 'stub', settings: { services: ['ECHO'] } },
+          { name: 'i', kind: 'inj', settings: { service: 'ECHO', maxSpeed: 100 } },
+        ],
+      },
+      mutations: [],
+      refused: false,
+    },
+    {
+      name: 'a wrong value in a processor',
+      base: { name: 'bad', processors: [{ name: 's', kind: 'stub', settings: { services: ['ECHO'] } }] },
+      mutations: [{ type: 'value', at: 3, value: 'fast' }],
+      refused: true,
+    },
+    { name: 'a processor declared twice', base: { name: 'twice', processors: [{ name: 's', kind: 'stub', settings: { services: ['ECHO'] } }] }, mutations: [{ type: 'duplicate', at: 0 }], refused: true },
+    { name: 'two listeners on one port', base: { name: 'ports' }, mutations: [{ type: 'ports', port: 40_123, metrics: false }], refused: true },
+    { name: 'a hostile environment override', base: { name: 'env' }, mutations: [{ type: 'env', variable: 'PROSA__SERVICES', value: '&a [1, {10: *a}]' }], refused: true },
+  ];
+
+  it.each(examples)('$name: validate and run (whole commands) agree', async ({ base, http, mutations, refused }) => {
+    const { text, env } = render(documentOf(base, http ?? false), mutations);
+    const file = work.write(`example-${fileNo++}.yaml`, text);
+    const validated = await validate(file, env);
+    const ran = captureIo(env);
+    const runCode = await main(['node', 'prosa', 'run', file, '--duration', '0.1', '--no-status'], ran);
+    for (const output of [validated.printed, ran.stdout.text, ran.stderr.text]) expect(output).not.toMatch(STACK);
+    const expected = refused ? ExitCode.InvalidSettings : ExitCode.Ok;
+    expect([validated.code, runCode], `${text}\n--- validate:\n${validated.printed}\n--- run:\n${ran.stderr.text}`).toEqual([expected, expected]);
+  });
 });

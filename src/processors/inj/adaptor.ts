@@ -31,6 +31,7 @@
 import type { Logger } from 'pino';
 import type { Adaptor, ProcessorContext } from '../../actors/adaptor.js';
 import { ServiceError, type ServiceErrorKind } from '../../actors/errors.js';
+import { MAX_TIMEOUT_MS } from '../../actors/requests.js';
 import type { Directives } from '../../directives/directives.js';
 import { LookupService, type ServiceProvider } from '../../directives/lookup-service.js';
 import type { DirectiveReference } from '../../directives/reference.js';
@@ -271,7 +272,8 @@ export class InjectorAdaptor implements Adaptor {
     const max = this.settings.maxConcurrent;
     while (this.inFlight < max && this.regulator.take(now)) this.send();
     if (this.sending && this.inFlight < max && this.timer === undefined) {
-      this.timer = setTimeout(this.tick, Math.max(MIN_TICK_MS, this.regulator.waitMs(now)));
+      // A rate so low that the next token is past the longest timer (2^31-1 ms) waits that long and checks again.
+      this.timer = setTimeout(this.tick, Math.min(MAX_TIMEOUT_MS, Math.max(MIN_TICK_MS, this.regulator.waitMs(now))));
     }
   }
 

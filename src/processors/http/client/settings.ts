@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { MAX_TIMEOUT_MS } from '../../../actors/requests.js';
-import { sensitive } from '../../../config/sensitive.js';
+import { sensitive } from '../../../observability/secrets.js';
 import {
   addProblem,
   bodyFormatSchema,

@@ -1,16 +1,16 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import {
-  buildInstance,
-  createInstance,
   defineFactory,
   loadSettings,
   SettingsError,
+  validateSettings,
   type FactoryContext,
-  type Instance,
+  type FactoryProduct,
 } from '../../src/config/index.js';
+import { buildInstance, checkBuild, createInstance, type Instance } from '../../src/instance/index.js';
 import { LookupService } from '../../src/directives/lookup-service.js';
 import { defaultKinds, isInjectorReport } from '../../src/processors/index.js';
 import { fixture } from '../fixtures/settings.js';
@@ -131,5 +131,71 @@ describe('buildInstance', () => {
     await instance.start();
     const serving = lines.map((line) => JSON.parse(line) as { proc?: string; msg: string }).filter((line) => line.msg === 'registered');
     expect(serving.map((line) => line.proc)).toEqual(['loud']);
+  });
+});
+
+/** The built-in kinds and one more, `kind`, with no settings, built by `create` (given its context). */
+function kindsWith(kind: string, description: string, create: (context: FactoryContext) => FactoryProduct) {
+  const kinds = defaultKinds();
+  kinds.register(defineFactory({ kind, description, version: '1', settings: z.strictObject({}), create: (_settings, context) => create(context) }));
+  return kinds;
+}
+
+describe('quieting processors', () => {
+  /** Kinds with `hostile`, a processor whose `quiesce` throws as it is called (not a rejection). */
+  const hostileKinds = () =>
+    kindsWith('hostile', 'A processor whose quiesce throws synchronously.', () => ({
+      services: ['HOSTILE'],
+      adaptor: { processRequest: (_service, request) => request },
+      quiesce: () => {
+        throw new Error('quiesce bug');
+      },
+    }));
+  const settingsOf = (processors: unknown[]) => ({ name: 'inst', shutdown: { graceMs: 50, terminateTimeoutMs: 50 }, processors });
+
+  it('stops the bus even when a processor quiesce throws', async () => {
+    const kinds = hostileKinds();
+    instance = createInstance(settingsOf([{ name: 'h', kind: 'hostile', settings: {} }]), { kinds, env: {}, logger: silent });
+    await instance.start();
+    await instance.stop();
+    expect(instance.prosa.state).toBe('stopped');
+  });
+
+  it('removes a processor dropped from the settings even when its quiesce throws', async () => {
+    const kinds = hostileKinds();
+    const first = settingsOf([
+      { name: 'h', kind: 'hostile', settings: {} },
+      { name: 's', kind: 'stub', settings: { services: ['ECHO'] } },
+    ]);
+    instance = createInstance(first, { kinds, env: {}, logger: silent });
+    await instance.start();
+    const next = validateSettings(settingsOf([{ name: 's', kind: 'stub', settings: { services: ['ECHO'] } }]), { kinds, env: {} });
+    const report = await instance.apply(next, { timeoutMs: 2_000 });
+    expect(report.stopped).toEqual(['h']);
+    expect(instance.prosa.get('h')).toBeUndefined();
+  });
+});
+
+describe('checkBuild', () => {
+  it('logs nothing, not even through a processor that asks for a level of its own', async () => {
+    const kinds = kindsWith('chatty', 'Logs as it is built.', (context) => {
+      context.logger.info('building a chatty processor');
+      return { services: ['CHATTY'], adaptor: { processRequest: (_service, request) => request } };
+    });
+    const settings = validateSettings(
+      { name: 'check', processors: [{ name: 'c', kind: 'chatty', settings: {}, log: { level: 'trace' } }] },
+      { kinds, env: {} },
+    );
+    const written: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      expect(await checkBuild(settings, { kinds })).toEqual([]);
+    } finally {
+      write.mockRestore();
+    }
+    expect(written).toEqual([]);
   });
 });

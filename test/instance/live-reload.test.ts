@@ -3,15 +3,15 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadSettings } from '../../src/config/index.js';
 import {
-  loadSettings,
   buildInstance,
   liveReload,
   type Instance,
   type LiveReload,
   type ReloadOutcome,
-} from '../../src/config/index.js';
-import { ServiceError, SimpleStringTvf } from '../../src/index.js';
+} from '../../src/instance/index.js';
+import { SimpleStringTvf } from '../../src/index.js';
 import { defaultKinds } from '../../src/processors/index.js';
 import { tempDir } from '../fixtures/settings.js';
 

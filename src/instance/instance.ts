@@ -1,34 +1,28 @@
 /**
- * Instance: a bus and its processors built from validated settings through the kind
- * factories, with a stop that first quiets the processors that generate traffic, and
- * live reconfiguration (`apply`). Every processor is built by a `LoadProcessor`
- * directive, held by the instance's `ApplySettings` directive (src/directives): the
+ * Instance: the composition root. Builds an instance's logger and masks, its bus, its
+ * directives and its transports from validated settings, and its processors through the
+ * kind factories; stops it by first quieting the processors that generate traffic; and
+ * reconfigures it live (`apply`). Every processor is built by a `LoadProcessor`
+ * directive, held by the instance's `ApplySettings` directive (both in this folder): the
  * first build and every later apply go through the same path.
  */
-import { pino, type Logger } from 'pino';
-import { messageOf } from '../tvf/unknown-value.js';
-import { createProsa, type Prosa } from '../actors/prosa.js';
-import type { InspectOption } from '../actors/inspect.js';
-import type { BusObserver } from '../actors/requests.js';
-import type { Transport } from '../actors/transport.js';
-import type { Tvf } from '../tvf/tvf.js';
-import { createLogger } from '../observability/logger.js';
-import { payloadMasksOf, type PayloadMasks } from '../observability/payload-masks.js';
-import type { FactoryProduct } from './factory.js';
+import type { Logger } from 'pino';
+import { createProsa, type BusObserver, type InspectOption, type Prosa, type Transport } from '../actors/index.js';
+import type { KindRegistry } from '../config/registry.js';
+import { formatPath, SettingsError, settingsIssue, type SettingsIssue } from '../config/settings-error.js';
+import type { InstanceSettings } from '../config/settings-schema.js';
+import { secretsIn } from '../config/sensitive.js';
+import { natsSettingsSchema, type NatsSettings } from '../config/transport-settings.js';
+import { validateSettings, type ValidateOptions } from '../config/validate.js';
 import { createDirectives, type Directives } from '../directives/directives.js';
-import { LoadProcessorError, loadProcessorHandler, type LoadedProcessor } from '../directives/load-processor.js';
-import {
-  applySettingsHandler,
-  LiveSettings,
-  type ApplyOptions,
-  type ApplyReport,
-} from '../directives/apply-settings.js';
-import type { KindRegistry } from './registry.js';
-import { formatPath, SettingsError, settingsIssue, type SettingsIssue } from './settings-error.js';
-import type { InstanceSettings, ProcessorSettings } from './settings-schema.js';
-import { redactSecrets, secretsIn } from './sensitive.js';
-import { natsSettingsSchema, type NatsSettings } from './transport-settings.js';
-import { validateSettings, type ValidateOptions } from './validate.js';
+import { createLogger, instanceLogging } from '../observability/logger.js';
+import { redactSecrets } from '../observability/secrets.js';
+import type { Tvf } from '../tvf/tvf.js';
+import { messageOf } from '../tvf/unknown-value.js';
+import { applySettingsHandler } from './apply-settings.js';
+import { LiveSettings, type ApplyOptions, type ApplyReport } from './live-settings.js';
+import { LoadProcessorError, loadProcessorHandler, type LoadedProcessor } from './load-processor.js';
+import { quiesceAll } from './quiesce.js';
 
 /** Options of {@link buildInstance}. */
 export interface BuildOptions {
@@ -37,13 +31,13 @@ export interface BuildOptions {
   /**
    * The bus logger; each processor gets a child with `proc` bound (at its own `log.level`
    * when the settings give one).
-   * @defaultValue a pino logger on stdout at the settings' `log.level` and `log.format`,
-   *   masking the `services`' sensitive fields
+   * @defaultValue `instanceLogging(settings).logger`: a pino logger on stdout at the
+   *   settings' `log.level` and `log.format`, masking the `services`' sensitive fields
    */
   logger?: Logger;
   /**
    * What a log shows of a payload (the bus's `maskPayload`).
-   * @defaultValue the masks of the settings' `services`
+   * @defaultValue `instanceLogging(settings).maskPayload`: the masks of the settings' `services`
    */
   maskPayload?: (service: string, payload: Tvf) => unknown;
   /** XState inspection observer, passed to every actor. */
@@ -133,18 +127,7 @@ export class Instance {
   }
 
   private async stopInOrder(reason: string): Promise<void> {
-    const quiets: Promise<void>[] = [];
-    for (const entry of this.processors.values()) {
-      if (entry.product.quiesce !== undefined) quiets.push(entry.product.quiesce());
-    }
-    if (quiets.length > 0) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const grace = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, this.settings.shutdown.graceMs);
-      });
-      await Promise.race([Promise.allSettled(quiets), grace]);
-      clearTimeout(timer);
-    }
+    await quiesceAll(this.processors.values(), this.settings.shutdown.graceMs, this.prosa.logger);
     await this.prosa.stop(reason);
   }
 }
@@ -156,14 +139,12 @@ export class Instance {
  * half-built bus is then stopped.
  */
 export function buildInstance(settings: InstanceSettings, options: BuildOptions): Instance {
-  let masks: PayloadMasks | undefined;
-  const masksOf = () => (masks ??= payloadMasksOf(settings.services));
-  const logger =
-    options.logger ?? createLogger({ name: settings.name, level: settings.log.level, format: settings.log.format, masks: masksOf() });
+  const logging = instanceLogging(settings, { logger: options.logger });
+  const logger = logging.logger;
   const prosa = createProsa({
     name: settings.name,
     logger,
-    maskPayload: options.maskPayload ?? ((service, payload) => masksOf().mask(service, payload)),
+    maskPayload: options.maskPayload ?? logging.maskPayload,
     inspect: options.inspect,
     shutdown: settings.shutdown,
     requestTimeoutMs: settings.requestTimeoutMs,
@@ -211,16 +192,25 @@ export function buildInstance(settings: InstanceSettings, options: BuildOptions)
 }
 
 /**
+ * A logger that writes nothing: silent, and children at a level of their own (a
+ * processor's `log.level`) write nowhere too.
+ */
+function silentLogger(name: string): Logger {
+  return createLogger({ name, level: 'silent', destination: { write: () => undefined } });
+}
+
+/**
  * What {@link buildInstance} refuses in validated settings (factories, processor specs,
  * transports), found without starting anything: builds the instance, then stops it at
  * once. Resolves with the issues (none when it builds). `prosa validate` runs it after
  * the settings checks, so that it refuses exactly what `prosa run` refuses.
- * `options.logger` defaults to a silent logger here: a check logs nothing.
+ * `options.logger` defaults to a logger that writes nothing here, whatever level a processor
+ * asks for: a check logs nothing.
  */
 export async function checkBuild(settings: InstanceSettings, options: BuildOptions): Promise<SettingsIssue[]> {
   let instance: Instance;
   try {
-    instance = buildInstance(settings, { ...options, logger: options.logger ?? pino({ level: 'silent' }) });
+    instance = buildInstance(settings, { ...options, logger: options.logger ?? silentLogger(settings.name) });
   } catch (error) {
     if (error instanceof SettingsError) return [...error.issues];
     throw error;

@@ -9,17 +9,19 @@
  * log level) are different directives: applying the other one replaces the processor.
  */
 import type { Logger } from 'pino';
-import type { DirectiveShape, ResolverShape } from '../actors/adaptor.js';
-import type { Prosa } from '../actors/prosa.js';
-import type { Processor } from '../actors/processor.js';
+import type { DirectiveShape, Processor, Prosa, ResolverShape } from '../actors/index.js';
 import type { FactoryProduct } from '../config/factory.js';
 import type { KindRegistry } from '../config/registry.js';
-import { redactSecrets, secretsIn } from '../config/sensitive.js';
+import { secretsIn } from '../config/sensitive.js';
 import type { ProcessorSettings } from '../config/settings-schema.js';
-import { defineDirective } from './directive.js';
-import { directivesOf } from './directives.js';
-import { callbackResolver, type ResolverHandle } from './resolver.js';
+import { defineDirective } from '../directives/directive.js';
+import { directivesOf } from '../directives/directives.js';
+import { callbackResolver, type ResolverHandle } from '../directives/resolver.js';
+import { processorLogger } from '../observability/logger.js';
+import { redactSecrets } from '../observability/secrets.js';
 import { messageOf, safeError } from '../tvf/unknown-value.js';
+import { quiesceAll } from './quiesce.js';
+import { whenRemoved } from './removal.js';
 
 /** The running processor a {@link LoadProcessor} holds (config's `InstanceProcessor`). */
 export interface LoadedProcessor {
@@ -106,41 +108,16 @@ function redactedCause(cause: unknown, secrets: readonly string[]): unknown {
  * Resolves when it is off the bus; never rejects (failures are logged).
  */
 async function retire(prosa: Prosa, loaded: LoadedProcessor, quiesceMs: number, logger: Logger): Promise<void> {
-  const { processor, product } = loaded;
+  const { processor } = loaded;
   // A stopping bus stops every processor itself; the handles stay listed with their final state.
   if (prosa.state === 'stopping' || prosa.state === 'stopped') return;
   if (prosa.get(processor.name) !== processor) return;
   try {
-    if (product.quiesce !== undefined && processor.state === 'serving') {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        product.quiesce().catch((error: unknown) => logger.warn({ err: safeError(error), proc: processor.name }, 'quiesce failed')),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, quiesceMs);
-        }),
-      ]);
-      clearTimeout(timer);
-    }
+    if (processor.state === 'serving') await quiesceAll([loaded], quiesceMs, logger);
     await prosa.remove(processor.name);
   } catch (error) {
     logger.warn({ err: safeError(error), proc: processor.name }, 'removing a processor failed');
   }
-}
-
-/** Resolves once no processor of that name is on the bus (at once if none is). */
-function whenNameFree(prosa: Prosa, name: string, signal: AbortSignal, onFree: () => void): () => void {
-  if (prosa.get(name) === undefined) {
-    onFree();
-    return () => undefined;
-  }
-  const check = () => {
-    if (signal.aborted || prosa.get(name) !== undefined) return;
-    off();
-    onFree();
-  };
-  const off = () => prosa.events.off('processor.removed', check);
-  prosa.events.on('processor.removed', check);
-  return off;
 }
 
 /**
@@ -163,8 +140,7 @@ export function loadProcessorHandler(
     if (factory === undefined) {
       throw new LoadProcessorError('UnknownKind', entry, `no factory for kind '${entry.kind}' (known: ${options.kinds.kinds().join(', ')})`);
     }
-    const level = entry.log.level;
-    const logger = level === undefined ? options.logger.child({ proc: entry.name }) : options.logger.child({ proc: entry.name }, { level });
+    const logger = processorLogger(options.logger, entry.name, entry.log.level);
     let loaded: LoadedProcessor;
     try {
       const product = factory.create(entry.settings, {
@@ -197,7 +173,7 @@ export function loadProcessorHandler(
     const entry = directive.params;
     const resolver = callbackResolver<LoadedProcessor>('factory', (handle) => {
       let synchronous = true;
-      const stopWaiting = whenNameFree(prosa, entry.name, handle.signal, () => {
+      const stopWaiting = whenRemoved(prosa, entry.name, () => {
         if (synchronous) {
           build(entry, handle); // a throw here fails this run at once
           return;

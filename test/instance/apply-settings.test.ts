@@ -3,13 +3,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ApplySettings, LoadProcessor, LoadProcessorError, diffSettings } from '../../src/index.js';
 import {
-  createInstance,
   defineFactory,
   validateSettings,
-  type Instance,
   type InstanceSettings,
   type KindRegistry,
 } from '../../src/config/index.js';
+import { createInstance, type Instance } from '../../src/instance/index.js';
 import { defaultKinds } from '../../src/processors/index.js';
 import { record, sleep, valueOf } from '../support/bus.js';
 

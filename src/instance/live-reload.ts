@@ -8,14 +8,14 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import type { ApplyReport } from '../directives/apply-settings.js';
+import type { Environment } from '../config/env-overrides.js';
+import { loadSettings } from '../config/load.js';
+import type { KindRegistry } from '../config/registry.js';
+import { SettingsError } from '../config/settings-error.js';
 import { stableKey } from '../directives/stable-key.js';
-import type { Environment } from './env-overrides.js';
-import type { Instance } from './instance.js';
-import { loadSettings } from './load.js';
-import type { KindRegistry } from './registry.js';
-import { SettingsError } from './settings-error.js';
 import { safeError } from '../tvf/unknown-value.js';
+import type { Instance } from './instance.js';
+import type { ApplyReport } from './live-settings.js';
 
 /** Options of {@link liveReload}. */
 export interface LiveReloadOptions {
