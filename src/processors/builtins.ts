@@ -18,10 +18,17 @@ export const BUILTIN_FACTORIES: readonly ProcessorFactory[] = Object.freeze([
 ]);
 
 /**
- * A new registry holding the built-in kinds; register your own kinds on it
+ * The built-in factories under the name every kinds module uses: the module a worker
+ * thread imports a built-in kind from (`KindRegistry.moduleOf`).
+ */
+export const kinds = BUILTIN_FACTORIES;
+
+/**
+ * A new registry holding the built-in kinds, each registered with this module as its
+ * `module`; register your own kinds on it
  * (`defaultKinds().register(myFactory)` returns the disposer). Each call returns a
  * fresh registry, so registrations never leak between instances or tests.
  */
 export function defaultKinds(): KindRegistry {
-  return new KindRegistry(BUILTIN_FACTORIES);
+  return new KindRegistry(BUILTIN_FACTORIES, { module: import.meta.url });
 }
