@@ -41,7 +41,28 @@ export {
   type SchemaLookup,
 } from './env-overrides.js';
 export { checkSettings, validateSettings, type ValidateOptions, type SettingsCheck } from './validate.js';
-export { loadSettings, parseSettings, checkSettingsText, readSettingsFile, type LoadOptions } from './load.js';
+export {
+  loadSettings,
+  parseSettings,
+  checkSettingsText,
+  readSettingsFile,
+  checkSettingsTextWithPlugins,
+  loadSettingsWithPlugins,
+  type LoadOptions,
+  type PluginLoadOptions,
+} from './load.js';
+export {
+  loadPlugins,
+  resolvePlugin,
+  pluginFactories,
+  PluginSet,
+  PluginError,
+  type PluginErrorKind,
+  type LoadPluginsOptions,
+  type LoadedPlugin,
+  type LoadedPlugins,
+  type PluginChange,
+} from './plugins.js';
 export { parseSettingsText, type SettingsText } from './settings-text.js';
 export { checkSettingsShape, MAX_SETTINGS_DEPTH, MAX_SETTINGS_VALUES, MAX_ALIAS_COUNT } from './settings-shape.js';
 export {
