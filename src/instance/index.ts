@@ -17,7 +17,9 @@ export {
   LoadProcessor,
   LoadProcessorError,
   loadProcessorHandler,
+  loadProcessorParams,
   type LoadedProcessor,
+  type LoadProcessorParams,
   type LoadProcessorOptions,
 } from './load-processor.js';
 export { ApplySettings, applySettingsHandler, type ApplySettingsParams } from './apply-settings.js';
