@@ -10,3 +10,8 @@ export * from './config/index.js';
 export * from './instance/index.js';
 export * from './processors/index.js';
 export * from './transport/index.js';
+/**
+ * zod, the schema library of every kind's `settings`: a plugin writes its schema with
+ * this `z` (`import { defineFactory, z } from 'prosa'`), so it needs no zod of its own.
+ */
+export { z } from 'zod';

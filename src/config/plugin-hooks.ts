@@ -7,10 +7,16 @@
  * node built-ins) keep their cached module. The hook also reports each file it resolved
  * for a reload, so a watcher knows which plugin a changed file belongs to.
  *
+ * It also resolves `prosa`, imported by a plugin file, to the running prosa itself: a
+ * plugin works without prosa installed next to it (the scaffold of `prosa new kind`
+ * runs at once) and never meets a second copy of prosa's classes.
+ *
  * The hook is plain JavaScript in a `data:` URL: it runs in Node's loader thread, which
  * neither tsx nor the build step has to know about.
  */
 import { register } from 'node:module';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 
 /** The query parameter naming a reload (its number). */
@@ -20,15 +26,16 @@ export const ROOT_PARAM = 'prosa-root';
 
 const HOOKS = `
 let port;
-export function initialize(data) { port = data.port; }
+let prosa;
+export function initialize(data) { port = data.port; prosa = data.prosa; }
 export async function resolve(specifier, context, nextResolve) {
-  const result = await nextResolve(specifier, context);
   const parent = context.parentURL;
-  if (parent === undefined || !parent.startsWith('file:') || !result.url.startsWith('file:')) return result;
-  const query = new URL(parent).searchParams;
-  const reload = query.get('${RELOAD_PARAM}');
-  const root = query.get('${ROOT_PARAM}');
-  if (reload === null || root === null) return result;
+  const query = parent !== undefined && parent.startsWith('file:') ? new URL(parent).searchParams : undefined;
+  const reload = query?.get('${RELOAD_PARAM}') ?? null;
+  const root = query?.get('${ROOT_PARAM}') ?? null;
+  if (specifier === 'prosa' && reload !== null) return nextResolve(prosa, context);
+  const result = await nextResolve(specifier, context);
+  if (reload === null || root === null || !result.url.startsWith('file:')) return result;
   const target = new URL(result.url);
   const path = decodeURIComponent(target.pathname);
   if (target.search !== '' || !path.startsWith(root.endsWith('/') ? root : root + '/') || path.slice(root.length).includes('/node_modules/')) return result;
@@ -55,8 +62,10 @@ export function installReloadHook(): { listeners: Set<(file: ReloadedFile) => vo
       for (const each of listeners) each(file);
     });
     port1.unref();
+    // The package entry beside this module's folder: src/index.ts run from source, dist/index.js built.
+    const prosa = new URL(`../index${extname(fileURLToPath(import.meta.url))}`, import.meta.url).href;
     register(`data:text/javascript,${encodeURIComponent(HOOKS)}`, {
-      data: { port: port2 },
+      data: { port: port2, prosa },
       transferList: [port2 as MessagePort],
     });
     installed = { listeners };

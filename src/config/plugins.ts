@@ -167,15 +167,20 @@ function reloadUrl(url: string, root: string, reload: number): string {
   return target.href;
 }
 
-/** Imports the module at `url` (a reload of number `reload`); throws `PluginLoadFailed` or `NoTypeScriptLoader`. */
-async function importPlugin(specifier: string, url: string, root: string, reload: number, settingsUrl: string): Promise<Record<string, unknown>> {
+/**
+ * Imports the module at `url` under a new reload number (told to `claim` first); throws
+ * `PluginLoadFailed` or `NoTypeScriptLoader`.
+ */
+async function importPlugin(specifier: string, url: string, root: string, settingsUrl: string, claim: (reload: number) => void): Promise<Record<string, unknown>> {
+  const reload = nextReload++;
+  claim(reload);
   const target = reloadUrl(url, root, reload);
   try {
     return (await import(target)) as Record<string, unknown>;
   } catch (error) {
     const typescript = TYPESCRIPT.test(new URL(url).pathname);
     if (typescript && codeOf(error) === 'ERR_UNKNOWN_FILE_EXTENSION') {
-      if (await registerTsx(settingsUrl)) return importPlugin(specifier, url, root, nextReload++, settingsUrl);
+      if (await registerTsx(settingsUrl)) return importPlugin(specifier, url, root, settingsUrl, claim);
       throw new PluginError(
         'NoTypeScriptLoader',
         specifier,
@@ -255,14 +260,23 @@ function registerPlugin(
 /** Number of the next plugin import: each import gets its own, so a reload is evaluated anew. */
 let nextReload = 0;
 
-/** Imports one plugin and registers its kinds; `others` are the plugins already loaded. */
-async function loadOne(specifier: string, kinds: KindRegistry, settingsUrl: string, others: readonly LoadedPlugin[]): Promise<LoadedPlugin> {
+/**
+ * Imports one plugin and registers its kinds; `others` are the plugins already loaded.
+ * `claim` is told each reload number its import uses, before it starts.
+ */
+async function loadOne(
+  specifier: string,
+  kinds: KindRegistry,
+  settingsUrl: string,
+  others: readonly LoadedPlugin[],
+  claim: (reload: number) => void = () => {},
+): Promise<LoadedPlugin> {
   if (typeof specifier !== 'string' || specifier.length === 0) {
     throw new PluginError('PluginNotFound', String(specifier), `a plugin is a module name or path, got ${JSON.stringify(specifier) ?? String(specifier)}`);
   }
   const { url, root } = resolvePlugin(specifier, settingsUrl);
   installReloadHook();
-  const exports = await importPlugin(specifier, url, root, nextReload++, settingsUrl);
+  const exports = await importPlugin(specifier, url, root, settingsUrl, claim);
   const factories = pluginFactories(specifier, exports);
   return registerPlugin(kinds, { specifier, url, root, factories }, others);
 }
@@ -438,11 +452,13 @@ export class PluginSet {
           next.push(held);
           continue;
         }
-        const reload = nextReload;
-        this.reloads.set(String(reload), specifier);
-        const plugin = await loadOne(specifier, this.kinds, this.settingsUrl, [...keep, ...added]);
-        this.files.set(specifier, new Set([fileURLToPath(plugin.url)]));
-        for (let n = reload; n < nextReload; n++) this.reloads.set(String(n), specifier);
+        // The hook reports the files of this import while it runs: the set is there first.
+        const files = new Set<string>();
+        this.files.set(specifier, files);
+        for (const [reload, of] of this.reloads) if (of === specifier) this.reloads.delete(reload);
+        const claim = (reload: number) => void this.reloads.set(String(reload), specifier);
+        const plugin = await loadOne(specifier, this.kinds, this.settingsUrl, [...keep, ...added], claim);
+        files.add(fileURLToPath(plugin.url));
         added.push(plugin);
         next.push(plugin);
       }
