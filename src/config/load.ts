@@ -9,6 +9,10 @@ import { parseSettingsText } from './settings-text.js';
 import { checkSettings, type SettingsCheck, type ValidateOptions } from './validate.js';
 import { messageOf } from '../tvf/unknown-value.js';
 import { PluginError, type PluginChange, type PluginSet } from './plugins.js';
+import { applyEnvOverrides, type Environment } from './env-overrides.js';
+import { schemaAt } from './schema-walk.js';
+import { instanceSettingsSchema } from './settings-schema.js';
+import { checkSettingsShape } from './settings-shape.js';
 
 /** Options of {@link loadSettings} and {@link parseSettings}. */
 export type LoadOptions = Omit<ValidateOptions, 'locate'>;
@@ -19,9 +23,15 @@ export interface PluginLoadOptions extends LoadOptions {
   plugins: PluginSet;
 }
 
-/** The `plugins` list of a parsed settings value as written (before validation: the schema reports a wrong one). */
-function writtenPlugins(value: unknown): string[] {
-  const list = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>)['plugins'] : undefined;
+/**
+ * The `plugins` list of a parsed settings value, environment overrides applied
+ * (`PROSA__PLUGINS`), before validation: a list that is not one of names is left to the
+ * schema to report (none load). Only what the file's shape checks allow is read.
+ */
+function writtenPlugins(value: unknown, env: Environment): string[] {
+  if (checkSettingsShape(value, () => ({})).length > 0) return [];
+  const root = applyEnvOverrides(value, env, (path) => schemaAt(instanceSettingsSchema, path)).value;
+  const list = root !== null && typeof root === 'object' && !Array.isArray(root) ? (root as Record<string, unknown>)['plugins'] : undefined;
   return Array.isArray(list) && list.every((item) => typeof item === 'string' && item.length > 0) ? list : [];
 }
 
@@ -37,7 +47,7 @@ export async function checkSettingsTextWithPlugins(text: string, options: Plugin
   const parsed = parseSettingsText(text);
   if (parsed.issues.length > 0) return { check: { ok: false, issues: parsed.issues } };
   const { plugins: set, ...rest } = options;
-  const written = writtenPlugins(parsed.value);
+  const written = writtenPlugins(parsed.value, options.env ?? process.env);
   let change: PluginChange;
   try {
     change = await set.sync(written);

@@ -139,4 +139,35 @@ describe('settings with plugins', () => {
     ]);
     expect(kinds.has('alpha')).toBe(false);
   });
+
+  it('loads the list an environment override gives (PROSA__PLUGINS), as the settings then say', async () => {
+    const from = folder({ 'a.mjs': plugin(['alpha']), 'b.mjs': plugin(['beta']) });
+    writeFileSync(from, 'name: p\nplugins: [./a.mjs]\nprocessors:\n  - { name: one, kind: beta }\n');
+    const kinds = defaultKinds();
+    const plugins = new PluginSet(kinds, from);
+    const settings = await loadSettingsWithPlugins(from, { kinds, env: { PROSA__PLUGINS: '[./b.mjs]' }, plugins });
+    expect(settings.plugins).toEqual(['./b.mjs']);
+    expect(plugins.plugins.map((p) => p.specifier)).toEqual(['./b.mjs']);
+    expect(kinds.has('alpha')).toBe(false);
+    plugins.close();
+  });
+
+  it('follows the list: a plugin dropped from it is removed, and put back when the new settings are refused', async () => {
+    const from = folder({ 'a.mjs': plugin(['alpha']), 'b.mjs': plugin(['beta']) });
+    const kinds = defaultKinds();
+    const plugins = new PluginSet(kinds, from);
+    const write = (list: string, kind: string) => writeFileSync(from, `name: p\nplugins: ${list}\nprocessors:\n  - { name: one, kind: ${kind} }\n`);
+    write('[./a.mjs, ./b.mjs]', 'alpha');
+    await loadSettingsWithPlugins(from, { kinds, env: {}, plugins });
+    const alpha = kinds.get('alpha');
+    write('[./b.mjs]', 'alpha');
+    await expect(loadSettingsWithPlugins(from, { kinds, env: {}, plugins })).rejects.toThrow(/processors\[0\]\.kind/);
+    expect(kinds.get('alpha')).toBe(alpha);
+    expect(plugins.plugins.map((p) => p.specifier)).toEqual(['./a.mjs', './b.mjs']);
+    write('[./b.mjs]', 'beta');
+    await loadSettingsWithPlugins(from, { kinds, env: {}, plugins });
+    expect(kinds.has('alpha')).toBe(false);
+    plugins.close();
+    expect(kinds.has('beta')).toBe(false);
+  });
 });

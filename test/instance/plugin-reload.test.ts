@@ -127,7 +127,7 @@ describe('plugin reload under watch', () => {
     reloader = liveReload(on, { file, kinds, env: {}, logger: silent, watch: false, sighup: false, load, onReload: (outcome) => (outcomes.push(outcome), reloaded()) });
     const changed: string[][] = [];
     expect(plugins.touch(join(dir.dir, 'kinds/other.mjs'))).toEqual([]);
-    plugins.watch((specifiers) => (changed.push(specifiers), void reloader!.reload('plugin')), { debounceMs: 20 });
+    const stopWatching = plugins.watch((specifiers) => (changed.push(specifiers), void reloader!.reload('plugin')), { debounceMs: 20 });
 
     let ok = 0;
     const failures: unknown[] = [];
@@ -153,5 +153,19 @@ describe('plugin reload under watch', () => {
     expect(on.prosa.get('keep')).toBe(keep);
     expect(failures).toEqual([]);
     expect(ok).toBeGreaterThan(0);
+
+    // A plugin that no longer loads is refused: the running code and the registry stay.
+    stopWatching();
+    const factory = kinds.get('word');
+    writeFileSync(pluginFile, 'export const kinds = [;\n');
+    plugins.touch(pluginFile);
+    const refused = await reloader.reload('plugin');
+    expect(refused).toMatchObject({ status: 'refused', error: { issues: [expect.objectContaining({ path: 'plugins[0]', expected: 'a plugin that loads (PluginLoadFailed)' })] } });
+    expect(kinds.get('word')).toBe(factory);
+    expect(await word(on)).toBe('two');
+    writeFileSync(pluginFile, pluginText('three'));
+    plugins.touch(pluginFile);
+    expect(await reloader.reload('plugin')).toMatchObject({ status: 'applied', report: { replaced: ['w'] } });
+    expect(await word(on)).toBe('three');
   });
 });
