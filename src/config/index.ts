@@ -1,6 +1,6 @@
 /**
  * Config: the settings file (schema, loader, environment overrides, errors, secrets) and
- * processor kinds (factories and their registry). Instances are built from settings one
+ * processor kinds (factories, their registry, plugins that provide more). Instances are built from settings one
  * layer up, in src/instance.
  */
 export {
