@@ -390,8 +390,11 @@ export class PluginSet {
       onError: options.onError,
       stop: () => clearTimeout(timer),
     };
+    const mine = this.watching;
     this.refreshWatchers();
-    return () => this.unwatch();
+    return () => {
+      if (this.watching === mine) this.unwatch();
+    };
   }
 
   private watching:
