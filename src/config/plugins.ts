@@ -193,8 +193,20 @@ async function importPlugin(specifier: string, url: string, root: string, settin
   }
 }
 
-/** The factories a plugin module exports; throws `PluginExportsNothing` or `InvalidPluginKind`. */
+/**
+ * The factories a plugin module exports; throws `PluginExportsNothing` or
+ * `InvalidPluginKind` (also when reading the list or a factory throws: a Proxy, a getter).
+ */
 export function pluginFactories(specifier: string, exports: Record<string, unknown>): ProcessorFactory[] {
+  try {
+    return readFactories(specifier, exports);
+  } catch (error) {
+    if (error instanceof PluginError) throw error;
+    throw new PluginError('InvalidPluginKind', specifier, `plugin '${specifier}': reading its kinds threw: ${messageOf(error)}`, error);
+  }
+}
+
+function readFactories(specifier: string, exports: Record<string, unknown>): ProcessorFactory[] {
   const list = Array.isArray(exports['kinds']) ? exports['kinds'] : Array.isArray(exports['default']) ? exports['default'] : undefined;
   if (list === undefined || list.length === 0) {
     const names = Object.keys(exports);
@@ -245,12 +257,17 @@ function registerPlugin(
       names.push(factory.kind);
     } catch (error) {
       undo();
-      if (!(error instanceof KindError) || error.kind !== 'DuplicateKind') throw error;
-      const holder = names.includes(factory.kind) ? 'this plugin already (twice in its list)' : holderOf(kinds, factory.kind, others);
+      if (!(error instanceof KindError) || error.kind !== 'DuplicateKind') {
+        // The registry refused the factory after all (a getter that changed its mind, one that threw).
+        const detail = error instanceof KindError ? error.message : `reading it threw: ${messageOf(error)}`;
+        throw new PluginError('InvalidPluginKind', plugin.specifier, `plugin '${plugin.specifier}': a kind is not a factory: ${detail}`, error);
+      }
+      const kind = error.processorKind;
+      const holder = names.includes(kind) ? 'this plugin already (twice in its list)' : holderOf(kinds, kind, others);
       throw new PluginError(
         'KindClash',
         plugin.specifier,
-        `plugin '${plugin.specifier}' provides kind '${factory.kind}', which is taken by ${holder}: rename one of the two kinds`,
+        `plugin '${plugin.specifier}' provides kind '${kind}', which is taken by ${holder}: rename one of the two kinds`,
       );
     }
   }
