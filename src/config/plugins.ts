@@ -16,6 +16,7 @@ import { existsSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { resolve as resolveImport } from 'import-meta-resolve';
+import type { z } from 'zod';
 import type { ProcessorFactory } from './factory.js';
 import { installReloadHook, onReloadedFile, RELOAD_PARAM, ROOT_PARAM } from './plugin-hooks.js';
 import { KindError, type KindRegistry } from './registry.js';
@@ -218,14 +219,32 @@ function readFactories(specifier: string, exports: Record<string, unknown>): Pro
     );
   }
   return list.map((item: unknown, index) => {
-    const factory = item as Partial<ProcessorFactory> | null;
-    const kind = typeof factory?.kind === 'string' && factory.kind.length > 0 ? factory.kind : undefined;
-    if (kind === undefined || typeof factory?.create !== 'function' || typeof factory.settings?.safeParse !== 'function') {
-      const what = kind === undefined ? `has no kind name (found ${messageOf(factory?.kind)})` : `'${kind}' needs a zod settings schema and a create function`;
+    const factory = (typeof item === 'object' || typeof item === 'function') && item !== null ? (item as Partial<ProcessorFactory>) : undefined;
+    // Each field is read once: a getter cannot show the checks one value and the registry another.
+    const named: unknown = factory?.kind;
+    const kind = typeof named === 'string' && named.length > 0 ? named : undefined;
+    const create: unknown = factory?.create;
+    const settings: unknown = factory?.settings;
+    const schema = typeof settings === 'object' && settings !== null && typeof (settings as z.ZodType).safeParse === 'function';
+    if (factory === undefined || kind === undefined || typeof create !== 'function' || !schema) {
+      const what = kind === undefined ? `has no kind name (found ${messageOf(named)})` : `'${kind}' needs a zod settings schema and a create function`;
       throw new PluginError('InvalidPluginKind', specifier, `plugin '${specifier}': kinds[${index}] is not a factory (defineFactory): it ${what}`);
     }
-    return factory as ProcessorFactory;
+    return stableFactory(factory, { kind, create, settings, description: factory.description, version: factory.version, listens: factory.listens });
   });
+}
+
+/**
+ * `factory` with the fields it was checked with as its own read-only values (what the
+ * registry, `prosa kinds` and the builder read), everything else (what `create` reaches
+ * through `this`) from `factory` itself.
+ */
+function stableFactory(factory: object, fields: Record<string, unknown>): ProcessorFactory {
+  const stable = Object.create(factory) as ProcessorFactory;
+  for (const [name, value] of Object.entries(fields)) {
+    if (value !== undefined) Object.defineProperty(stable, name, { value, enumerable: true });
+  }
+  return Object.freeze(stable);
 }
 
 /** Who holds `kind` in `kinds`, in words, for a clash message. */

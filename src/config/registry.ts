@@ -36,7 +36,7 @@ export class KindError extends Error {
 export interface RegisterOptions {
   /**
    * The URL (`file:`) of a module whose `kinds` export (or default export) is a list that
-   * holds this very factory: where a worker thread imports the kind from. Plugins give
+   * holds this kind's factory (by kind name): where a worker thread imports the kind from. Plugins give
    * their module's URL, the built-in kinds `src/processors/builtins`'.
    * @defaultValue none: the kind can be built on the main thread only
    */
@@ -107,7 +107,7 @@ export class KindRegistry {
 
   /**
    * The URL of the module `kind`'s factory was registered from (`RegisterOptions.module`):
-   * importing it gives a `kinds` (or default) export holding that factory. Undefined when
+   * importing it gives a `kinds` (or default) export holding the kind's factory. Undefined when
    * the kind is not registered or was registered without one.
    */
   moduleOf(kind: string): string | undefined {
