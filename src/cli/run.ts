@@ -13,7 +13,7 @@ import { instanceSecrets } from '../config/mask-settings.js';
 import { redactSecrets } from '../observability/secrets.js';
 import { SettingsError } from '../config/settings-error.js';
 import type { InstanceSettings } from '../config/settings-schema.js';
-import { LatencyRecorder } from '../processors/inj/latency-recorder.js';
+import { LatencyRecorder } from '../observability/latency-recorder.js';
 import { defaultKinds } from '../processors/builtins.js';
 import { TransportError } from '../transport/errors.js';
 import { Observability } from '../observability/observability.js';
