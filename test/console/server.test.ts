@@ -6,6 +6,7 @@ import { ConsoleError, startConsole, type ConsoleServer, type ProcessorDetail, t
 import type { Instance } from '../../src/instance/index.js';
 import { SimpleStringTvf } from '../../src/tvf/index.js';
 import { silentLogger, until } from '../support/bus.js';
+import { EchoRemote, HandTransport } from '../support/remote.js';
 import { AUTH, raw, SseReader, testInstance, TOKEN } from './support.js';
 
 let instance: Instance | undefined;
@@ -125,6 +126,48 @@ describe('the console API', () => {
     const tick = reader.of('figures').at(-1)!.data as { services: Record<string, { perSecond: number }> };
     expect(Object.keys(tick.services)).toEqual(expect.arrayContaining(['ECHO', 'FLAKY']));
     expect(reader.messages.every((m) => !JSON.stringify(m.data).includes(TOKEN))).toBe(true);
+  });
+
+  it('lists remote providers with their instances, and pushes table changes', async () => {
+    instance = testInstance();
+    const transport = new HandTransport();
+    instance.prosa.attachTransport(transport);
+    served = await startConsole(instance, { ...instance.settings.console, logger: silentLogger() });
+    await instance.start();
+    const reader = new SseReader(served.url, AUTH);
+    readers.push(reader);
+    await until(() => reader.of('snapshot').length === 1);
+    const remote = new EchoRemote('nats');
+    transport.host!.addRemote('ECHO', remote);
+    transport.host!.addRemote('FAR_ONLY', new EchoRemote('nats'));
+    const services = await json<ServicesView>(served.url, '/api/v1/services');
+    expect(services.services.find((s) => s.name === 'ECHO')!.providers).toEqual([
+      { processor: 'stub-1', remote: false },
+      { processor: 'nats', remote: true, instances: ['far'] },
+    ]);
+    expect(services.services.find((s) => s.name === 'FAR_ONLY')).toEqual({
+      name: 'FAR_ONLY',
+      provided: true,
+      providers: [{ processor: 'nats', remote: true, instances: ['far'] }],
+      declaredBy: [],
+    });
+    await until(() => reader.of('services').some((m) => (m.data as ServicesView).services.some((s) => s.name === 'FAR_ONLY')));
+    transport.host!.removeRemote('FAR_ONLY', remote);
+  });
+
+  it('keeps at most maxEvents events and transitionsPerProcessor transitions, however many crashes', async () => {
+    const { url } = await running({ limits: { maxEvents: 5, transitionsPerProcessor: 3 } });
+    for (let i = 0; i < 3; i++) {
+      await crash();
+      await until(() => instance!.prosa.get('flaky-1')!.state === 'serving');
+    }
+    const events = await json<{ id: number }[]>(url, '/api/v1/events');
+    expect(events).toHaveLength(5);
+    expect(served!.model.events.dropped).toBeGreaterThan(10);
+    const detail = await json<ProcessorDetail>(url, '/api/v1/processors/flaky-1');
+    expect(detail.transitions).toHaveLength(3);
+    expect(detail.transitions.at(-1)!.to).toBe('serving');
+    expect(detail.restarts).toBe(3);
   });
 
   it('refuses a stream client past maxStreamClients with 503, and serves the others', async () => {
