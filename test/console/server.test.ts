@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConsoleError, startConsole, type ConsoleOptions, type ProcessorDetail, type ProcessorView, type ServicesView } from '../../src/console/index.js';
 import { SimpleStringTvf } from '../../src/tvf/index.js';
@@ -282,6 +283,36 @@ describe('the page files', () => {
       expect(answer.status, path).toBe(404);
       expect(answer.body, path).not.toContain('outside');
     }
+  });
+
+  it('serves nothing outside the page folder, whatever path an attacker builds (property)', async () => {
+    const { url } = await running({}, { pageDir: pageDir() });
+    const piece = fc.constantFrom('..', '%2e%2e', '%2E%2e', '.', '%2e', 'assets', 'index.html', 'link.txt', 'secret.txt', '%2f', '%5c', '..%2f', '..%5c', '%00', '', '%252e%252e', 'page', '\\..');
+    await fc.assert(
+      fc.asyncProperty(fc.array(piece, { minLength: 1, maxLength: 6 }), async (pieces) => {
+        const answer = await raw(url, `/${pieces.join('/')}`);
+        expect(answer.body).not.toContain('outside');
+        expect([200, 400, 404]).toContain(answer.status);
+      }),
+      { numRuns: Number(process.env.PROSA_PROPERTY_RUNS ?? 60) },
+    );
+  });
+
+  it('answers 421 to every Host but its own addresses (property)', async () => {
+    const { url } = await running();
+    const port = new URL(url).port;
+    const own = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+    const host = fc.oneof(
+      fc.constantFrom(`127.0.0.1:${port}`, `LOCALHOST:${port}`, `127.0.0.1.evil.example:${port}`, `127.0.0.2:${port}`, `0.0.0.0:${port}`, `[::1]:${port}`, `127.0.0.1:${port}.evil`, `127.0.0.1`, ''),
+      fc.tuple(fc.domain(), fc.constantFrom('', `:${port}`)).map(([name, suffix]) => name + suffix),
+    );
+    await fc.assert(
+      fc.asyncProperty(host, async (value) => {
+        const answer = await raw(url, '/api/v1/instance', { headers: { ...AUTH, host: value } });
+        expect(answer.status, value).toBe(own.has(value.toLowerCase()) ? 200 : 421);
+      }),
+      { numRuns: Number(process.env.PROSA_PROPERTY_RUNS ?? 60) },
+    );
   });
 
   it('serves a page naming the API when the folder holds no page', async () => {
