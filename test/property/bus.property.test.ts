@@ -12,14 +12,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  ProcessorError,
-  ServiceError,
-  type Adaptor,
-  type ProcessorContext,
-  type Prosa,
-  type Tvf,
-} from '../../src/index.js';
+import { ProcessorError, ServiceError, type Adaptor, type ProcessorContext, type Prosa, type Tvf } from '../../src/index.js';
 import { record, sleep, testBus, valueOf } from '../support/bus.js';
 
 const MODES = ['fast', 'slow', 'throw', 'reject', 'probe'] as const;
