@@ -188,6 +188,15 @@ export function instanceLogging(settings: LoggedSettings, options: InstanceLoggi
 }
 
 /**
+ * A logger that writes nothing: silent, and children at a level of their own (a
+ * processor's `log.level`) write nowhere too, which `pino({ level: 'silent' })` alone
+ * does not ensure.
+ */
+export function silentLogger(name = 'prosa'): Logger {
+  return createLogger({ name, level: 'silent', destination: { write: () => undefined } });
+}
+
+/**
  * The logger of one processor: a child of `instance` with `proc` bound, at `level` when
  * given (more or less verbose than the instance), else at the instance's level.
  */
