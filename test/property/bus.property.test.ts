@@ -1,5 +1,5 @@
 /**
- * Model-based properties of the bus (DESIGN.md's central guarantee): under any
+ * Model-based properties of the bus (the bus's central guarantee, docs/bus.md): under any
  * interleaving of start, processors added and removed (one at a time, several at once,
  * or without waiting), requests (fast, slow, throwing, rejecting; sent by `prosa.request`,
  * `Processor.request` or `ctx.request`), crashes (recoverable, fatal), time passing and
