@@ -111,3 +111,37 @@ describe('examples', () => {
     expect(block).toBe(demo);
   });
 });
+
+describe('imports the docs show', () => {
+  /** The module of each entry of the package, as `exports` in package.json names it. */
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; exports: Record<string, { import: string } | string> };
+  const modules = new Map(
+    Object.entries(manifest.exports)
+      .filter((entry): entry is [string, { import: string }] => typeof entry[1] === 'object')
+      .map(([key, target]) => [key === '.' ? manifest.name : `${manifest.name}/${key.slice(2)}`, join(ROOT, target.import.replace(/^\.\/dist\//, 'src/').replace(/\.js$/, '.ts'))]),
+  );
+
+  it('every value a code block of README.md or docs/*.md imports from a prosa entry is exported by that entry', async () => {
+    const wrong: string[] = [];
+    let checked = 0;
+    for (const file of DOCS) {
+      const markdown = readFileSync(file, 'utf8');
+      for (const block of markdown.matchAll(/^```ts\n([\s\S]*?)^```$/gm)) {
+        for (const [, names, specifier] of block[1]!.matchAll(/import\s*\{([^}]*)\}\s*from\s*'(prosa(?:\/[\w-]+)?)'/g)) {
+          const module = modules.get(specifier!);
+          if (module === undefined) {
+            wrong.push(`${relative(ROOT, file)}: '${specifier}' is no entry of the package`);
+            continue;
+          }
+          const exported = (await import(module)) as Record<string, unknown>;
+          for (const name of names!.split(',').map((part) => part.trim()).filter((part) => part !== '' && !part.startsWith('type '))) {
+            checked++;
+            if (!(name in exported)) wrong.push(`${relative(ROOT, file)}: ${name} is not exported by '${specifier}'`);
+          }
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
+    expect(wrong).toEqual([]);
+  });
+});
