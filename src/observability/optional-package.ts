@@ -1,10 +1,10 @@
 /**
  * Optional packages: the dependencies only some users need are optional peers of the
- * package (pino-pretty for pretty logs; @statelyai/inspect and ws for the inspector; nats
- * for the NATS transport), loaded only when the feature that needs them is used. When one
- * is not installed, the feature fails with a {@link MissingPackageError} that names it and
- * says how to install it; the rest of prosa never notices. docs/architecture.md lists which
- * entry needs which package.
+ * package (pino-pretty for pretty logs; @statelyai/inspect and ws for the inspector),
+ * loaded only when the feature that needs them is used. When one is not installed, the
+ * feature fails with a {@link MissingPackageError} that names it and says how to install
+ * it; the rest of prosa never notices. docs/architecture.md lists which entry needs which
+ * package.
  */
 import { createRequire } from 'node:module';
 import { ProsaError } from '../tvf/prosa-error.js';
