@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { DEFAULT_RESTART_POLICY } from '../machines/restart-policy.js';
 import { DEFAULT_INIT_TIMEOUT_MS, DEFAULT_MAX_IN_FLIGHT } from '../actors/processor-spec.js';
 import { MAX_TIMEOUT_MS } from '../actors/requests.js';
+import { consoleSettingsSchema } from './console-settings.js';
 import { transportSettingsSchema } from './transport-settings.js';
 import { logFormatSchema, metricsSettingsSchema, servicesSettingsSchema } from '../observability/settings.js';
 
@@ -139,6 +140,7 @@ export const INSTANCE_SECTIONS = {
     .describe(
       'Modules that provide processor kinds (`export const kinds = [defineFactory(...)]`), loaded before the processors are checked; package names resolve from the settings file\'s folder, relative paths from the file (docs/plugins.md).',
     ),
+  console: consoleSettingsSchema,
 };
 
 /** The whole settings file. Unknown fields are errors (typos do not pass silently). */
