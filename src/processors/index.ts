@@ -7,7 +7,7 @@ export { BUILTIN_FACTORIES, defaultKinds } from './builtins.js';
 export { buildTvf, tvfTemplateSchema, type TvfTemplate } from './tvf-template.js';
 export { randomSource, type RandomSource } from './random.js';
 export { stubFactory } from './stub/factory.js';
-export { StubAdaptor, InjectedError } from './stub/adaptor.js';
+export { StubAdaptor, InjectedError, ScheduledCrash } from './stub/adaptor.js';
 export { stubSettingsSchema, type StubSettings } from './stub/settings.js';
 export { injectorFactory } from './inj/factory.js';
 export { InjectorAdaptor, MIN_TICK_MS, type InjectorOptions } from './inj/adaptor.js';
