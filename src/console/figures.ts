@@ -130,7 +130,9 @@ export class IntervalFigures implements BusObserver {
 
   private add(service: string): ServiceCounts {
     let name = service;
-    if (this.byService.size >= this.maxServices) {
+    // `_other` counts among the `maxServices`: the last slot is kept for it.
+    const room = this.byService.has(OTHER_SERVICES) ? this.maxServices : this.maxServices - 1;
+    if (this.byService.size >= room) {
       name = OTHER_SERVICES;
       const other = this.byService.get(name);
       if (other !== undefined) return other; // not stored under `service`: the map stays bounded
