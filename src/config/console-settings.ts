@@ -19,6 +19,9 @@ export const DEFAULT_CONSOLE_PORT = 8070;
 /** Default host of the console: loopback only. */
 export const DEFAULT_CONSOLE_HOST = '127.0.0.1';
 
+/** The issue a host off loopback without a token gets (`startConsole` answers it as `TokenRequired`). */
+export const TOKEN_REQUIRED_MESSAGE = 'a host off loopback needs a token';
+
 /** Every limit of the console, with its default: what bounds its memory however long it runs. */
 export const DEFAULT_CONSOLE_LIMITS = Object.freeze({
   maxEvents: 1_000,
@@ -122,7 +125,7 @@ export const consoleSettingsSchema = z
     ctx.addIssue({
       code: 'custom',
       path: ['host'],
-      message: 'a host off loopback needs a token',
+      message: TOKEN_REQUIRED_MESSAGE,
       params: {
         expected: 'a loopback address (127.0.0.1, localhost, ::1), or a `token` beside it: off loopback anyone who reaches the console could watch the instance',
         found: JSON.stringify(console.host),

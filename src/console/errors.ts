@@ -36,6 +36,7 @@ export type ApiErrorKind =
   | 'MalformedBody'
   | 'BadRequest'
   | 'InvalidSettings'
+  | 'ApplyFailed'
   | 'TooManyClients'
   | 'Internal'
   /** A call that ended in a service error: its kind. */

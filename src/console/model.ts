@@ -9,6 +9,7 @@
  * settings' secrets redacted. Memory is bounded by `ConsoleLimits` however long it runs.
  */
 import { createRequire } from 'node:module';
+import type { Emitter, EventType, Handler } from 'mitt';
 import type { Processor } from '../actors/processor.js';
 import type { ProviderInfo } from '../actors/service-table.js';
 import { maskInstanceSettings, instanceSecrets } from '../config/mask-settings.js';
@@ -229,20 +230,12 @@ export class ConsoleModel {
     };
     const onRefused = ({ trigger, error }: { trigger: string; error: unknown }) =>
       this.record({ type: 'settings.refused', cause: `${trigger}: ${this.redact(messageOf(error))}` });
-    prosa.events.on('processor.state', onState);
-    prosa.events.on('processor.removed', onRemoved);
-    prosa.events.on('main.state', onMain);
-    prosa.events.on('table', onTable);
-    instance.events.on('settings.applied', onApplied);
-    instance.events.on('settings.refused', onRefused);
-    this.undo.push(() => {
-      prosa.events.off('processor.state', onState);
-      prosa.events.off('processor.removed', onRemoved);
-      prosa.events.off('main.state', onMain);
-      prosa.events.off('table', onTable);
-      instance.events.off('settings.applied', onApplied);
-      instance.events.off('settings.refused', onRefused);
-    });
+    this.follow(prosa.events, 'processor.state', onState);
+    this.follow(prosa.events, 'processor.removed', onRemoved);
+    this.follow(prosa.events, 'main.state', onMain);
+    this.follow(prosa.events, 'table', onTable);
+    this.follow(instance.events, 'settings.applied', onApplied);
+    this.follow(instance.events, 'settings.refused', onRefused);
     this.timer = setInterval(() => this.tick(), options.figuresIntervalMs);
     this.timer.unref();
   }
@@ -340,6 +333,12 @@ export class ConsoleModel {
     const entry = this.figures.push(() => tick);
     this.options.onMessage('figures', entry.text);
     return tick;
+  }
+
+  /** Handles `type` of `emitter` until `close()`. */
+  private follow<Events extends Record<EventType, unknown>, Key extends keyof Events>(emitter: Emitter<Events>, type: Key, handler: Handler<Events[Key]>): void {
+    emitter.on(type, handler);
+    this.undo.push(() => emitter.off(type, handler));
   }
 
   private redactReport(report: ApplyReport): ApplyReport {

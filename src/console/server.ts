@@ -17,11 +17,11 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { consoleSettingsSchema, type ConsoleSettings } from '../config/console-settings.js';
+import { consoleSettingsSchema, TOKEN_REQUIRED_MESSAGE, type ConsoleSettings } from '../config/console-settings.js';
 import { parseSettings } from '../config/load.js';
 import { SettingsError } from '../config/settings-error.js';
 import type { Instance } from '../instance/instance.js';
-import { allowedAuthorities, hostAllowed, originAllowed, secretMatches } from '../observability/http-guard.js';
+import { allowedAuthorities, bearerMatches, hasAuthorization, hostAllowed, originAllowed, secretMatches } from '../observability/http-guard.js';
 import { messageOf } from '../tvf/unknown-value.js';
 import { Caller, parseTimeout } from './call.js';
 import { ApiError, ConsoleError } from './errors.js';
@@ -118,7 +118,7 @@ export function consoleSettings(options: ConsoleOptions = {}): ConsoleSettings {
   const { pageDir: _pageDir, logger: _logger, env: _env, ...section } = options;
   const parsed = consoleSettingsSchema.safeParse(section);
   if (!parsed.success) {
-    const host = parsed.error.issues.find((issue) => issue.path[0] === 'host' && issue.message.includes('token'));
+    const host = parsed.error.issues.find((issue) => issue.path[0] === 'host' && issue.message === TOKEN_REQUIRED_MESSAGE);
     if (host !== undefined) throw new ConsoleError('TokenRequired', `console.host ${JSON.stringify(section.host)} is off loopback: give a token (16 characters or more) too`);
     throw optionError(parsed.error);
   }
@@ -276,12 +276,9 @@ function unauthorized(): ApiError {
   return new ApiError(401, 'Unauthorized', 'send Authorization: Bearer <token>, or open /?token=<token> once');
 }
 
+/** True when the request carries the token: as `Authorization: Bearer`, or (the page's way) as the cookie. */
 function authorized(request: IncomingMessage, token: string): boolean {
-  const header = request.headers.authorization;
-  if (typeof header === 'string') {
-    const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
-    return match !== null && secretMatches(match[1]!, token);
-  }
+  if (hasAuthorization(request)) return bearerMatches(request, token);
   const cookie = request.headers.cookie;
   if (typeof cookie !== 'string') return false;
   for (const part of cookie.split(';')) {
@@ -373,7 +370,7 @@ async function api(context: Context, url: URL, request: IncomingMessage, respons
     return sendJson(response, 200, JSON.stringify(machine));
   }
   if (path === '/api/v1/stream') {
-    only(request, 'GET');
+    if (request.method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', 'the stream answers GET only', { allow: 'GET' });
     if (!context.hub.open(request, response, `event: snapshot\ndata: ${model.snapshotText()}\n\n`)) {
       throw new ApiError(503, 'TooManyClients', `the console serves at most ${context.settings.limits.maxStreamClients} stream clients at once`);
     }
@@ -433,7 +430,7 @@ async function apply(context: Context, body: Uint8Array): Promise<unknown> {
   try {
     return { report: await instance.apply(settings) };
   } catch (error) {
-    throw new ApiError(409, 'BadRequest', `the instance cannot apply settings now: ${context.model.redact(messageOf(error))}`);
+    throw new ApiError(409, 'ApplyFailed', `the instance cannot apply settings now: ${context.model.redact(messageOf(error))}`);
   }
 }
 

@@ -1,31 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { callCommand, statusCommand, type StatusReport } from '../../src/cli/console-client.js';
 import { ExitCode } from '../../src/cli/exit-codes.js';
 import { consoleOptionsOf } from '../../src/cli/run.js';
-import { startConsole, type ConsoleServer } from '../../src/console/index.js';
-import type { Instance } from '../../src/instance/index.js';
 import { validateSettings } from '../../src/config/index.js';
-import { silentLogger } from '../support/bus.js';
-import { testInstance, testKinds, testSettings, TOKEN } from '../console/support.js';
+import { testKinds, testSettings, TOKEN, useConsole } from '../console/support.js';
 import { start } from './command.js';
 import { captureIo } from './io.js';
 
-let instance: Instance | undefined;
-let served: ConsoleServer | undefined;
-
-afterEach(async () => {
-  await instance?.stop();
-  await served?.close();
-  instance = undefined;
-  served = undefined;
-});
-
-async function running(console: Record<string, unknown> = {}): Promise<string> {
-  instance = testInstance(console);
-  served = await startConsole(instance, { ...instance.settings.console, logger: silentLogger() });
-  await instance.start();
-  return served.url;
-}
+const run = useConsole();
+const running = (console: Record<string, unknown> = {}) => run.start(console);
 
 const withToken = { PROSA_CONSOLE_TOKEN: TOKEN };
 
@@ -50,7 +33,7 @@ describe('prosa status', () => {
     const noToken = captureIo();
     expect(await statusCommand({ url }, noToken)).toBe(ExitCode.Failed);
     expect(noToken.stderr.text).toMatch(/^prosa status: Unauthorized: send Authorization/);
-    await served!.close();
+    await run.served!.close();
     const gone = captureIo(withToken);
     expect(await statusCommand({ url }, gone)).toBe(ExitCode.Failed);
     expect(gone.stderr.text).toMatch(/^prosa status: Unreachable: no console answers at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);

@@ -1,26 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { startConsole, type CallReply, type ConsoleServer } from '../../src/console/index.js';
-import type { Instance } from '../../src/instance/index.js';
-import { silentLogger } from '../support/bus.js';
-import { AUTH, raw, testInstance, testSettings, TOKEN } from './support.js';
+import type { CallReply } from '../../src/console/index.js';
+import { AUTH, raw, testSettings, TOKEN, useConsole } from './support.js';
 
-let instance: Instance | undefined;
-let served: ConsoleServer | undefined;
-
-afterEach(async () => {
-  await instance?.stop();
-  await served?.close();
-  instance = undefined;
-  served = undefined;
-});
-
-async function running(console: Record<string, unknown> = {}): Promise<string> {
-  instance = testInstance(console);
-  served = await startConsole(instance, { ...instance.settings.console, logger: silentLogger() });
-  await instance.start();
-  return served.url;
-}
+const run = useConsole();
+const running = (console: Record<string, unknown> = {}) => run.start(console);
 
 function post(url: string, path: string, body: string, contentType?: string) {
   return raw(url, path, { method: 'POST', headers: { ...AUTH, ...(contentType === undefined ? {} : { 'content-type': contentType }) }, body });
@@ -32,7 +16,7 @@ describe('POST /api/v1/call/<service>', () => {
     const answer = await post(url, '/api/v1/call/ECHO', '{"text":"hi"}', 'application/json');
     expect(answer.status).toBe(403);
     expect(JSON.parse(answer.body).error).toMatchObject({ kind: 'Disabled', message: expect.stringContaining('enableCall') });
-    expect(instance!.prosa.stats().requests).toBe(0);
+    expect(run.instance!.prosa.stats().requests).toBe(0);
   });
 
   it('sends a JSON body named by the service dict, or a TVF text, and answers the reply masked in both forms', async () => {
@@ -73,13 +57,12 @@ describe('POST /api/v1/call/<service>', () => {
   });
 
   it('answers a timeout 504 with the kind', async () => {
-    instance = testInstance({ enableCall: true });
-    served = await startConsole(instance, { ...instance.settings.console, logger: silentLogger() });
-    await instance.start();
-    // A stub that never answers in time: replaced by an apply would be slower; a second bus processor is simpler.
+    const url = await running({ enableCall: true });
+    // A processor that never answers, added to the bus itself (an apply would be slower).
+    const instance = run.instance!;
     instance.prosa.processor('slow', { services: ['SLOW'], adaptor: { processRequest: () => new Promise(() => undefined) } });
     await instance.prosa.get('slow')!.when('serving');
-    const answer = await post(served.url, '/api/v1/call/SLOW?timeoutMs=30', '1;2;hi;');
+    const answer = await post(url, '/api/v1/call/SLOW?timeoutMs=30', '1;2;hi;');
     expect(answer.status).toBe(504);
     expect(JSON.parse(answer.body).error.kind).toBe('timeout');
     await instance.prosa.remove('slow');
@@ -101,7 +84,7 @@ describe('POST /api/v1/apply', () => {
     const applied = await post(url, '/api/v1/apply', stringify(next));
     expect(applied.status, applied.body).toBe(200);
     expect(JSON.parse(applied.body).report).toMatchObject({ started: ['stub-2'], stopped: [], unchanged: ['stub-1', 'flaky-1'] });
-    expect([...instance!.processors.keys()]).toEqual(['stub-1', 'flaky-1', 'stub-2']);
+    expect([...run.instance!.processors.keys()]).toEqual(['stub-1', 'flaky-1', 'stub-2']);
     const events = JSON.parse((await raw(url, '/api/v1/events?type=settings.applied', { headers: AUTH })).body);
     expect(events).toHaveLength(1);
 
@@ -113,7 +96,7 @@ describe('POST /api/v1/apply', () => {
     expect(body.kind).toBe('InvalidSettings');
     expect(body.issues.some((issue: { path: string }) => issue.path.includes('kind'))).toBe(true);
     expect(refused.body).not.toContain(TOKEN);
-    expect([...instance!.processors.keys()]).toEqual(['stub-1', 'flaky-1', 'stub-2']);
+    expect([...run.instance!.processors.keys()]).toEqual(['stub-1', 'flaky-1', 'stub-2']);
     const refusals = JSON.parse((await raw(url, '/api/v1/events?type=settings.refused', { headers: AUTH })).body);
     expect(refusals).toHaveLength(1);
     expect((await post(url, '/api/v1/apply', 'name: [')).status).toBe(422);

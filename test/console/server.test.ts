@@ -1,33 +1,25 @@
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConsoleError, startConsole, type ConsoleServer, type ProcessorDetail, type ProcessorView, type ServicesView } from '../../src/console/index.js';
-import type { Instance } from '../../src/instance/index.js';
+import { ConsoleError, startConsole, type ConsoleOptions, type ProcessorDetail, type ProcessorView, type ServicesView } from '../../src/console/index.js';
 import { SimpleStringTvf } from '../../src/tvf/index.js';
 import { silentLogger, until } from '../support/bus.js';
 import { EchoRemote, HandTransport } from '../support/remote.js';
-import { AUTH, raw, SseReader, testInstance, TOKEN } from './support.js';
+import { AUTH, raw, SseReader, testInstance, TOKEN, useConsole } from './support.js';
 
-let instance: Instance | undefined;
-let served: ConsoleServer | undefined;
+const run = useConsole();
 let readers: SseReader[] = [];
 
-afterEach(async () => {
+afterEach(() => {
   for (const reader of readers) reader.close();
   readers = [];
-  await instance?.stop();
-  await served?.close();
-  instance = undefined;
-  served = undefined;
 });
 
-/** An instance of the test settings with its console, started. */
-async function running(console: Record<string, unknown> = {}, extra: Parameters<typeof startConsole>[1] = {}): Promise<{ url: string }> {
-  instance = testInstance(console);
-  served = await startConsole(instance, { ...instance.settings.console, logger: silentLogger(), figuresIntervalMs: 100, ...extra });
-  await instance.start();
-  return { url: served.url };
+/** The test instance with its console (figures every 100 ms), started. */
+async function running(console: Record<string, unknown> = {}, extra: ConsoleOptions = {}): Promise<{ url: string }> {
+  return { url: await run.start(console, { figuresIntervalMs: 100, ...extra }) };
 }
 
 async function json<T>(url: string, path: string, headers: Record<string, string> = AUTH): Promise<T> {
@@ -40,7 +32,7 @@ async function json<T>(url: string, path: string, headers: Record<string, string
 function crash(): Promise<unknown> {
   const request = new SimpleStringTvf();
   request.putString(1, 'crash');
-  return instance!.prosa.request('FLAKY', request).catch((error: unknown) => error);
+  return run.instance!.prosa.request('FLAKY', request).catch((error: unknown) => error);
 }
 
 describe('the console API', () => {
@@ -58,7 +50,7 @@ describe('the console API', () => {
     ]);
 
     await crash();
-    await until(() => instance!.prosa.get('flaky-1')!.state === 'serving' && served!.model.processorDetail('flaky-1')!.restarts === 1);
+    await until(() => run.instance!.prosa.get('flaky-1')!.state === 'serving' && run.served!.model.processorDetail('flaky-1')!.restarts === 1);
     const detail = await json<ProcessorDetail>(url, '/api/v1/processors/flaky-1');
     expect(detail.restarts).toBe(1);
     expect(detail.crashes).toBe(1);
@@ -129,10 +121,12 @@ describe('the console API', () => {
   });
 
   it('lists remote providers with their instances, and pushes table changes', async () => {
-    instance = testInstance();
+    const instance = testInstance();
+    run.instance = instance;
     const transport = new HandTransport();
     instance.prosa.attachTransport(transport);
-    served = await startConsole(instance, { ...instance.settings.console, logger: silentLogger() });
+    const served = await startConsole(instance, { ...instance.settings.console, logger: silentLogger() });
+    run.served = served;
     await instance.start();
     const reader = new SseReader(served.url, AUTH);
     readers.push(reader);
@@ -159,11 +153,11 @@ describe('the console API', () => {
     const { url } = await running({ limits: { maxEvents: 5, transitionsPerProcessor: 3 } });
     for (let i = 0; i < 3; i++) {
       await crash();
-      await until(() => instance!.prosa.get('flaky-1')!.state === 'serving');
+      await until(() => run.instance!.prosa.get('flaky-1')!.state === 'serving');
     }
     const events = await json<{ id: number }[]>(url, '/api/v1/events');
     expect(events).toHaveLength(5);
-    expect(served!.model.events.dropped).toBeGreaterThan(10);
+    expect(run.served!.model.events.dropped).toBeGreaterThan(10);
     const detail = await json<ProcessorDetail>(url, '/api/v1/processors/flaky-1');
     expect(detail.transitions).toHaveLength(3);
     expect(detail.transitions.at(-1)!.to).toBe('serving');
@@ -178,8 +172,8 @@ describe('the console API', () => {
     await until(() => first.of('snapshot').length === 1 && second.of('snapshot').length === 1);
     const third = await fetch(new URL('/api/v1/stream', url), { headers: AUTH });
     expect(third.status).toBe(503);
-    expect((await third.json()).error.kind).toBe('TooManyClients');
-    expect(served!.hub.refusedClients).toBe(1);
+    expect(((await third.json()) as { error: { kind: string } }).error.kind).toBe('TooManyClients');
+    expect(run.served!.hub.refusedClients).toBe(1);
   });
 });
 
@@ -203,8 +197,8 @@ describe('the console guards', () => {
 
   it('asks its token of every API request (bearer or the cookie /?token= sets), not of the page files', async () => {
     const { url } = await running();
-    for (const headers of [{}, { authorization: 'Bearer wrong-token-0123456789' }, { authorization: TOKEN }, { cookie: 'prosa_console_token=nope' }]) {
-      const answer = await raw(url, '/api/v1/processors', { headers });
+    for (const headers of [{}, { authorization: 'Bearer wrong-token-0123456789' }, { authorization: TOKEN }, { cookie: 'prosa_console_token=nope' }] as Record<string, string>[]) {
+          const answer = await raw(url, '/api/v1/processors', { headers });
       expect(answer.status, JSON.stringify(headers)).toBe(401);
       expect(answer.headers['www-authenticate']).toContain('Bearer');
       expect(answer.body).not.toContain(TOKEN);
@@ -225,7 +219,8 @@ describe('the console guards', () => {
   });
 
   it('refuses to start off loopback without a token, and names a bad option', async () => {
-    instance = testInstance();
+    const instance = testInstance();
+    run.instance = instance;
     await expect(startConsole(instance, { host: '0.0.0.0', port: 0 })).rejects.toMatchObject({ name: 'ConsoleError', kind: 'TokenRequired' });
     const bad = startConsole(instance, { port: 70_000 });
     await expect(bad).rejects.toBeInstanceOf(ConsoleError);
@@ -288,6 +283,36 @@ describe('the page files', () => {
       expect(answer.status, path).toBe(404);
       expect(answer.body, path).not.toContain('outside');
     }
+  });
+
+  it('serves nothing outside the page folder, whatever path an attacker builds (property)', async () => {
+    const { url } = await running({}, { pageDir: pageDir() });
+    const piece = fc.constantFrom('..', '%2e%2e', '%2E%2e', '.', '%2e', 'assets', 'index.html', 'link.txt', 'secret.txt', '%2f', '%5c', '..%2f', '..%5c', '%00', '', '%252e%252e', 'page', '\\..');
+    await fc.assert(
+      fc.asyncProperty(fc.array(piece, { minLength: 1, maxLength: 6 }), async (pieces) => {
+        const answer = await raw(url, `/${pieces.join('/')}`);
+        expect(answer.body).not.toContain('outside');
+        expect([200, 400, 404]).toContain(answer.status);
+      }),
+      { numRuns: Number(process.env.PROSA_PROPERTY_RUNS ?? 60) },
+    );
+  });
+
+  it('answers 421 to every Host but its own addresses (property)', async () => {
+    const { url } = await running();
+    const port = new URL(url).port;
+    const own = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+    const host = fc.oneof(
+      fc.constantFrom(`127.0.0.1:${port}`, `LOCALHOST:${port}`, `127.0.0.1.evil.example:${port}`, `127.0.0.2:${port}`, `0.0.0.0:${port}`, `[::1]:${port}`, `127.0.0.1:${port}.evil`, `127.0.0.1`, ''),
+      fc.tuple(fc.domain(), fc.constantFrom('', `:${port}`)).map(([name, suffix]) => name + suffix),
+    );
+    await fc.assert(
+      fc.asyncProperty(host, async (value) => {
+        const answer = await raw(url, '/api/v1/instance', { headers: { ...AUTH, host: value } });
+        expect(answer.status, value).toBe(own.has(value.toLowerCase()) ? 200 : 421);
+      }),
+      { numRuns: Number(process.env.PROSA_PROPERTY_RUNS ?? 60) },
+    );
   });
 
   it('serves a page naming the API when the folder holds no page', async () => {

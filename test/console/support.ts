@@ -3,7 +3,9 @@
  * demand, raw HTTP requests (any Host, any Origin), and an SSE reader.
  */
 import { request as httpRequest } from 'node:http';
+import { afterEach } from 'vitest';
 import { z } from 'zod';
+import { startConsole, type ConsoleOptions, type ConsoleServer } from '../../src/console/index.js';
 import { defineFactory } from '../../src/config/index.js';
 import { createInstance, type Instance } from '../../src/instance/index.js';
 import { defaultKinds } from '../../src/processors/index.js';
@@ -141,4 +143,34 @@ export class SseReader {
   close(): void {
     this.abort.abort();
   }
+}
+
+/** The instance and console a test runs, stopped and closed after each test. */
+export interface ConsoleRun {
+  instance: Instance | undefined;
+  served: ConsoleServer | undefined;
+  /** Builds the test instance with `console` settings, serves its console (with `extra` options), starts it; resolves with the console URL. */
+  start(console?: Record<string, unknown>, extra?: ConsoleOptions): Promise<string>;
+}
+
+/** A {@link ConsoleRun} whose instance and console end after each test of the file that calls it. */
+export function useConsole(): ConsoleRun {
+  const run: ConsoleRun = {
+    instance: undefined,
+    served: undefined,
+    async start(console = {}, extra = {}) {
+      const instance = testInstance(console);
+      run.instance = instance;
+      run.served = await startConsole(instance, { ...instance.settings.console, logger: silentLogger(), ...extra });
+      await instance.start();
+      return run.served.url;
+    },
+  };
+  afterEach(async () => {
+    await run.instance?.stop();
+    await run.served?.close();
+    run.instance = undefined;
+    run.served = undefined;
+  });
+  return run;
 }
