@@ -1,8 +1,8 @@
 /**
  * The console page in a real browser: Debian's headless Chromium, driven by
- * playwright-core, loads the page from a running `prosa run --console` (the page built by
- * scripts/build-console-page.ts first) whose settings hold a stub that crashes on a
- * schedule. The graph shows every processor in its color, the crash turns the stub red
+ * playwright-core, loads the page from a running `prosa run examples/console-demo.yaml
+ * --console 0` (the page built by scripts/build-console-page.ts first), whose stub
+ * `flaky` crashes on a schedule. The graph shows every processor in its color, the crash turns the stub red
  * then orange, the charts move, the lifecycle machine follows, the events filter, and the
  * page asks no other host for anything (every request is intercepted). Screenshots go to
  * test-artifacts/ (git-ignored).
@@ -19,7 +19,8 @@ import type { ConsoleProbe } from '../../src/console/ui/main.js';
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = resolve(import.meta.dirname, '../..');
 const ARTIFACTS = resolve(ROOT, 'test-artifacts');
-const SETTINGS = resolve(import.meta.dirname, 'fixtures/crashing.yaml');
+/** The example a user runs to watch a crash live: a stub crashing every 2.5 s, restarted after 1 s. */
+const SETTINGS = resolve(ROOT, 'examples/console-demo.yaml');
 /** The console's token: a secret the page must never show. */
 const TOKEN = 'browser-secret-5d1e8a0c42b7';
 
@@ -59,7 +60,7 @@ beforeAll(async () => {
   page.on('console', (message) => {
     if (message.type() === 'error' || message.type() === 'warning') pageErrors.push(`${message.type()}: ${message.text()}`);
   });
-  // The token once in the URL: the console sets its cookie and sends the page to `/`.
+  // The token (set by the environment, as a deployment would) once in the URL: the console sets its cookie and sends the page to `/`.
   await page.goto(`${origin}/?token=${TOKEN}`);
 }, 30_000);
 
@@ -83,7 +84,7 @@ describe('console page in headless Chromium, from prosa run --console', () => {
     expect(page.url()).toBe(`${origin}/`);
     await page.waitForFunction(() => (window.prosaConsole?.graphNodes().filter((node) => node.kind === 'processor').length ?? 0) === 3, undefined, { timeout: 8_000 });
     await page.waitForSelector('#connection[data-status="live"]');
-    expect(await page.textContent('#instance-name')).toBe('browser-demo');
+    expect(await page.textContent('#instance-name')).toBe('console-demo');
     // Every processor serving, every service provided: green (the flaky one may be past its first crash already).
     const first = await colors(page);
     expect(first).toMatchObject({ 'processor:stub-1': 'green', 'processor:inj-1': 'green', 'service:ECHO': 'green' });
