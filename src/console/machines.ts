@@ -3,7 +3,7 @@
  * the same flattened into nodes and edges a graph layout takes as they are, with the
  * state ids of the states the API names (`serving` -> `processor.active.serving`).
  */
-import type { AnyStateMachine, AnyStateNode } from 'xstate';
+import type { AnyStateMachine, AnyStateNode, AnyTransitionDefinition } from 'xstate';
 import { mainMachine } from '../machines/main.machine.js';
 import { processorMachine } from '../machines/processor.machine.js';
 
@@ -29,9 +29,9 @@ export interface MachineEdge {
   source: string;
   /** Id of the state it enters; `null` for a transition that stays (actions only). */
   target: string | null;
-  /** The event, as XState names it (`proc.crashed`, `xstate.after.restartBackoff.processor.restarting`). */
+  /** The event, as XState names it (`proc.crashed`, `xstate.after.restartBackoff.processor.restarting`); `''` for an eventless (`always`) transition. */
   event: string;
-  /** A short label: the event, `after <delay>`, `done: <actor>` or `error: <actor>`. */
+  /** A short label: the event, `after <delay>`, `done: <actor>`, `error: <actor>` or `always`. */
   label: string;
   /** Its guard's name, when it has one. */
   guard: string | null;
@@ -83,15 +83,18 @@ export function machineGraph(machine: AnyStateMachine): MachineGraph {
     const initial = node.initial?.target?.[0]?.id ?? null;
     nodes.push({ id: node.id, key: node.key, parent, type: node.type, description: node.description ?? null, initial });
     if (parent !== null && (node.type === 'atomic' || node.type === 'final')) stateIds[node.key] = node.id;
+    const add = (event: string, label: string, transition: AnyTransitionDefinition) => {
+      const targets = transition.target ?? [];
+      const actions = (transition.actions ?? []).map(nameOf).filter((name): name is string => name !== null);
+      const base = { source: node.id, event, label, guard: nameOf(transition.guard), actions };
+      if (targets.length === 0) edges.push({ ...base, target: null });
+      for (const target of targets) edges.push({ ...base, target: target.id });
+    };
     for (const [event, transitions] of node.transitions) {
-      for (const transition of transitions) {
-        const targets = transition.target ?? [];
-        const actions = (transition.actions ?? []).map(nameOf).filter((name): name is string => name !== null);
-        const base = { source: node.id, event, label: labelOf(event), guard: nameOf(transition.guard), actions };
-        if (targets.length === 0) edges.push({ ...base, target: null });
-        for (const target of targets) edges.push({ ...base, target: target.id });
-      }
+      for (const transition of transitions) add(event, labelOf(event), transition);
     }
+    // Eventless transitions (`always`) are not among `transitions`: taken as soon as their guard holds.
+    for (const transition of node.always ?? []) add('', 'always', transition);
     for (const child of Object.values(node.states)) visit(child, node.id);
   };
   visit(machine.root, null);
