@@ -31,7 +31,6 @@ describe('console page: colors', () => {
     const expected: Record<ProcessorState, [string, string]> = {
       created: ['grey', 'grey'],
       initializing: ['grey', 'grey'],
-      registering: ['grey', 'grey'],
       serving: ['green', 'orange'],
       draining: ['grey', 'grey'],
       terminating: ['grey', 'grey'],

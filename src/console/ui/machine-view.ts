@@ -36,7 +36,9 @@ export class MachineView {
 
   constructor(container: HTMLElement, private readonly graph: MachineGraph) {
     this.cy = cytoscape({ container, style: STYLE, minZoom: 0.2, maxZoom: 2, autoungrabify: true, elements: machineElements(graph) as cytoscape.ElementDefinition[] });
-    this.cy.layout({ ...ELK_LAYOUT, elk: { ...ELK_LAYOUT.elk, 'elk.direction': 'DOWN' } } as unknown as cytoscape.LayoutOptions).run();
+    // Top down, in the definition's order: the initial state first, cycles (restarts) broken by model order.
+    const elk = { ...ELK_LAYOUT.elk, 'elk.direction': 'DOWN', 'elk.layered.cycleBreaking.strategy': 'MODEL_ORDER', 'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES' };
+    this.cy.layout({ ...ELK_LAYOUT, elk } as unknown as cytoscape.LayoutOptions).run();
   }
 
   /** Highlights the state `stateId` (a node id of the graph; none for `null`). */
