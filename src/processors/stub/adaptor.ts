@@ -1,8 +1,10 @@
 /**
  * The stub's adaptor: answers each request with its reply template (or the request
- * itself), after an optional fixed-plus-random delay, failing a chosen fraction.
+ * itself), after an optional fixed-plus-random delay, failing a chosen fraction; and,
+ * with `crashEveryMs`, crashes its processor on a schedule.
  */
-import type { Adaptor } from '../../actors/adaptor.js';
+import type { Adaptor, ProcessorContext } from '../../actors/adaptor.js';
+import { ProcessorError } from '../../actors/errors.js';
 import type { Tvf } from '../../tvf/tvf.js';
 import type { SimpleStringTvf } from '../../tvf/simple-string-tvf.js';
 import { randomSource, type RandomSource } from '../random.js';
@@ -25,6 +27,13 @@ export class InjectedError extends Error {
   }
 }
 
+/** The crash a stub with `crashEveryMs` schedules: recoverable, so its processor restarts. */
+export class ScheduledCrash extends ProcessorError {
+  constructor(processor: string, crashEveryMs: number) {
+    super(`stub: '${processor}' crashed on schedule (crashEveryMs ${crashEveryMs})`, { recoverable: true });
+  }
+}
+
 /** A stub's adaptor. One per processor; it survives restarts. */
 export class StubAdaptor implements Adaptor {
   private readonly settings: StubSettings;
@@ -40,6 +49,17 @@ export class StubAdaptor implements Adaptor {
     this.template = settings.reply === undefined ? undefined : buildTvf(settings.reply);
     this.random = randomSource(settings.seed);
     this.delayed = settings.latencyMs > 0 || settings.jitterMs > 0;
+  }
+
+  /**
+   * With `crashEveryMs`, schedules this run's crash (`ctx.fail` with a {@link ScheduledCrash});
+   * the run's signal cancels it when the run ends first (a stop, another crash).
+   */
+  init(ctx: ProcessorContext): void {
+    const { crashEveryMs } = this.settings;
+    if (crashEveryMs === 0) return;
+    const timer = setTimeout(() => ctx.fail(new ScheduledCrash(ctx.name, crashEveryMs)), crashEveryMs);
+    ctx.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
   }
 
   /**
