@@ -16,6 +16,7 @@ export {
 export {
   LoadProcessor,
   LoadProcessorError,
+  type LoadProcessorErrorKind,
   loadProcessorHandler,
   type LoadedProcessor,
   type LoadProcessorOptions,
