@@ -8,19 +8,22 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { BusError, ProcessorError, ServiceError } from '../src/actors/errors.js';
+import { BusError, isServiceErrorKind, ProcessorError, SERVICE_ERROR_KINDS, ServiceError } from '../src/actors/errors.js';
 import { KindError } from '../src/config/registry.js';
 import { SettingsError, settingsIssue } from '../src/config/settings-error.js';
 import { DirectiveError } from '../src/directives/errors.js';
 import { LoadProcessorError } from '../src/instance/load-processor.js';
 import { BodyError } from '../src/processors/http/body-codec.js';
+import { SERVICE_ERROR_STATUS } from '../src/processors/http/server/answers.js';
+import { OUTCOMES } from '../src/observability/request-figures.js';
 import { InjectedError } from '../src/processors/stub/adaptor.js';
 import { TransportError } from '../src/transport/errors.js';
 import { TvfError } from '../src/tvf/error.js';
 import { ProsaError } from '../src/tvf/prosa-error.js';
 import type { ProcessorSettings } from '../src/config/settings-schema.js';
 
-const SRC = resolve(import.meta.dirname, '..', 'src');
+const ROOT = resolve(import.meta.dirname, '..');
+const SRC = join(ROOT, 'src');
 
 /**
  * Classes of src/ that extend `Error` and are no `ProsaError`, each with its reason.
@@ -127,5 +130,36 @@ describe('ProsaError: kind, recoverable, cause', () => {
     expect(tvf).not.toBeInstanceOf(SettingsError);
     const trap = new Proxy({}, { getPrototypeOf: () => { throw new Error('trap ran'); }, has: () => { throw new Error('trap ran'); } });
     expect(TvfError.is(trap)).toBe(false);
+  });
+});
+
+/** The service-error kinds a text names in backquotes, in the order it names them. */
+function kindsNamedIn(text: string): string[] {
+  return [...text.matchAll(/`(\w+)`/g)].map((m) => m[1]!).filter((word) => isServiceErrorKind(word));
+}
+
+/** The first paragraph (lines up to a blank one) of `file` holding `anchor`, or only its line holding it. */
+function textOf(file: string, anchor: string, unit: 'paragraph' | 'line'): string {
+  const paragraph = readFileSync(join(ROOT, file), 'utf8')
+    .split(/\n\s*\n/)
+    .find((p) => p.includes(anchor));
+  if (paragraph === undefined) throw new Error(`${file}: nothing holds '${anchor}'`);
+  return unit === 'paragraph' ? paragraph : paragraph.split('\n').find((l) => l.includes(anchor))!;
+}
+
+describe('every list of the service-error kinds derives from SERVICE_ERROR_KINDS', () => {
+  it('in code: request outcomes (metrics labels) and the HTTP status map', () => {
+    expect(OUTCOMES).toEqual(['response', ...SERVICE_ERROR_KINDS]);
+    expect(Object.keys(SERVICE_ERROR_STATUS)).toEqual([...SERVICE_ERROR_KINDS]);
+  });
+
+  it.each<[string, string, 'paragraph' | 'line']>([
+    ['README.md', 'Every request ends in exactly one response', 'paragraph'],
+    ['docs/http.md', '| outcome of the bus request | HTTP answer |', 'paragraph'],
+    ['docs/cli.md', 'errors by kind:', 'line'],
+    ['docs/observability.md', '`prosa_requests_total` | counter', 'line'],
+    ['docs/settings.md', 'counted by kind (', 'paragraph'],
+  ])('in %s (%s), every kind in the order of the list', (file, anchor, unit) => {
+    expect(kindsNamedIn(textOf(file, anchor, unit)).slice(0, SERVICE_ERROR_KINDS.length)).toEqual([...SERVICE_ERROR_KINDS]);
   });
 });
