@@ -56,7 +56,7 @@ describe('examples/', () => {
     expect(account.body).toBe('{"account":"FR76-3000","verbose":"yes"}');
     const bad = await http.send('POST', '/pay', '{"amount": 12', JSON_HEADERS);
     expect(bad.status).toBe(400);
-    expect(bad.body).toBe('{"error":"MalformedBody","message":"JSON body: unexpected end of the text at byte 13"}');
+    expect(bad.body).toBe('{"error":"malformedBody","message":"JSON body: unexpected end of the text at byte 13"}');
 
     expect(running.reports()['gateway']).toEqual({ kind: 'http-server', url, answers: { '2xx': 2, '3xx': 0, '4xx': 1, '5xx': 0 }, inFlight: 0 });
     await running.stop();
