@@ -12,7 +12,7 @@ import { createProsa, natsTransport, SimpleStringTvf, type NatsTransport, type P
 import { captureLogs } from '../support/log-capture.js';
 import { startNatsServer, type NatsServer } from '../support/nats-server.js';
 import { sleep, until } from '../support/bus.js';
-import { FakeInstance, legacyAnnouncement, SIGNATURE_HEADER, type Wire } from './support/attacker.js';
+import { FakeInstance, legacyAnnouncement, type Wire } from './support/attacker.js';
 
 let server: NatsServer;
 let attacker: NatsConnection;
