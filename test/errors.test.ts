@@ -1,5 +1,5 @@
 /**
- * prosa's one error vocabulary (docs/errors.md): every error class of src/ is a
+ * prosa's one error vocabulary (docs/bus.md): every error class of src/ is a
  * `ProsaError` with a `kind`, a `recoverable` flag and the `cause` it wraps, and its
  * message names what is at fault. The classes are found by reading src/ with the
  * TypeScript parser, so a new error class that does not extend the base fails here.

@@ -58,8 +58,7 @@ export function isPayloadTooLarge(error: unknown): boolean {
 
 /** The wire form of a record: its `SimpleStringTvf` text in UTF-8 (converted first if it is another `Tvf`). */
 export function encodeRecord(tvf: Tvf): Uint8Array {
-  const text = tvf instanceof SimpleStringTvf ? tvf.serialize() : SimpleStringTvf.from(tvf).serialize();
-  return Buffer.from(text, 'utf8');
+  return Buffer.from(SimpleStringTvf.own(tvf).serialize(), 'utf8');
 }
 
 // Announcements ----------------------------------------------------------------

@@ -110,7 +110,7 @@ export class BodyCodec {
    */
   encode(format: BodyFormat, tvf: Tvf): string {
     if (format === 'json') return this.dict.toJsonText(tvf);
-    return (tvf instanceof SimpleStringTvf ? tvf : SimpleStringTvf.from(tvf)).serialize();
+    return SimpleStringTvf.own(tvf).serialize();
   }
 }
 
