@@ -1,4 +1,3 @@
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import {
@@ -13,7 +12,7 @@ import {
   type Directives,
   type Prosa,
 } from '../../src/index.js';
-import { testBus } from '../support/bus.js';
+import { testBus, silentLogger } from '../support/bus.js';
 import { puppet } from '../support/directives.js';
 
 const Thing = defineDirective<{ id: string; max?: number; grace?: number }, string>({
@@ -35,7 +34,7 @@ function setup() {
   const directives = createDirectives(bus, {
     clock,
     resolverRestart: { delayMs: 10, maxDelayMs: 80 },
-    logger: pino({ level: 'silent' }),
+    logger: silentLogger(),
   });
   return { bus, clock, directives };
 }

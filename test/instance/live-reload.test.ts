@@ -14,6 +14,7 @@ import {
 import { SimpleStringTvf } from '../../src/index.js';
 import { defaultKinds } from '../../src/processors/index.js';
 import { tempDir } from '../fixtures/settings.js';
+import { silentLogger } from '../support/bus.js';
 
 const kinds = defaultKinds();
 
@@ -35,7 +36,7 @@ afterEach(async () => {
 });
 
 /** Builds an instance from a settings file and reloads it on change; outcomes arrive on `next()`. */
-async function start(text: string, logger = pino({ level: 'silent' })) {
+async function start(text: string, logger = silentLogger()) {
   dir = tempDir();
   const file = dir.write('live.yaml', text);
   instance = buildInstance(await loadSettings(file, { kinds, env: {} }), { kinds, logger });

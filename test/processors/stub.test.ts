@@ -4,7 +4,8 @@ import { ServiceError } from '../../src/actors/errors.js';
 import { stubFactory, StubAdaptor, InjectedError } from '../../src/processors/index.js';
 import { stubSettingsSchema } from '../../src/processors/stub/settings.js';
 import { SimpleStringTvf } from '../../src/tvf/index.js';
-import { addProcessor, quietBus } from './bus.js';
+import { addProcessor } from '../support/processors.js';
+import { testBus } from '../support/bus.js';
 
 let prosa: Prosa | undefined;
 afterEach(async () => {
@@ -20,7 +21,7 @@ function record(text: string): SimpleStringTvf {
 }
 
 async function stubBus(settings: Record<string, unknown>): Promise<Prosa> {
-  prosa = quietBus();
+  prosa = testBus();
   addProcessor(prosa, stubFactory, 'stub-1', { services: ['ECHO', 'PING'], ...settings });
   await prosa.start();
   return prosa;

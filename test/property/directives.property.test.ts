@@ -12,7 +12,6 @@
  * - every subscriber saw exactly the adds and removes, in order, that the model predicts.
  */
 import fc from 'fast-check';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import {
   createDirectives,
@@ -22,7 +21,7 @@ import {
   type Directives,
   type Prosa,
 } from '../../src/index.js';
-import { testBus } from '../support/bus.js';
+import { testBus, silentLogger } from '../support/bus.js';
 import { ManualClock } from '../support/clock.js';
 import { puppet, type PuppetRun } from '../support/directives.js';
 
@@ -393,7 +392,7 @@ describe('directive properties', () => {
         const directives = createDirectives(bus, {
           clock,
           resolverRestart: { delayMs: 5, maxDelayMs: MAX_BACKOFF_MS },
-          logger: pino({ level: 'silent' }),
+          logger: silentLogger(),
         });
         const puppets = new Map<string, Puppet>([['bus:h', puppet<string>('h')]]);
         for (const name of PROCESSORS) puppets.set(name, puppet<string>(name));
