@@ -13,15 +13,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  createDirectives,
-  defineDirective,
-  type Directive,
-  type DirectiveReference,
-  type Directives,
-  type Prosa,
-} from '../../src/index.js';
-import { testBus, silentLogger } from '../support/bus.js';
+import { createDirectives, defineDirective, type Directive, type DirectiveReference, type Directives, type Prosa } from '../../src/index.js';
+import { silentLogger, testBus } from '../support/bus.js';
 import { ManualClock } from '../support/clock.js';
 import { puppet, type PuppetRun } from '../support/directives.js';
 

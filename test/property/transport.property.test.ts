@@ -8,17 +8,9 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createProsa,
-  natsTransport,
-  ServiceError,
-  SimpleStringTvf,
-  type NatsTransport,
-  type ProcessorContext,
-  type Prosa,
-  type RoutingPolicy,
-} from '../../src/index.js';
-import { sleep, silentLogger } from '../support/bus.js';
+import { createProsa, ServiceError, SimpleStringTvf, type ProcessorContext, type Prosa, type RoutingPolicy } from '../../src/index.js';
+import { natsTransport, type NatsTransport } from '../../src/transport/index.js';
+import { silentLogger, sleep } from '../support/bus.js';
 import { startNatsServer, type NatsServer } from '../support/nats-server.js';
 
 const HEARTBEAT_MS = 40;

@@ -5,8 +5,9 @@
  */
 import { connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { natsTransport, ServiceError, SimpleStringTvf } from '../../src/index.js';
-import { until, testBus } from '../support/bus.js';
+import { ServiceError, SimpleStringTvf } from '../../src/index.js';
+import { natsTransport } from '../../src/transport/index.js';
+import { testBus, until } from '../support/bus.js';
 import { startNatsServer, type NatsServer } from '../support/nats-server.js';
 import { FakeInstance } from './support/attacker.js';
 

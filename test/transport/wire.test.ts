@@ -9,15 +9,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { InspectionEvent } from 'xstate';
 import { linkState, type LinkSnapshot } from '../../src/machines/link.machine.js';
 import { peerState, type PeerSnapshot } from '../../src/machines/peer.machine.js';
-import {
-  attachMetrics,
-  natsTransport,
-  ServiceError,
-  SimpleStringTvf,
-  TransportError,
-  type Prosa,
-  type Tvf,
-} from '../../src/index.js';
+import { attachMetrics } from '../../src/observability/index.js';
+import { ServiceError, SimpleStringTvf, type Prosa, type Tvf } from '../../src/index.js';
+import { natsTransport, TransportError } from '../../src/transport/index.js';
 import { freePort, startNatsServer, type NatsServer } from '../support/nats-server.js';
 import { sleep, until, testBus } from '../support/bus.js';
 
