@@ -71,6 +71,18 @@ export class SimpleStringTvf implements TvfWithKinds {
   }
 
   /**
+   * `tvf` itself when this class made it ({@link SimpleStringTvf.isInstance}), else its
+   * checked copy ({@link SimpleStringTvf.from}): what reads or writes texts this
+   * implementation's way takes records through here, so a look-alike (a Proxy of a real
+   * one, an object on this prototype) is read through the fields it answers, never trusted
+   * for its own `serialize`.
+   * @throws TvfError as {@link SimpleStringTvf.from} does, for a foreign record only.
+   */
+  static own(tvf: Tvf): SimpleStringTvf {
+    return SimpleStringTvf.isInstance(tvf) ? tvf : SimpleStringTvf.from(tvf);
+  }
+
+  /**
    * Reads a record from its text form. Fields may come in any order; a repeated id keeps
    * its last value. Nested records stay text until `getBuffer` opens them, under the same
    * `options` one level deeper.

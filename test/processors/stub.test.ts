@@ -8,7 +8,8 @@ import { stubFactory, InjectedError, ScheduledCrash } from '../../src/processors
 import { StubAdaptor } from '../../src/processors/stub/adaptor.js';
 import { stubSettingsSchema } from '../../src/processors/stub/settings.js';
 import { SimpleStringTvf } from '../../src/tvf/index.js';
-import { addProcessor, quietBus, sleep } from './bus.js';
+import { addProcessor } from '../support/processors.js';
+import { testBus, sleep } from '../support/bus.js';
 
 let prosa: Prosa | undefined;
 afterEach(async () => {
@@ -24,7 +25,7 @@ function record(text: string): SimpleStringTvf {
 }
 
 async function stubBus(settings: Record<string, unknown>): Promise<Prosa> {
-  prosa = quietBus();
+  prosa = testBus();
   addProcessor(prosa, stubFactory, 'stub-1', { services: ['ECHO', 'PING'], ...settings });
   await prosa.start();
   return prosa;
@@ -95,7 +96,7 @@ describe('stub', () => {
   });
 
   it('with crashEveryMs, crashes (recoverable) that long after each start and restarts each time', async () => {
-    prosa = quietBus();
+    prosa = testBus();
     const settings = stubSettingsSchema.parse({ services: ['ECHO'], crashEveryMs: 30 });
     const processor = prosa.processor('stub-1', { services: settings.services, adaptor: new StubAdaptor(settings), restart: { delayMs: 5, maxDelayMs: 5, maxRestarts: 100 } });
     const seen: ProcessorState[] = [];

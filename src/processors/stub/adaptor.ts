@@ -5,6 +5,7 @@
  */
 import type { Adaptor, ProcessorContext } from '../../actors/adaptor.js';
 import { ProcessorError } from '../../actors/errors.js';
+import { ProsaError } from '../../tvf/prosa-error.js';
 import type { Tvf } from '../../tvf/tvf.js';
 import type { SimpleStringTvf } from '../../tvf/simple-string-tvf.js';
 import { randomSource, type RandomSource } from '../random.js';
@@ -12,17 +13,14 @@ import { buildTvf } from '../tvf-template.js';
 import type { StubSettings } from './settings.js';
 
 /** The error a stub answers with for the requests its `errorRate` picks. */
-export class InjectedError extends Error {
-  override name = 'InjectedError';
-  /** Always `'InjectedError'`. */
-  readonly kind = 'InjectedError' as const;
-  /** True: the same request may well succeed next time. */
-  readonly recoverable = true;
+export class InjectedError extends ProsaError<'InjectedError'> {
+  override readonly name = 'InjectedError';
   /** The service the request was for. */
   readonly service: string;
 
   constructor(service: string, errorRate: number) {
-    super(`stub: error injected for '${service}' (errorRate ${errorRate})`);
+    // Recoverable: the same request may well succeed next time.
+    super('InjectedError', `stub: error injected for '${service}' (errorRate ${errorRate})`, { recoverable: true });
     this.service = service;
   }
 }
