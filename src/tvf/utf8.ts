@@ -42,7 +42,10 @@ export function isWellFormed(text: string): boolean {
 export function advanceUtf8(text: string, from: number, bytes: number): number {
   const n = text.length;
   let i = from;
-  let left = bytes;
+  // A run of ASCII, one byte per code unit, in the tightest loop: most text starts with one.
+  const run = Math.min(n, from + bytes);
+  while (i < run && text.charCodeAt(i) < 0x80) i++;
+  let left = bytes - (i - from);
   while (left > 0) {
     if (i >= n) return -1;
     const c = text.charCodeAt(i);
