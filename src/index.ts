@@ -7,6 +7,7 @@ export * from './actors/index.js';
 export * from './observability/index.js';
 export * from './directives/index.js';
 export * from './config/index.js';
+export * from './threads/index.js';
 export * from './instance/index.js';
 export * from './processors/index.js';
 export * from './transport/index.js';
