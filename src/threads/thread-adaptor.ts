@@ -249,6 +249,7 @@ class ThreadRun {
   /** Resolves once every worker is ready; rejects with the first that fails to start. */
   async started(): Promise<void> {
     await Promise.all(this.threads.map((thread) => thread.ready));
+    this.ctx.logger.info({ threads: this.threads.map((thread) => thread.worker.threadId) }, `started ${this.threads.length} worker thread(s)`);
   }
 
   /** Hands a request to the live worker with the fewest in flight. */
