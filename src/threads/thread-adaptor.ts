@@ -24,6 +24,7 @@ import {
   decodeTvf,
   encodeError,
   encodeTvf,
+  Outbox,
   requestError,
   type AdaptorSource,
   type FromWorker,
@@ -76,6 +77,7 @@ function startWorker(input: WorkerInput): Worker {
 /** One worker of a run. */
 class Thread {
   readonly worker: Worker;
+  private readonly outbox: Outbox<ToWorker>;
   inFlight = 0;
   /** False once it exited or was told to stop: it takes no new request. */
   alive = true;
@@ -96,7 +98,10 @@ class Thread {
       this.started = { resolve, reject };
     });
     this.worker = startWorker(input);
-    this.worker.on('message', (message: FromWorker) => this.receive(message));
+    this.outbox = new Outbox(this.worker);
+    this.worker.on('message', (messages: readonly FromWorker[]) => {
+      for (const message of messages) this.receive(message);
+    });
     this.worker.on('error', (error) => this.exited(`worker thread ${index} of processor '${run.name}' threw`, encodeError(error).message));
     this.worker.on('exit', (code) => this.exited(`worker thread ${index} of processor '${run.name}' exited`, `exit code ${code}`));
   }
@@ -121,12 +126,12 @@ class Thread {
     return new Promise<Tvf>((resolve, reject) => {
       this.held.set(id, { resolve, reject, service });
       this.inFlight++;
-      this.worker.postMessage(message);
+      this.outbox.push(message);
     });
   }
 
   post(message: ToWorker): void {
-    if (this.alive) this.worker.postMessage(message);
+    if (this.alive) this.outbox.push(message);
   }
 
   /** Asks the adaptor's `terminate`, waits for it at most `timeoutMs`, then ends the thread whatever it does. */
@@ -141,7 +146,7 @@ class Thread {
         resolve();
       };
       timer = setTimeout(resolve, timeoutMs);
-      this.worker.postMessage({ t: 'terminate' } satisfies ToWorker);
+      this.outbox.push({ t: 'terminate' });
     });
     clearTimeout(timer);
     await this.kill(answered || this.gone ? '' : `its adaptor's terminate did not answer within ${timeoutMs} ms`);

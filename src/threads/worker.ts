@@ -21,6 +21,7 @@ import {
   decodeTvf,
   encodeError,
   encodeTvf,
+  Outbox,
   requestError,
   type AdaptorSource,
   type FromWorker,
@@ -56,7 +57,7 @@ async function buildAdaptor(source: AdaptorSource, name: string, logger: Logger)
 
 /** Serves one processor's adaptor in this thread, over `port`. */
 class WorkerSide {
-  private readonly port: MessagePort;
+  private readonly outbox: Outbox<FromWorker>;
   private readonly input: WorkerInput;
   private readonly logger: Logger;
   private readonly controller = new AbortController();
@@ -66,7 +67,7 @@ class WorkerSide {
   private adaptor: Adaptor | undefined;
 
   constructor(port: MessagePort, input: WorkerInput) {
-    this.port = port;
+    this.outbox = new Outbox(port);
     this.input = input;
     // Every line goes to the processor's logger on the main thread, which masks and writes it.
     const lines = new Writable({
@@ -81,7 +82,7 @@ class WorkerSide {
       logger: this.logger,
       signal: this.controller.signal,
       request: (service: string, payload: Tvf, options?: RequestOptions) => this.request(service, payload, options),
-      fail: (error: unknown) => this.post({ t: 'crash', error: encodeError(error) }),
+      fail: (error: unknown) => this.crash(error),
     };
   }
 
@@ -200,18 +201,29 @@ class WorkerSide {
     this.post({ t: 'terminated' });
   }
 
-  /** Posts to the main thread; a message that cannot be cloned never reaches it (our messages are plain). */
-  private post(message: FromWorker): void {
-    this.port.postMessage(message);
+  /** Posts to the main thread, batched (our messages are plain data, so they always clone). */
+  post(message: FromWorker): void {
+    this.outbox.push(message);
   }
+
+  /** Posts a crash at once, after what was queued before it. */
+  crash(error: unknown): void {
+    this.outbox.push({ t: 'crash', error: encodeError(error) });
+    this.outbox.flush();
+  }
+
+  /** A batch of messages of the main thread. */
+  readonly receiveAll = (messages: readonly ToWorker[]): void => {
+    for (const message of messages) this.receive(message);
+  };
 }
 
 const port = parentPort;
 if (port !== null) {
   const side = new WorkerSide(port, workerData as WorkerInput);
   // An error nothing caught is a crash of the processor, as `ctx.fail` is.
-  process.on('uncaughtException', (error) => port.postMessage({ t: 'crash', error: encodeError(error) } satisfies FromWorker));
-  process.on('unhandledRejection', (error) => port.postMessage({ t: 'crash', error: encodeError(error) } satisfies FromWorker));
-  port.on('message', side.receive);
+  process.on('uncaughtException', (error) => side.crash(error));
+  process.on('unhandledRejection', (error) => side.crash(error));
+  port.on('message', side.receiveAll);
   void side.start();
 }
