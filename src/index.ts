@@ -11,3 +11,4 @@ export * from './threads/index.js';
 export * from './instance/index.js';
 export * from './processors/index.js';
 export * from './transport/index.js';
+export * from './console/index.js';

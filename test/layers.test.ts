@@ -27,6 +27,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['threads'],
   ['instance'],
   ['processors', 'transport'],
+  ['console'],
   ['cli'],
   ['index'],
 ];
