@@ -135,6 +135,10 @@ class WorkerSide {
       this.post({ t: 'failed', id, error: encodeError(error) });
       return;
     }
+    if (isTvf(result)) {
+      this.replied(id, result); // a synchronous reply: no promise, no extra turn
+      return;
+    }
     // `new Promise` adopts a value or a thenable safely (a hostile `then` is a rejection).
     new Promise<unknown>((resolve) => resolve(result)).then(
       (reply) => {
@@ -143,17 +147,22 @@ class WorkerSide {
           this.post({ t: 'failed', id, error: { message: `processRequest returned ${what}, not a Tvf`, recoverable: true } });
           return;
         }
-        let text: string;
-        try {
-          text = encodeTvf(reply);
-        } catch (error) {
-          this.post({ t: 'failed', id, error: { message: `the reply cannot be written: ${messageOf(error)}`, recoverable: true } });
-          return;
-        }
-        this.post({ t: 'done', id, payload: text });
+        this.replied(id, reply);
       },
       (error: unknown) => this.post({ t: 'failed', id, error: encodeError(error) }),
     );
+  }
+
+  /** Posts a record reply, or the error of one that cannot be written. */
+  private replied(id: number, reply: Tvf): void {
+    let text: string;
+    try {
+      text = encodeTvf(reply);
+    } catch (error) {
+      this.post({ t: 'failed', id, error: { message: `the reply cannot be written: ${messageOf(error)}`, recoverable: true } });
+      return;
+    }
+    this.post({ t: 'done', id, payload: text });
   }
 
   /** The adaptor's `ctx.request`: crosses to the processor on the main thread. Never throws. */

@@ -45,8 +45,10 @@ function threadOf(tvf: Tvf): number {
 
 
 describe('threads: a processor on worker threads', () => {
-  it('serves requests from a worker thread, the reply crossing as a record', async () => {
+  it('serves requests from a worker thread, the reply crossing as a record, seen by observers as any processor', async () => {
     bus = testBus();
+    const settled: string[] = [];
+    bus.observe({ requestSettled: (service, outcome, _ms, processor) => void settled.push(`${service} ${outcome} ${String(processor)}`) });
     const proc = bus.processor('w', { services: ['ECHO'], adaptor: threaded() });
     await bus.start();
     expect(proc.state, String(proc.lastError)).toBe('serving');
@@ -55,6 +57,8 @@ describe('threads: a processor on worker threads', () => {
     expect(reply).toBeInstanceOf(SimpleStringTvf);
     expect(threadOf(reply)).toBeGreaterThan(0); // not the main thread (id 0)
     expect(bus.stats()).toMatchObject({ requests: 1, responses: 1, inFlight: 0 });
+    expect(settled).toEqual(['ECHO response w']);
+    expect(bus.services()).toEqual({ ECHO: ['w'] });
   }, SLOW);
 
   it('keeps error kinds: a throw is protocol, a ServiceError keeps its kind renamed to the request, a non-record is protocol', async () => {
