@@ -246,7 +246,7 @@ export class Requests implements SettleSink {
     this.wheel.stop();
   }
 
-  /** @internal SettleSink */
+  /** Part of {@link SettleSink}: called by the request itself. */
   settled(msg: RequestMsg, outcome: RequestOutcome): void {
     this.counts.inFlight--;
     if (outcome === 'response') this.counts.responses++;
@@ -268,7 +268,7 @@ export class Requests implements SettleSink {
     }
   }
 
-  /** @internal SettleSink */
+  /** Part of {@link SettleSink}: called by the request itself. */
   late(msg: RequestMsg): void {
     this.counts.late++;
     try {
@@ -278,7 +278,7 @@ export class Requests implements SettleSink {
     }
   }
 
-  /** @internal SettleSink */
+  /** Part of {@link SettleSink}: called by the request itself. */
   unschedule(msg: RequestMsg): void {
     this.wheel.unschedule(msg);
   }
