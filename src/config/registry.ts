@@ -6,6 +6,7 @@
  * imported from again (what a worker thread needs) and a revision that changes when the
  * kind's factory is replaced (what a live apply needs to replace its processors).
  */
+import { ProsaError } from '../tvf/prosa-error.js';
 import type { ProcessorFactory } from './factory.js';
 
 /** Kinds of {@link KindError}. */
@@ -16,18 +17,13 @@ export type KindErrorKind =
   | 'InvalidFactory';
 
 /** Misuse of a {@link KindRegistry}: a programming error, never recoverable. */
-export class KindError extends Error {
-  override name = 'KindError';
-  /** What was wrong. */
-  readonly kind: KindErrorKind;
-  /** Always false. */
-  readonly recoverable = false;
+export class KindError extends ProsaError<KindErrorKind> {
+  override readonly name = 'KindError';
   /** The processor kind at fault. */
   readonly processorKind: string;
 
   constructor(kind: KindErrorKind, processorKind: string, message: string) {
-    super(message);
-    this.kind = kind;
+    super(kind, message, { recoverable: false });
     this.processorKind = processorKind;
   }
 }
@@ -35,9 +31,11 @@ export class KindError extends Error {
 /** Options of {@link KindRegistry.register}. */
 export interface RegisterOptions {
   /**
-   * The URL (`file:`) of a module whose `kinds` export (or default export) is a list that
-   * holds this kind's factory (by kind name): where a worker thread imports the kind from. Plugins give
-   * their module's URL, the built-in kinds `src/processors/builtins`'.
+   * The file URL (`file:///...`) of a module whose `kinds` export (or default export) is
+   * an array holding this kind's factory (by kind name). A worker thread imports it to
+   * build the kind's adaptor there: a kind registered without it cannot run on threads
+   * (`threads: 0` only). Plugins give their module's URL, the built-in kinds
+   * `src/processors/builtins`'.
    * @defaultValue none: the kind can be built on the main thread only
    */
   module?: string;

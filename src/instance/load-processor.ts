@@ -6,9 +6,9 @@
  * all started this way (through `ApplySettings`), so one path builds everything.
  *
  * Two entries that differ in any field (kind, settings, restart, queue, init timeout,
- * log level) are different directives: applying the other one replaces the processor. So
- * are two builds of one entry by different factories of its kind (`kindRevision`): a
- * reloaded plugin replaces the processors of its kinds.
+ * threads, log level) are different directives: applying the other one replaces the
+ * processor. So are two builds of one entry by different factories of its kind
+ * (`kindRevision`): a reloaded plugin replaces the processors of its kinds.
  */
 import type { Logger } from 'pino';
 import type { DirectiveShape, Processor, Prosa, ResolverShape } from '../actors/index.js';
@@ -21,6 +21,8 @@ import { directivesOf } from '../directives/directives.js';
 import { callbackResolver, type ResolverHandle } from '../directives/resolver.js';
 import { processorLogger } from '../observability/logger.js';
 import { redactSecrets } from '../observability/secrets.js';
+import { ProsaError } from '../tvf/prosa-error.js';
+import { threadAdaptor } from '../threads/thread-adaptor.js';
 import { messageOf, safeError } from '../tvf/unknown-value.js';
 import { quiesceAll } from './quiesce.js';
 import { whenRemoved } from './removal.js';
@@ -66,17 +68,20 @@ export const LoadProcessor = defineDirective<LoadProcessorParams, LoadedProcesso
   },
 });
 
+/** Kinds of {@link LoadProcessorError}. */
+export type LoadProcessorErrorKind =
+  /** No factory for the kind. */
+  | 'UnknownKind'
+  /** The factory or the bus refused the processor. */
+  | 'BuildFailed';
+
 /**
  * A factory or spec failure of a {@link LoadProcessor}, naming the processor and kind.
  * Its message never quotes a secret of the entry's settings (they are redacted), nor
  * does its `cause` when the cause's message did.
  */
-export class LoadProcessorError extends Error {
-  override name = 'LoadProcessorError';
-  /** `UnknownKind`: no factory for the kind; `BuildFailed`: the factory or the bus refused the processor. */
-  readonly kind: 'UnknownKind' | 'BuildFailed';
-  /** Retried with backoff, as every resolver failure: the kind may be registered, the backend may come back. */
-  readonly recoverable = true;
+export class LoadProcessorError extends ProsaError<LoadProcessorErrorKind> {
+  override readonly name = 'LoadProcessorError';
   /** The processor at fault. */
   readonly processor: string;
   /** Its kind. */
@@ -85,11 +90,16 @@ export class LoadProcessorError extends Error {
   /**
    * @param secrets - the secret texts of the entry's settings (`secretsIn`), redacted from
    *   `detail` and from the cause.
+   *
+   * `recoverable` is always true: retried with backoff, as every resolver failure (the kind
+   * may be registered, the backend may come back).
    */
-  constructor(kind: 'UnknownKind' | 'BuildFailed', entry: ProcessorSettings, detail: string, cause?: unknown, secrets: readonly string[] = []) {
+  constructor(kind: LoadProcessorErrorKind, entry: ProcessorSettings, detail: string, cause?: unknown, secrets: readonly string[] = []) {
     const clean = redactSecrets(detail, secrets);
-    super(`processor '${entry.name}' (kind '${entry.kind}'): ${clean}`, cause === undefined ? undefined : { cause: redactedCause(cause, secrets) });
-    this.kind = kind;
+    super(kind, `processor '${entry.name}' (kind '${entry.kind}'): ${clean}`, {
+      recoverable: true,
+      cause: cause === undefined ? undefined : redactedCause(cause, secrets),
+    });
     this.processor = entry.name;
     this.processorKind = entry.kind;
   }
@@ -122,6 +132,23 @@ function redactedCause(cause: unknown, secrets: readonly string[]): unknown {
   copy.name = typeof safe.name === 'string' ? safe.name : 'Error';
   copy.stack = redactSecrets(stack, secrets);
   return copy;
+}
+
+/**
+ * What a processor on `threads: N` runs: the services its factory gave, and an adaptor
+ * that builds the kind's own adaptor in each worker from the module the kind was
+ * registered from. The main thread's product only names the services: its `report` and
+ * `quiesce` would speak of an adaptor that never runs, so they are left out.
+ */
+function threadedProduct(entry: ProcessorSettings, built: FactoryProduct, kinds: KindRegistry, instance: string): FactoryProduct {
+  const module = kinds.moduleOf(entry.kind);
+  if (module === undefined) {
+    throw new Error(`kind '${entry.kind}' was registered without its module (register(factory, { module })), so it cannot run on threads: set threads: 0`);
+  }
+  return {
+    services: built.services,
+    adaptor: threadAdaptor({ module, kind: entry.kind, settings: entry.settings, instance, threads: entry.threads }),
+  };
 }
 
 /**
@@ -164,12 +191,13 @@ export function loadProcessorHandler(
     const logger = processorLogger(options.logger, entry.name, entry.log.level);
     let loaded: LoadedProcessor;
     try {
-      const product = factory.create(entry.settings, {
+      const built = factory.create(entry.settings, {
         name: entry.name,
         instance: prosa.name,
         logger,
         directives: directivesOf(prosa),
       });
+      const product = entry.threads === 0 ? built : threadedProduct(entry, built, options.kinds, prosa.name);
       const processor = prosa.processor(entry.name, {
         services: product.services,
         adaptor: product.adaptor,

@@ -18,14 +18,15 @@ export const BUILTIN_FACTORIES: readonly ProcessorFactory[] = Object.freeze([
 ]);
 
 /**
- * The built-in factories under the name every kinds module uses: the module a worker
- * thread imports a built-in kind from (`KindRegistry.moduleOf`).
+ * The built-in factories as a plugin module exports its kinds: what a worker thread
+ * imports (through this module's URL, {@link KindRegistry.moduleOf}) to build a built-in
+ * kind's adaptor.
  */
-export const kinds = BUILTIN_FACTORIES;
+export const kinds: readonly ProcessorFactory[] = BUILTIN_FACTORIES;
 
 /**
  * A new registry holding the built-in kinds, each registered with this module as its
- * `module`; register your own kinds on it
+ * module (so they can run on worker threads); register your own kinds on it
  * (`defaultKinds().register(myFactory)` returns the disposer). Each call returns a
  * fresh registry, so registrations never leak between instances or tests.
  */

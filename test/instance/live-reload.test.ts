@@ -14,6 +14,7 @@ import {
 import { SimpleStringTvf } from '../../src/index.js';
 import { defaultKinds } from '../../src/processors/index.js';
 import { tempDir } from '../fixtures/settings.js';
+import { silentLogger } from '../support/bus.js';
 
 const kinds = defaultKinds();
 
@@ -35,7 +36,7 @@ afterEach(async () => {
 });
 
 /** Builds an instance from a settings file and reloads it on change; outcomes arrive on `next()`. */
-async function start(text: string, logger = pino({ level: 'silent' }), debounceMs = 20) {
+async function start(text: string, logger = silentLogger(), debounceMs = 20) {
   dir = tempDir();
   const file = dir.write('live.yaml', text);
   instance = buildInstance(await loadSettings(file, { kinds, env: {} }), { kinds, logger });
@@ -158,7 +159,7 @@ describe('live reload', () => {
   it('debounces a burst of writes into one reload', async () => {
     // A window far wider than the gaps between writes, so that the burst stays one burst
     // on a loaded machine too (with the usual 20 ms, a 2 ms pause can outlast it).
-    const { file, next, pending } = await start(yaml([KEEP]), pino({ level: 'silent' }), 300);
+    const { file, next, pending } = await start(yaml([KEEP]), silentLogger(), 300);
     for (let i = 0; i < 5; i++) {
       writeFileSync(file, yaml([KEEP, OTHER]));
       await new Promise((resolve) => setTimeout(resolve, 2));

@@ -21,7 +21,8 @@ import { type Prosa } from '../../src/index.js';
 import { injectorFactory, type InjectorReport } from '../../src/processors/index.js';
 import { decodeAnnouncement } from '../../src/transport/wire.js';
 import { start, type Finished, type Running } from '../cli/command.js';
-import { addProcessor, quietBus, sleep } from '../processors/bus.js';
+import { addProcessor } from '../support/processors.js';
+import { testBus, sleep } from '../support/bus.js';
 import { startNatsServer, type NatsServer } from '../support/nats-server.js';
 import { Instances, type InstanceProcess } from './support/instances.js';
 
@@ -144,7 +145,9 @@ describe('NATS transport: a remote provider that vanishes', () => {
     const summary = JSON.parse(ended.stdout) as RunSummary;
     expect(summary.stopReason).toBe('SIGTERM');
     const report = summary.processors['inj']!.report as InjectorReport;
-    expect(report.responses).toBeGreaterThan(20);
+    // Each provider answered at least 10 (`answered`); on a loaded machine SIGTERM can come
+    // right after the tenth answer of the second one.
+    expect(report.responses).toBeGreaterThanOrEqual(20);
     // Only the requests on the wire at the kill, and a few tries (one per retryDelayMs)
     // while the dead instance was still listed: not a stream of them.
     expect(report.errors.unreachable).toBeGreaterThan(0);
@@ -154,7 +157,7 @@ describe('NATS transport: a remote provider that vanishes', () => {
 
   it('stopped gracefully: the injector pauses as it leaves, sending nothing more, and resumes when it is back', async () => {
     const first = await provider();
-    let bus: Prosa | undefined = quietBus('caller-2');
+    let bus: Prosa | undefined = testBus({ name: 'caller-2', shutdown: { graceMs: 1000, terminateTimeoutMs: 500 } });
     try {
       const transport = natsTransport({ servers: [server.url], heartbeatMs: HEARTBEAT_MS, missedHeartbeats: MISSED });
       bus.attachTransport(transport);
