@@ -9,7 +9,9 @@
  *
  * It also resolves `prosa`, imported by a plugin file, to the running prosa itself: a
  * plugin works without prosa installed next to it (the scaffold of `prosa new kind`
- * runs at once) and never meets a second copy of prosa's classes.
+ * runs at once) and never meets a second copy of prosa's classes. A module imported
+ * without a reload query (a worker thread importing a plugin kind) gets the running
+ * prosa when `prosa` cannot be found from it.
  *
  * The hook is plain JavaScript in a `data:` URL: it runs in Node's loader thread, which
  * neither tsx nor the build step has to know about.
@@ -34,7 +36,14 @@ export async function resolve(specifier, context, nextResolve) {
   const reload = query?.get('${RELOAD_PARAM}') ?? null;
   const root = query?.get('${ROOT_PARAM}') ?? null;
   if (specifier === 'prosa' && reload !== null) return nextResolve(prosa, context);
-  const result = await nextResolve(specifier, context);
+  let result;
+  try {
+    result = await nextResolve(specifier, context);
+  } catch (error) {
+    // A plugin imported without a reload query (by a worker thread) finds prosa too.
+    if (specifier === 'prosa' && error?.code === 'ERR_MODULE_NOT_FOUND') return nextResolve(prosa, context);
+    throw error;
+  }
   if (reload === null || root === null || !result.url.startsWith('file:')) return result;
   const target = new URL(result.url);
   const path = decodeURIComponent(target.pathname);
@@ -53,7 +62,11 @@ export interface ReloadedFile {
 
 let installed: { listeners: Set<(file: ReloadedFile) => void> } | undefined;
 
-/** Installs the hook, once per thread (later calls do nothing). The port it reports on does not keep the process alive. */
+/**
+ * Installs the hook, once per thread (later calls do nothing): the main thread before it
+ * imports a plugin, a worker thread before it imports a kind's module. The port it
+ * reports on does not keep the process alive.
+ */
 export function installReloadHook(): { listeners: Set<(file: ReloadedFile) => void> } {
   if (installed === undefined) {
     const { port1, port2 } = new MessageChannel();

@@ -105,6 +105,23 @@ describe('plugins in prosa validate, run and kinds', () => {
   }, SLOW);
 });
 
+describe('plugin kinds on worker threads', () => {
+  it('runs a scaffolded kind on threads: 2, its workers finding prosa as the main thread does', async () => {
+    dir = tempDir();
+    const at = join(dir.dir, 'upper');
+    expect((await prosa(['new', 'kind', 'upper', '--dir', at])).code).toBe(0);
+    const file = join(at, 'prosa.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('    kind: upper\n', '    kind: upper\n    threads: 2\n'));
+    // Each worker boots tsx from source: a little longer than a main-thread start.
+    const run = await prosa(['run', file, '--duration', '3', '--json', '--no-status']);
+    expect(run.code, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout.trim()) as RunSummary;
+    expect(summary.processors['upper-1']).not.toHaveProperty('crashes');
+    expect(summary.responses).toBeGreaterThan(0);
+    expect(summary.errorCount).toBe(0);
+  }, SLOW);
+});
+
 describe('prosa run --watch with plugins', () => {
   it('reloads a plugin when a file it imports from its folder changes: only its processors are replaced, no request fails', async () => {
     dir = tempDir();
