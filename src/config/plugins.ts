@@ -20,6 +20,7 @@ import type { z } from 'zod';
 import type { ProcessorFactory } from './factory.js';
 import { installReloadHook, onReloadedFile, RELOAD_PARAM, ROOT_PARAM } from './plugin-hooks.js';
 import { KindError, type KindRegistry } from './registry.js';
+import { ProsaError } from '../tvf/prosa-error.js';
 import { codeOf, messageOf } from '../tvf/unknown-value.js';
 
 /** Kinds of {@link PluginError}. */
@@ -38,18 +39,13 @@ export type PluginErrorKind =
   | 'KindClash';
 
 /** A plugin cannot be used: never recoverable, the plugin or the settings must change. */
-export class PluginError extends Error {
-  override name = 'PluginError';
-  /** What is wrong. */
-  readonly kind: PluginErrorKind;
-  /** Always false: the module or the settings naming it must change. */
-  readonly recoverable = false;
+export class PluginError extends ProsaError<PluginErrorKind> {
+  override readonly name = 'PluginError';
   /** The plugin as the settings wrote it (`./kinds/upper.js`, `@acme/prosa-iso8583`). */
   readonly plugin: string;
 
   constructor(kind: PluginErrorKind, plugin: string, message: string, cause?: unknown) {
-    super(message, cause === undefined ? undefined : { cause });
-    this.kind = kind;
+    super(kind, message, { recoverable: false, cause });
     this.plugin = plugin;
   }
 }

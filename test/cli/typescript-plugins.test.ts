@@ -19,7 +19,7 @@ let main: string;
 function installProsa(out: string): string {
   const walk = (folder: string): string[] =>
     readdirSync(folder, { withFileTypes: true }).flatMap((entry) =>
-      entry.isDirectory() ? walk(join(folder, entry.name)) : entry.name.endsWith('.ts') ? [join(folder, entry.name)] : [],
+      entry.isDirectory() ? walk(join(folder, entry.name)) : entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') ? [join(folder, entry.name)] : [],
     );
   for (const file of walk(join(ROOT, 'src'))) {
     const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), {
