@@ -50,6 +50,12 @@ export interface ProcessorContext {
    * when tracing is off.
    */
   readonly tracing: RequestTracing | undefined;
+  /**
+   * Counts a request-context header the adaptor ignored because it was bad or too large
+   * (an HTTP `traceparent`, say): `stats().ignoredContext` and the
+   * `prosa_ignored_context_headers_total` metric. The adaptor logs it itself.
+   */
+  contextIgnored(): void;
 }
 
 /**

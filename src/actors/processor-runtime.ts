@@ -183,6 +183,11 @@ export class ProcessorRuntime implements Provider, ProcessorPorts, RunOwner {
     return host.requests.send(host.table.lookup(service), service, payload, options, this.processor, false, parent);
   }
 
+  /** Counts an ignored request-context header on the bus. */
+  contextIgnored(): void {
+    this.host.requests.contextIgnored();
+  }
+
   /** Sends a request for `parent`, a request this processor serves (`info.request`). Never throws. */
   requestFor(parent: RequestMsg, service: string, payload: Tvf, options: RequestOptions | undefined): Promise<Tvf> {
     const host = this.host;

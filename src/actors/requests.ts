@@ -34,6 +34,12 @@ export interface RequestStats {
   late: number;
   /** Requests sent and not yet settled. */
   inFlight: number;
+  /**
+   * Request-context headers ignored because they were bad or too large (`traceparent`,
+   * `tracestate`, `baggage`, a deadline header) on a request from another instance or
+   * over HTTP: the request was served without them.
+   */
+  ignoredContext: number;
 }
 
 /**
@@ -152,6 +158,7 @@ export class Requests implements SettleSink {
     errors: serviceErrorCounts(),
     late: 0,
     inFlight: 0,
+    ignoredContext: 0,
   };
   private nextId = 1;
   private readonly wheel: DeadlineWheel;
@@ -323,6 +330,11 @@ export class Requests implements SettleSink {
   /** A copy of the counters. */
   stats(): RequestStats {
     return { ...this.counts, errors: { ...this.counts.errors } };
+  }
+
+  /** Counts a request-context header that was ignored (see `RequestStats.ignoredContext`). */
+  contextIgnored(): void {
+    this.counts.ignoredContext++;
   }
 
   /** Stops the deadline timer (the bus has stopped). */

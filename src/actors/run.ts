@@ -29,6 +29,8 @@ export interface RunOwner {
   readonly logger: Logger;
   /** The bus's tracing (undefined when off), handed to the adaptor as `ctx.tracing`. */
   readonly tracing: RequestTracing | undefined;
+  /** Counts an ignored request-context header (`ProcessorContext.contextIgnored`). */
+  contextIgnored(): void;
   /** Sends a request with the processor as its origin (never throws). */
   request(service: string, payload: Tvf, options: RequestOptions | undefined): Promise<Tvf>;
   /** Told of the run's crash, once the error is made safe: sends `proc.crashed` to the machine. */
@@ -51,6 +53,7 @@ export class Run {
       request: (service: string, payload: Tvf, options?: RequestOptions) => owner.request(service, payload, options),
       fail: (error: unknown) => this.fail(error),
       tracing: owner.tracing,
+      contextIgnored: () => owner.contextIgnored(),
     };
   }
 

@@ -45,6 +45,8 @@ export interface TransportHost {
    * `context` is what the caller's headers carried (its span, its metadata), if anything.
    */
   requestLocal(service: string, payload: Tvf, timeoutMs: number, origin: string, context?: IncomingContext): Promise<Tvf>;
+  /** Counts a request-context header the transport ignored as bad or too large (`BusStats.ignoredContext`); the transport logs it. */
+  contextIgnored(): void;
 }
 
 /**

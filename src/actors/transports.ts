@@ -97,6 +97,7 @@ export class Transports {
       },
       requestLocal: (service, payload, timeoutMs, origin, context) =>
         requests.send(table.lookup(service), service, payload, { timeoutMs }, origin, true, null, context ?? null),
+      contextIgnored: () => requests.contextIgnored(),
     };
   }
 

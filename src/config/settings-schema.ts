@@ -11,7 +11,7 @@ import { DEFAULT_RESTART_POLICY } from '../machines/restart-policy.js';
 import { DEFAULT_INIT_TIMEOUT_MS, DEFAULT_MAX_IN_FLIGHT } from '../actors/processor-spec.js';
 import { MAX_TIMEOUT_MS } from '../actors/requests.js';
 import { transportSettingsSchema } from './transport-settings.js';
-import { logFormatSchema, metricsSettingsSchema, servicesSettingsSchema } from '../observability/settings.js';
+import { logFormatSchema, metricsSettingsSchema, servicesSettingsSchema, tracingSettingsSchema } from '../observability/settings.js';
 
 /** pino log levels, most to least severe, and `silent`. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -133,6 +133,7 @@ export const INSTANCE_SECTIONS = {
   transport: transportSettingsSchema.optional(),
   services: servicesSettingsSchema,
   metrics: metricsSettingsSchema,
+  tracing: tracingSettingsSchema,
 };
 
 /** The whole settings file. Unknown fields are errors (typos do not pass silently). */

@@ -11,6 +11,7 @@ import { userErrorSerializer } from './log-errors.js';
 import { maskingFormatters } from './log-masking.js';
 import { PayloadMasks, payloadMasksOf, type MaskedPayload } from './payload-masks.js';
 import type { SensitiveFields } from './sensitive-fields.js';
+import { withTraceIds } from './tracing.js';
 
 /** How log lines are written. */
 export type LogFormat =
@@ -73,6 +74,12 @@ export interface LoggerSettings extends LogOutput {
   masks?: PayloadMasks;
 }
 
+/** `formatters` whose `log` also adds the trace ids of the request being served (masking first). */
+function tracedFormatters(formatters: NonNullable<LoggerOptions['formatters']>): NonNullable<LoggerOptions['formatters']> {
+  const log = formatters.log ?? ((object: Record<string, unknown>) => object);
+  return { ...formatters, log: (object) => withTraceIds(log(object)) };
+}
+
 /** True when lines for `format` should be pretty on `destination`. */
 export function isPretty(format: LogFormat, destination: { readonly isTTY?: boolean }): boolean {
   return format === 'pretty' || (format === 'auto' && destination.isTTY === true);
@@ -88,7 +95,8 @@ function prettyOptions(layout: 'block' | 'line', colorize: boolean): pinoPretty.
  * A pino logger for an instance. Every record (any `Tvf`) a log call carries is replaced by
  * its masked text, under any key (down to 4 levels of plain objects and arrays); a record
  * beside a `service` key is masked with that service's sensitive fields, any other with
- * every service's. Only logged values are masked: never interpolate a record into the
+ * every service's. A line written while a traced request is served carries its `trace_id`
+ * and `span_id` (docs/tracing.md). Only logged values are masked: never interpolate a record into the
  * message string, and never bind one to a child logger. Writes are synchronous: a line is
  * out when the log call returns.
  */
@@ -98,7 +106,7 @@ export function createLogger(settings: LoggerSettings): Logger {
   const options: LoggerOptions = {
     name: settings.name,
     level,
-    formatters: maskingFormatters(settings.masks ?? new PayloadMasks()),
+    formatters: tracedFormatters(maskingFormatters(settings.masks ?? new PayloadMasks())),
   };
   if (settings.errors === 'user') options.serializers = { err: userErrorSerializer(level === 'debug' || level === 'trace') };
   if (!isPretty(settings.format ?? 'json', destination)) return pino(options, { write: (line: string) => void destination.write(line) });

@@ -58,7 +58,8 @@ describe('request context: deadline inheritance', () => {
     expect(capped).not.toBeNull();
     expect(Number(capped![1])).toBe(Number(capped![2]));
     expect(Number(capped![1])).toBeGreaterThan(60);
-    expect(Number(capped![1])).toBeLessThanOrEqual(120);
+    // The parent's deadline runs from its send as the wheel stamped it: up to a few 5 ms ticks after the real send.
+    expect(Number(capped![1])).toBeLessThanOrEqual(120 + 4 * 5);
     expect(elapsed).toBeLessThan(5_000);
     expect(innerCalls).toBe(1);
     await sleep(30);

@@ -1,0 +1,105 @@
+/**
+ * The OpenTelemetry SDK as the `tracing:` settings ask for it: a tracer provider with a
+ * batch span processor and an exporter (OTLP over HTTP, or log lines), registered as the
+ * global provider when none is (so plugins' own spans land in the same traces), and an
+ * async context manager, so that a request sent after an `await` in an adaptor stays in
+ * its trace. `prosa run` starts it before the bus and shuts it down (flushing the last
+ * spans) after the bus stopped.
+ */
+import { context as otelContext, trace as otelTrace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  AlwaysOnSampler,
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  type ReadableSpan,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace-base';
+import type { Logger } from 'pino';
+import type { TracingOption } from '../actors/request-context.js';
+import { messageOf } from '../tvf/unknown-value.js';
+import type { TracingSettings } from './settings.js';
+import { otelTracing } from './tracing.js';
+
+/** Tracing of one instance, started from its settings. */
+export interface TracingRun {
+  /** The `tracing` option of `createProsa`. */
+  readonly option: TracingOption;
+  /** The SDK's provider (its spans go to the exporter). */
+  readonly provider: BasicTracerProvider;
+  /** Sends the spans not yet exported and stops the exporter; unregisters what it registered. Idempotent; never rejects. */
+  close(): Promise<void>;
+}
+
+/** A span exporter that writes each span as one log line at info (`tracing.exporter: console`). */
+export class LogSpanExporter implements SpanExporter {
+  constructor(private readonly logger: Pick<Logger, 'info'>) {}
+
+  /** Logs `spans`, one line each. */
+  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    for (const span of spans) {
+      const context = span.spanContext();
+      this.logger.info(
+        {
+          span: {
+            name: span.name,
+            kind: span.kind,
+            trace_id: context.traceId,
+            span_id: context.spanId,
+            parent_span_id: span.parentSpanContext?.spanId,
+            duration_ms: span.duration[0] * 1e3 + span.duration[1] / 1e6,
+            status: span.status.code,
+            attributes: span.attributes,
+            events: span.events.map((event) => event.name),
+          },
+        },
+        `span ${span.name}`,
+      );
+    }
+    done({ code: ExportResultCode.SUCCESS });
+  }
+
+  /** Nothing to release. */
+  async shutdown(): Promise<void> {}
+}
+
+/**
+ * Starts tracing as `settings` say for instance `name`; undefined when they leave it off
+ * (no section, or `exporter: none`). `logger` gets the console exporter's lines and the
+ * export failures (logged once each run, never with the headers).
+ */
+export function startTracing(settings: TracingSettings | undefined, name: string, logger: Logger): TracingRun | undefined {
+  if (settings === undefined || settings.exporter === 'none') return undefined;
+  const exporter: SpanExporter =
+    settings.exporter === 'otlp' ? new OTLPTraceExporter({ url: settings.endpoint, headers: settings.headers }) : new LogSpanExporter(logger);
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': settings.serviceName ?? name, 'service.instance.id': name }),
+    // prosa draws the root sampling itself (sampleRatio): the SDK keeps what it is given.
+    sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }),
+    spanProcessors: [new BatchSpanProcessor(exporter)],
+  });
+  const manager = new AsyncLocalStorageContextManager();
+  // Each succeeds only where nothing else registered one (an embedding application's stays).
+  const ownManager = otelContext.setGlobalContextManager(manager.enable());
+  if (!ownManager) manager.disable();
+  const ownProvider = otelTrace.setGlobalTracerProvider(provider);
+  let closing: Promise<void> | undefined;
+  return {
+    option: otelTracing({ tracerProvider: provider, sampleRatio: settings.sampleRatio }),
+    provider,
+    close: () =>
+      (closing ??= (async () => {
+        try {
+          await provider.shutdown();
+        } catch (error) {
+          logger.warn({ reason: messageOf(error) }, 'tracing: the last spans could not be sent');
+        }
+        if (ownProvider) otelTrace.disable();
+        if (ownManager) otelContext.disable();
+      })()),
+  };
+}
