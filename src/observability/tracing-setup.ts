@@ -70,11 +70,12 @@ export class LogSpanExporter implements SpanExporter {
 /**
  * Starts tracing as `settings` say for instance `name`; undefined when they leave it off
  * (no section, or `exporter: none`). `logger` gets the console exporter's lines and the
- * export failures (logged once each run, never with the headers).
+ * failure of the last export (never with the headers). `exporter` replaces the one the
+ * settings name (a benchmark's, a test's).
  */
-export function startTracing(settings: TracingSettings | undefined, name: string, logger: Logger): TracingRun | undefined {
+export function startTracing(settings: TracingSettings | undefined, name: string, logger: Logger, exporter?: SpanExporter): TracingRun | undefined {
   if (settings === undefined || settings.exporter === 'none') return undefined;
-  const exporter: SpanExporter =
+  exporter ??=
     settings.exporter === 'otlp' ? new OTLPTraceExporter({ url: settings.endpoint, headers: settings.headers }) : new LogSpanExporter(logger);
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': settings.serviceName ?? name, 'service.instance.id': name }),
