@@ -10,3 +10,4 @@ export * from './config/index.js';
 export * from './instance/index.js';
 export * from './processors/index.js';
 export * from './transport/index.js';
+export * from './console/index.js';

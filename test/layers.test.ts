@@ -26,6 +26,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['config'],
   ['instance'],
   ['processors', 'transport'],
+  ['console'],
   ['cli'],
   ['index'],
 ];

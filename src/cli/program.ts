@@ -1,5 +1,5 @@
 /**
- * The `prosa` command line: `run`, `validate`, `kinds`, parsed with commander (unknown
+ * The `prosa` command line: `run`, `validate`, `kinds`, `status`, `call`, parsed with commander (unknown
  * flags and extra arguments are errors), each command's exit code returned (see
  * `exit-codes.ts`).
  */
@@ -9,7 +9,10 @@ import { messageOf } from '../tvf/unknown-value.js';
 import { defaultKinds } from '../processors/builtins.js';
 import { DEFAULT_INSPECTOR_PORT } from '../observability/inspector-server.js';
 import { parsePort } from '../observability/run-options.js';
+import { DEFAULT_CONSOLE_PORT } from '../config/console-settings.js';
+import { MAX_TIMEOUT_MS } from '../actors/requests.js';
 import { ExitCode } from './exit-codes.js';
+import { callCommand, CONSOLE_TOKEN_ENV, DEFAULT_CONSOLE_URL, statusCommand } from './console-client.js';
 import { kindsCommand } from './kinds.js';
 import type { CommandIo } from './io.js';
 import { runCommand } from './run.js';
@@ -30,6 +33,12 @@ function port(flag: string, hint = ''): (text: string) => number {
 function positiveSeconds(text: string): number {
   const value = Number(text);
   if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError('expected a number of seconds > 0.');
+  return value;
+}
+
+function positiveMilliseconds(text: string): number {
+  const value = Number(text);
+  if (!/^[0-9]+$/.test(text) || !(value > 0) || value > MAX_TIMEOUT_MS) throw new InvalidArgumentError('expected a whole number of milliseconds > 0.');
   return value;
 }
 
@@ -69,6 +78,11 @@ export function prosaProgram(io: CommandIo, result: { code: number }): Command {
       ),
     )
     .option('--inspect-requests', 'with --inspect, show every request in the inspector too (heavy)')
+    .addOption(
+      new Option('--console [port]', `serve the live console and its API on 127.0.0.1 (port ${DEFAULT_CONSOLE_PORT} unless given or set in console.port)`).argParser(
+        port('--console', ' (a settings file goes before --console: prosa run file.yaml --console)'),
+      ),
+    )
     .option('-w, --watch', 're-apply the settings file whenever it changes (as SIGHUP does)')
     .action(
       async (
@@ -81,6 +95,7 @@ export function prosaProgram(io: CommandIo, result: { code: number }): Command {
           metricsPort?: number;
           inspect?: number | true;
           inspectRequests?: boolean;
+          console?: number | true;
         },
       ) => {
         result.code = await runCommand(
@@ -90,6 +105,7 @@ export function prosaProgram(io: CommandIo, result: { code: number }): Command {
             json: options.json,
             status: options.status,
             watch: options.watch,
+            console: options.console,
             observability: { metricsPort: options.metricsPort, inspect: options.inspect, inspectRequests: options.inspectRequests },
           },
           io,
@@ -104,6 +120,32 @@ export function prosaProgram(io: CommandIo, result: { code: number }): Command {
     .option('--json', 'print { file, valid, issues } as one JSON object on stdout')
     .action(async (file: string, options: { json?: boolean }) => {
       result.code = await validateCommand(file, options, io);
+    });
+
+  const url = () => new Option('--url <url>', `the console of the running instance`).default(DEFAULT_CONSOLE_URL);
+  program
+    .command('status')
+    .description(`Print the processors and services of a running instance, from its console (prosa run --console).\nA token, when the console asks one, is read from ${CONSOLE_TOKEN_ENV}.`)
+    .addOption(url())
+    .option('--json', 'print { instance, processors, services } as one JSON object on stdout')
+    .action(async (options: { url: string; json?: boolean }) => {
+      result.code = await statusCommand(options, io);
+    });
+
+  program
+    .command('call')
+    .description(
+      'Send one request to a service of a running instance through its console (needs console.enableCall: true);\n' +
+        'print the reply (masked as logs mask it), or the error kind.\n' +
+        `A token, when the console asks one, is read from ${CONSOLE_TOKEN_ENV}.`,
+    )
+    .argument('<service>', 'the service')
+    .argument('<payload>', "the request: a JSON object ('{\"1\":\"hello\"}', names from services.<name>.dict) or a TVF text ('1;5;hello;')")
+    .addOption(url())
+    .addOption(new Option('--timeout <ms>', 'the request timeout, in milliseconds').argParser(positiveMilliseconds))
+    .option('--json', 'print { ok, service, elapsedMs, reply: { tvf, json } } (or { ok: false, error }) as one JSON object')
+    .action(async (service: string, payload: string, options: { url: string; json?: boolean; timeout?: number }) => {
+      result.code = await callCommand(service, payload, { url: options.url, json: options.json, timeoutMs: options.timeout }, io);
     });
 
   program

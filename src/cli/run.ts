@@ -13,7 +13,7 @@ import { instanceSecrets } from '../config/mask-settings.js';
 import { redactSecrets } from '../observability/secrets.js';
 import { SettingsError } from '../config/settings-error.js';
 import type { InstanceSettings } from '../config/settings-schema.js';
-import { LatencyRecorder } from '../processors/inj/latency-recorder.js';
+import { LatencyRecorder } from '../observability/latency-recorder.js';
 import { defaultKinds } from '../processors/builtins.js';
 import { TransportError } from '../transport/errors.js';
 import { Observability } from '../observability/observability.js';
@@ -26,6 +26,7 @@ import type { CommandIo } from './io.js';
 import { StatusReporter, TtyLine } from './status-line.js';
 import { CrashLog, formatSummary, summarize } from './summary.js';
 import { TRANSPORT_MAKERS } from './transports.js';
+import { startConsole, type ConsoleOptions, type ConsoleServer } from '../console/server.js';
 
 /** Options of {@link runCommand}. */
 export interface RunOptions {
@@ -50,6 +51,12 @@ export interface RunOptions {
    * `--inspect-requests`. The settings' `metrics` section serves metrics too.
    */
   observability?: ObservabilityFlags;
+  /**
+   * `--console [port]`: serve the console (`true`: the settings' port, else 8070; a
+   * number: that port). The settings' `console` section serves it too, unless it says
+   * `enabled: false`.
+   */
+  console?: boolean | number;
   /**
    * Re-apply the settings file whenever it changes (SIGHUP re-applies it in any case).
    * Needs `file`.
@@ -145,6 +152,19 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
     return ExitCode.Failed;
   }
 
+  const consoleOptions = consoleOptionsOf(settings, options.console);
+  let served: ConsoleServer | undefined;
+  if (consoleOptions !== undefined) {
+    try {
+      served = await startConsole(instance, { ...consoleOptions, logger, env: io.env });
+    } catch (error) {
+      await instance.stop('error');
+      await observability.close();
+      io.stderr.write(`prosa: cannot start the console: ${messageOf(error)}\n`);
+      return ExitCode.Failed;
+    }
+  }
+
   // Everything below is undone in `finally`: the process must be able to exit.
   let durationTimer: ReturnType<typeof setTimeout> | undefined;
   let stopRequested: ((reason: string) => void) | undefined;
@@ -205,7 +225,20 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
     instance.prosa.events.off('processor.state', onProcessorState);
     crashes.close();
     await instance.stop('error');
+    await served?.close();
     await observability.close();
   }
+}
+
+/**
+ * The console `prosa run` serves: the settings' `console` section (unless `enabled:
+ * false`), with `--console [port]` turning it on and its port winning; none without either.
+ */
+export function consoleOptionsOf(settings: InstanceSettings, flag: boolean | number | undefined): ConsoleOptions | undefined {
+  const section = settings.console;
+  const asked = flag !== undefined && flag !== false;
+  if (!asked && (section === undefined || !section.enabled)) return undefined;
+  const { enabled: _enabled, ...rest } = section ?? {};
+  return typeof flag === 'number' ? { ...rest, port: flag } : rest;
 }
 

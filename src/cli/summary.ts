@@ -7,7 +7,7 @@ import { redactSecrets } from '../observability/secrets.js';
 import { messageOf } from '../tvf/unknown-value.js';
 import type { ProcessorState } from '../machines/processor.machine.js';
 import type { Instance } from '../instance/instance.js';
-import type { LatencyRecorder, LatencySummary } from '../processors/inj/latency-recorder.js';
+import type { LatencyRecorder, LatencySummary } from '../observability/latency-recorder.js';
 import { isInjectorReport, type InjectorReport } from '../processors/inj/report.js';
 import { isHttpClientReport, type HttpClientReport } from '../processors/http/client/adaptor.js';
 import { isHttpServerReport, type HttpServerReport } from '../processors/http/server/adaptor.js';

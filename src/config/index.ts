@@ -52,6 +52,15 @@ export {
   type NatsSettingsInput,
   type TransportSettings,
 } from './transport-settings.js';
+export {
+  consoleSettingsSchema,
+  consoleLimitsSchema,
+  DEFAULT_CONSOLE_PORT,
+  DEFAULT_CONSOLE_HOST,
+  DEFAULT_CONSOLE_LIMITS,
+  type ConsoleSettings,
+  type ConsoleLimits,
+} from './console-settings.js';
 export { describeFields, type FieldDoc } from './describe.js';
 export {
   isSensitiveSchema,

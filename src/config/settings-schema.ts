@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { DEFAULT_RESTART_POLICY } from '../machines/restart-policy.js';
 import { DEFAULT_INIT_TIMEOUT_MS, DEFAULT_MAX_IN_FLIGHT } from '../actors/processor-spec.js';
 import { MAX_TIMEOUT_MS } from '../actors/requests.js';
+import { consoleSettingsSchema } from './console-settings.js';
 import { transportSettingsSchema } from './transport-settings.js';
 import { logFormatSchema, metricsSettingsSchema, servicesSettingsSchema, tracingSettingsSchema } from '../observability/settings.js';
 
@@ -134,6 +135,7 @@ export const INSTANCE_SECTIONS = {
   services: servicesSettingsSchema,
   metrics: metricsSettingsSchema,
   tracing: tracingSettingsSchema,
+  console: consoleSettingsSchema,
 };
 
 /** The whole settings file. Unknown fields are errors (typos do not pass silently). */

@@ -166,6 +166,8 @@ export function checkSettings(input: unknown, options: ValidateOptions): Setting
   };
   issues.push(...maskIssues(settings, locate));
   const metrics = settings.metrics;
+  const console = settings.console;
+  if (console !== undefined && console.enabled) listeners.unshift({ host: console.host, port: console.port, path: ['console', 'port'], owner: 'console' });
   if (metrics !== undefined) listeners.unshift({ host: metrics.host, port: metrics.port, path: ['metrics', 'port'], owner: 'metrics' });
   issues.push(...portIssues(listeners, locate));
   if (issues.length > 0) return { ok: false, issues: issues.sort(byPosition) };

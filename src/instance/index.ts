@@ -10,6 +10,7 @@ export {
   checkBuild,
   createInstance,
   type BuildOptions,
+  type InstanceEvents,
   type InstanceProcessor,
   type TransportMakers,
 } from './instance.js';

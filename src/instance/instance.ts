@@ -6,6 +6,7 @@
  * directive, held by the instance's `ApplySettings` directive (both in this folder): the
  * first build and every later apply go through the same path.
  */
+import mittModule, { type Emitter } from 'mitt';
 import type { Logger } from 'pino';
 import { createProsa, type BusObserver, type InspectOption, type Prosa, type TracingOption, type Transport } from '../actors/index.js';
 import type { KindRegistry } from '../config/registry.js';
@@ -62,20 +63,36 @@ export interface TransportMakers {
 /** One processor of an instance: its settings entry, its handle on the bus, what its factory built. */
 export type InstanceProcessor = LoadedProcessor;
 
+// mitt's types describe its CommonJS build; under NodeNext its ESM default export is the function.
+const mitt = mittModule as unknown as typeof mittModule.default;
+
+/** Events an instance emits on `instance.events` (a mitt emitter); handlers run synchronously. */
+export type InstanceEvents = {
+  /** Settings were applied (`apply`, from a reload or a call): what changed. */
+  'settings.applied': { report: ApplyReport };
+  /** A reload was refused (the file did not load): the instance runs on unchanged. */
+  'settings.refused': { trigger: string; error: SettingsError };
+};
+
 /** A bus with its processors, built from settings. */
 export class Instance {
   /** The bus. */
   readonly prosa: Prosa;
   /** The directives of the bus: the instance's `ApplySettings` and `LoadProcessor`s live there. */
   readonly directives: Directives;
+  /** The processor kinds it was built with (what its settings, and every apply, may name). */
+  readonly kinds: KindRegistry;
+  /** Settings applies and refused reloads, as they happen. */
+  readonly events: Emitter<InstanceEvents> = mitt<InstanceEvents>();
   private readonly live: LiveSettings;
   private stopping: Promise<void> | undefined;
 
   /** @internal use {@link buildInstance} */
-  constructor(prosa: Prosa, directives: Directives, live: LiveSettings) {
+  constructor(prosa: Prosa, directives: Directives, live: LiveSettings, kinds: KindRegistry) {
     this.prosa = prosa;
     this.directives = directives;
     this.live = live;
+    this.kinds = kinds;
   }
 
   /** The settings applied last (those it was built from, until `apply`). */
@@ -98,10 +115,13 @@ export class Instance {
    * changed; logs it. Instance-level sections (`name`, `shutdown`, ...) take effect only
    * on a restart: the report lists those that changed. `settings` must be validated
    * (`loadSettings`, `validateSettings`). Applies run one at a time. Once the instance
-   * stops, an apply rejects with a `DirectiveError` `Closed`.
+   * stops, an apply rejects with a `DirectiveError` `Closed`. Each apply that resolves is
+   * told on `events` (`settings.applied`).
    */
-  apply(settings: InstanceSettings, options?: ApplyOptions): Promise<ApplyReport> {
-    return this.live.apply(settings, options);
+  async apply(settings: InstanceSettings, options?: ApplyOptions): Promise<ApplyReport> {
+    const report = await this.live.apply(settings, options);
+    this.events.emit('settings.applied', { report });
+    return report;
   }
 
   /** Starts the bus: resolves once every processor settled its first start (`Prosa.start`). */
@@ -191,7 +211,7 @@ export function buildInstance(settings: InstanceSettings, options: BuildOptions)
     void prosa.stop('build failed');
     throw new SettingsError('InvalidSettings', settings.name, issues);
   }
-  return new Instance(prosa, directives, live);
+  return new Instance(prosa, directives, live, options.kinds);
 }
 
 /**

@@ -107,6 +107,7 @@ export function liveReload(instance: Instance, options: LiveReloadOptions): Live
     } catch (error) {
       if (error instanceof SettingsError) {
         outcome = { status: 'refused', trigger, error };
+        instance.events.emit('settings.refused', { trigger, error });
         logger.error({ file: options.file, trigger, issues: error.issues }, `settings refused; the instance runs on unchanged\n${error.message}`);
       } else {
         outcome = { status: 'failed', trigger, error };

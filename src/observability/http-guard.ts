@@ -18,8 +18,14 @@ export interface HostRuleOptions {
   allowedHosts?: readonly string[];
 }
 
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+/**
+ * True when `host` (as given to `listen`, or as a settings `host` says) is a loopback
+ * address: `localhost`, `::1` (with or without brackets) or `127.x.y.z`. Only this machine
+ * reaches a server listening there.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.trim().replace(/^\[|\]$/g, '').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127\.\d+\.\d+\.\d+$/.test(bare);
 }
 
 function isWildcard(host: string): boolean {
@@ -40,7 +46,7 @@ function hostForm(host: string): string {
  */
 export function allowedAuthorities(host: string, port: number, options: HostRuleOptions = {}): ReadonlySet<string> {
   const names = new Set<string>([hostForm(host)]);
-  if (isLoopback(host) || isWildcard(host)) for (const name of ['localhost', '127.0.0.1', '[::1]']) names.add(name);
+  if (isLoopbackHost(host) || isWildcard(host)) for (const name of ['localhost', '127.0.0.1', '[::1]']) names.add(name);
   if (isWildcard(host)) {
     names.add(hostname().toLowerCase());
     for (const addresses of Object.values(networkInterfaces())) {
@@ -90,8 +96,15 @@ export function bearerMatches(request: IncomingMessage, token: string): boolean 
   const header = request.headers.authorization;
   if (typeof header !== 'string') return false;
   const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
-  const given = match === null ? '' : match[1]!;
-  return timingSafeEqual(digest(given), digest(token)) && match !== null;
+  return secretMatches(match === null ? '' : match[1]!, token) && match !== null;
+}
+
+/**
+ * True when `given` equals `secret`, compared in a time that does not depend on where
+ * they differ nor on their lengths (both are hashed to equal lengths first).
+ */
+export function secretMatches(given: string, secret: string): boolean {
+  return timingSafeEqual(digest(given), digest(secret));
 }
 
 /** True when the request carries an `Authorization` header at all. */

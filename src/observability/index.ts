@@ -43,6 +43,7 @@ export {
 } from './request-figures.js';
 export { ProcessFigures, DEFAULT_EVENT_LOOP_RESOLUTION_MS, type ProcessSample, type EventLoopLag } from './process-figures.js';
 export { LatencyHistogram } from './latency-histogram.js';
+export { LatencyRecorder, type LatencySummary } from './latency-recorder.js';
 export { registerMetricFamilies, processorsByState, type MetricSources } from './metric-families.js';
 export {
   attachMetrics,

@@ -83,13 +83,22 @@ export class PayloadMasks {
    * a record that cannot be read shows as `<unreadable record>`.
    */
   mask(service: string | undefined, tvf: Tvf): MaskedPayload {
-    const filter =
-      service !== undefined && this.byService.has(service) ? this.byService.get(service)! : this.anyService;
     try {
-      return new MaskedPayload(describeTvf(filter === null ? tvf : filter.filter(tvf)));
+      return new MaskedPayload(describeTvf(this.record(service, tvf)));
     } catch {
       return UNREADABLE;
     }
+  }
+
+  /**
+   * A masked copy of `tvf` as a record of `service`, by the same rules as {@link mask}:
+   * for output that shows a record as a record (the console's replies), not as log text.
+   * `tvf` itself when nothing is to be masked.
+   * @throws TvfError `TypeMismatch` when `tvf` is not a usable record.
+   */
+  record<T extends Tvf>(service: string | undefined, tvf: T): T {
+    const filter = service !== undefined && this.byService.has(service) ? this.byService.get(service)! : this.anyService;
+    return filter === null ? tvf : filter.filter(tvf);
   }
 }
 

@@ -10,6 +10,7 @@
  * ```
  */
 import { z } from 'zod';
+import { checkedDictSchema, fieldIdSchema } from './dict-settings.js';
 import { sensitive } from './secrets.js';
 import type { SensitiveFields } from './sensitive-fields.js';
 import { DEFAULT_LATENCY_BUCKETS, DEFAULT_LATENCY_SAMPLE_EVERY, DEFAULT_MAX_SERVICES } from './request-figures.js';
@@ -26,11 +27,9 @@ export const logFormatSchema = z
     'How log lines are written: json (one JSON object per line), pretty (readable text, coloured on a terminal), or auto (pretty on a terminal, else json). Left out: json, except `prosa run`, which writes pretty lines above its status line on a terminal.',
   );
 
-const fieldId = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
-
 /** A list of sensitive field ids; an entry `{ 10: [201] }` names fields of the nested buffer at 10. */
 export const sensitiveFieldsSchema: z.ZodType<SensitiveFields> = z
-  .array(z.union([fieldId, z.record(z.string().regex(/^(0|[1-9][0-9]*)$/), z.lazy(() => sensitiveFieldsSchema))]))
+  .array(z.union([fieldIdSchema, z.record(z.string().regex(/^(0|[1-9][0-9]*)$/), z.lazy(() => sensitiveFieldsSchema))]))
   .meta({ title: 'list of field ids' });
 
 /** `services.<name>`: what the instance knows of one service. */
@@ -39,6 +38,11 @@ export const serviceSettingsSchema = z
     sensitive: sensitiveFieldsSchema
       .default([])
       .describe('Field ids masked wherever a record of this service is logged: a string field is filled with *, any other removed; `{ 10: [201] }` masks field 201 of the buffer at field 10.'),
+    dict: checkedDictSchema
+      .optional()
+      .describe(
+        "Names of this service's TVF fields in the JSON form of the console's calls (`prosa call`, `POST /api/v1/call/<service>`): `name: id`, or `name: { id, type, fields }`. Left out: JSON keys are the decimal field ids.",
+      ),
   })
   .describe('One service.');
 

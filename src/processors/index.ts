@@ -13,7 +13,6 @@ export { injectorFactory } from './inj/factory.js';
 export { InjectorAdaptor, MIN_TICK_MS, type InjectorOptions } from './inj/adaptor.js';
 export { injectorSettingsSchema, MAX_INJECTOR_SPEED, type InjectorSettings } from './inj/settings.js';
 export { RateRegulator, type RateRegulatorOptions } from './inj/rate-regulator.js';
-export { LatencyRecorder, type LatencySummary } from './inj/latency-recorder.js';
 export { isInjectorReport, type InjectorReport } from './inj/report.js';
 export {
   httpServerFactory,

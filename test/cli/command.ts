@@ -18,6 +18,8 @@ export interface Running {
   child: ChildProcess;
   /** Resolves once stderr has printed text matching `pattern`. */
   waitForStderr(pattern: RegExp): Promise<void>;
+  /** What stderr printed so far. */
+  stderrText(): string;
   /** Resolves when the child exits. */
   finished: Promise<Finished>;
 }
@@ -45,6 +47,7 @@ export function start(args: readonly string[], env: Record<string, string | unde
   return {
     child,
     finished,
+    stderrText: () => stderr,
     waitForStderr: (pattern) =>
       new Promise<void>((resolve, reject) => {
         if (pattern.test(stderr)) return resolve();

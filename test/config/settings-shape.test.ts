@@ -131,6 +131,16 @@ describe('listeners on one port', () => {
     expect(portIssues({ processors: [server('a', { port: 9001, host: 'localhost' }), server('b', { port: 9001 })] })).toHaveLength(1);
   });
 
+  it('counts the console among the listeners, unless it is disabled', () => {
+    expect(portIssues({ console: {}, processors: [server('a', { port: 8070 })] })).toEqual([
+      'processors[0].settings.listen.port: expected a port no other listener of the file uses, found 8070, already the port of console on 127.0.0.1',
+    ]);
+    expect(portIssues({ metrics: { port: 9100 }, console: { port: 9100 } })).toEqual([
+      'console.port: expected a port no other listener of the file uses, found 9100, already the port of metrics on 127.0.0.1',
+    ]);
+    expect(portIssues({ console: { enabled: false }, processors: [server('a', { port: 8070 })] })).toEqual([]);
+  });
+
   it('accepts port 0, other ports, and one port on two specific interfaces', () => {
     expect(portIssues({ metrics: { port: 0 }, processors: [server('a', { port: 0 }), server('b', { port: 0 })] })).toEqual([]);
     expect(portIssues({ metrics: { port: 9002 }, processors: [server('a', { port: 9001 })] })).toEqual([]);

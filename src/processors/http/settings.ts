@@ -4,49 +4,10 @@
  */
 import { z } from 'zod';
 import { TvfDict, type TvfDictDefinition } from '../../tvf/dict.js';
-import { TvfError } from '../../tvf/error.js';
+import { fieldIdSchema } from '../../observability/dict-settings.js';
 import { BODY_FORMATS } from './body-format.js';
 
-const VALUE_TYPES = ['string', 'unsigned', 'signed', 'byte', 'float', 'bytes', 'date', 'datetime', 'buffer'] as const;
-
-/** A TVF field id: a non-negative safe integer. */
-export const fieldIdSchema = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
-
-/** A dictionary definition: field name -> id, or -> `{ id, type?, fields? }` (nested buffers). */
-export const dictDefinitionSchema: z.ZodType<TvfDictDefinition> = z.lazy(() =>
-  z.record(
-    z.string(),
-    z.union([
-      fieldIdSchema,
-      z.strictObject({
-        id: fieldIdSchema,
-        type: z.enum(VALUE_TYPES).optional(),
-        fields: dictDefinitionSchema.optional(),
-      }),
-    ]),
-  ),
-);
-
-/**
- * `dict`: names of the fields in JSON bodies. Checked by building the `TvfDict` itself, so
- * a repeated id or a bad name is reported here, with its path.
- */
-export const dictSchema = dictDefinitionSchema
-  .default({})
-  .superRefine((definition, ctx) => {
-    try {
-      new TvfDict(definition);
-    } catch (error) {
-      if (!(error instanceof TvfError)) throw error;
-      addProblem(ctx, [], 'a dictionary with unique names and ids', error.message, definition);
-    }
-  })
-  .meta({ title: 'TVF dictionary' })
-  .describe(
-    'Names of the TVF fields in JSON bodies: `name: id`, or `name: { id, type, fields }` with a value type ' +
-      '(string, unsigned, signed, byte, float, bytes, date, datetime, buffer) and a sub-dictionary for a nested buffer. ' +
-      'A field without a name is keyed by its decimal id.',
-  );
+export { fieldIdSchema, dictDefinitionSchema, dictSchema } from '../../observability/dict-settings.js';
 
 /** A body format. */
 export const bodyFormatSchema = z.enum(BODY_FORMATS);

@@ -37,7 +37,7 @@ import { LookupService, type ServiceProvider } from '../../directives/lookup-ser
 import type { DirectiveReference } from '../../directives/reference.js';
 import type { SimpleStringTvf } from '../../tvf/simple-string-tvf.js';
 import { buildTvf } from '../tvf-template.js';
-import { LatencyRecorder } from './latency-recorder.js';
+import { LatencyRecorder } from '../../observability/latency-recorder.js';
 import { RateRegulator } from './rate-regulator.js';
 import type { InjectorReport } from './report.js';
 import type { InjectorSettings } from './settings.js';

@@ -2,7 +2,7 @@
  * The injector's report: what it sent, what came back, at which rate and latency.
  */
 import type { ServiceErrorKind } from '../../actors/errors.js';
-import type { LatencySummary } from './latency-recorder.js';
+import type { LatencySummary } from '../../observability/latency-recorder.js';
 
 /** Figures of one injector since it was built. */
 export interface InjectorReport {

@@ -3,7 +3,8 @@
  * 1 microsecond to one hour, so any percentile it reports is within 0.5% of a recorded
  * value (the geometric middle of its bucket, clamped to the exact min and max). Memory
  * is fixed (about 2,200 counters) whatever the number of samples; recording is one
- * logarithm and one increment.
+ * logarithm and one increment. In the observability layer, so that the injector, the
+ * run summary and the console share it.
  */
 
 /** Lowest distinct value, in milliseconds (1 µs); below it values share bucket 0. */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LatencyRecorder } from '../../src/processors/inj/latency-recorder.js';
+import { LatencyRecorder } from '../../src/observability/latency-recorder.js';
 
 /** Exact nearest-rank percentile of sorted values. */
 function exact(sorted: number[], p: number): number {
