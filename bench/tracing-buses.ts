@@ -9,7 +9,7 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { createProsa, type ProcessorContext, type Tvf } from '../src/index.js';
 import { startTracing } from '../src/observability/tracing-setup.js';
-import { timed } from './lib.js';
+import { benchScale, figure, interleave, timed, type BenchFigure } from './lib.js';
 import { IN_FLIGHT, makeRecord } from './payload.js';
 
 /** An exporter that counts the spans it is given and drops them. */
@@ -69,4 +69,41 @@ export function echoSamplers(ctx: ProcessorContext, ops: number, batches: number
       }
     }),
   };
+}
+
+/** Names of the four figures of a tracing suite. */
+export interface TracingFigureNames {
+  serial: string;
+  inFlight: string;
+  tracedSerial: string;
+  tracedInFlight: string;
+}
+
+/**
+ * A tracing suite's run: `ops` serial calls and as many in batches of 1,000 on a bus
+ * without tracing and on one traced at `sampleRatio`, rounds interleaved; each traced
+ * figure compared with its untraced twin. `check` runs on the traced bus's exporter after.
+ */
+export async function compareTracing(names: TracingFigureNames, fullOps: number, sampleRatio: number, check: (exporter: DroppingExporter) => void = () => undefined): Promise<BenchFigure[]> {
+  const ops = benchScale().ops(fullOps);
+  const batches = Math.max(1, Math.round(ops / IN_FLIGHT));
+  const plain = await echoBus('plain');
+  const traced = await echoBus('traced', sampleRatio);
+  try {
+    const a = echoSamplers(plain.ctx, ops, batches);
+    const b = echoSamplers(traced.ctx, ops, batches);
+    const serial = await interleave({ plain: a.serial, traced: b.serial });
+    const inFlight = await interleave({ plain: a.inFlight, traced: b.inFlight });
+    check(traced.exporter);
+    const flightOps = batches * IN_FLIGHT;
+    return [
+      figure(names.serial, serial.plain, { opsPerRound: ops }),
+      figure(names.tracedSerial, serial.traced, { comparedTo: names.serial, opsPerRound: ops }),
+      figure(names.inFlight, inFlight.plain, { opsPerRound: flightOps }),
+      figure(names.tracedInFlight, inFlight.traced, { comparedTo: names.inFlight, opsPerRound: flightOps }),
+    ];
+  } finally {
+    await plain.stop();
+    await traced.stop();
+  }
 }

@@ -6,42 +6,22 @@
  * (Node 20), so the ratio understates the traced bus's own cost; the untraced figure
  * against the bus suite's shows the rest.
  */
-import { benchScale, figure, interleave, type BenchFigure, type BenchSuite } from './lib.js';
-import { IN_FLIGHT } from './payload.js';
-import { echoBus, echoSamplers } from './tracing-buses.js';
+import type { BenchFigure, BenchSuite } from './lib.js';
+import { compareTracing } from './tracing-buses.js';
 
 /** Figure names. */
 export const TRACING_SAMPLED = {
   serial: 'prosa request/response without tracing (beside a traced bus), serial',
   inFlight: 'prosa request/response without tracing (beside a traced bus), 1000 in flight',
-  sampledSerial: 'prosa request/response, every request traced, serial',
-  sampledInFlight: 'prosa request/response, every request traced, 1000 in flight',
+  tracedSerial: 'prosa request/response, every request traced, serial',
+  tracedInFlight: 'prosa request/response, every request traced, 1000 in flight',
 } as const;
-
-/** Fewer calls than the other suites: two spans per request fill the batch processor's queue. */
-const OPS = 100_000;
 
 export default {
   name: 'tracing-sampled',
-  async run(): Promise<BenchFigure[]> {
-    const ops = benchScale().ops(OPS);
-    const batches = Math.max(1, Math.round(ops / IN_FLIGHT));
-    const plain = await echoBus('plain');
-    const sampled = await echoBus('sampled', 1);
-    try {
-      const a = echoSamplers(plain.ctx, ops, batches);
-      const b = echoSamplers(sampled.ctx, ops, batches);
-      const serial = await interleave({ plain: a.serial, sampled: b.serial });
-      const inFlight = await interleave({ plain: a.inFlight, sampled: b.inFlight });
-      return [
-        figure(TRACING_SAMPLED.serial, serial.plain, { opsPerRound: ops }),
-        figure(TRACING_SAMPLED.sampledSerial, serial.sampled, { comparedTo: TRACING_SAMPLED.serial, opsPerRound: ops }),
-        figure(TRACING_SAMPLED.inFlight, inFlight.plain, { opsPerRound: batches * IN_FLIGHT }),
-        figure(TRACING_SAMPLED.sampledInFlight, inFlight.sampled, { comparedTo: TRACING_SAMPLED.inFlight, opsPerRound: batches * IN_FLIGHT }),
-      ];
-    } finally {
-      await plain.stop();
-      await sampled.stop();
-    }
-  },
+  // Fewer calls than the other suites: two spans per request fill the batch processor's queue.
+  run: (): Promise<BenchFigure[]> =>
+    compareTracing(TRACING_SAMPLED, 100_000, 1, (exporter) => {
+      if (exporter.spans === 0) throw new Error('every request traced, yet no span was exported');
+    }),
 } satisfies BenchSuite;
