@@ -1,7 +1,7 @@
 /**
  * The bus against its floor and its peer, in one process, rounds interleaved: prosa
  * request/response between two processors (a sync echo adaptor, a 10-field TVF) beside
- * the floor of its design (DESIGN.md, "The hot path": a request event into a bare XState
+ * the floor of its design (docs/architecture.md, "The hot path": a request event into a bare XState
  * v5 `fromCallback` actor that replies through a closure) and a Moleculer 0.14 local call,
  * each awaited one at a time and with 1,000 in flight; then the heap each holds per
  * request in flight.

@@ -19,7 +19,8 @@
 import { connect, type NatsConnection } from 'nats';
 import { ServiceBroker } from 'moleculer';
 import { pino } from 'pino';
-import { createProsa, natsTransport, type Prosa, type Tvf } from '../src/index.js';
+import { createProsa, type Prosa, type Tvf } from '../src/index.js';
+import { natsTransport } from '../src/transport/index.js';
 import { encodeRecord } from '../src/transport/wire.js';
 import { findNatsServer, startNatsServer, type NatsServer } from '../test/support/nats-server.js';
 import { benchScale, figure, interleave, timed, type BenchFigure, type BenchSuite } from './lib.js';

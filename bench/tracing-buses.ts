@@ -5,7 +5,7 @@
  * exporter dropping what it is given (the export's own cost is the collector's, not the bus's).
  */
 import { pino } from 'pino';
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import type { ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { createProsa, type ProcessorContext, type Tvf } from '../src/index.js';
 import { startTracing } from '../src/observability/tracing-setup.js';
@@ -17,7 +17,7 @@ export class DroppingExporter implements SpanExporter {
   spans = 0;
   export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
     this.spans += spans.length;
-    done({ code: ExportResultCode.SUCCESS });
+    done({ code: 0 });
   }
   async shutdown(): Promise<void> {}
 }
@@ -29,7 +29,7 @@ export async function echoBus(name: string, sampleRatio?: number) {
   const tracing =
     sampleRatio === undefined
       ? undefined
-      : startTracing({ exporter: 'otlp', endpoint: 'http://127.0.0.1:1/v1/traces', sampleRatio }, name, silent, exporter);
+      : await startTracing({ exporter: 'otlp', endpoint: 'http://127.0.0.1:1/v1/traces', sampleRatio }, name, silent, exporter);
   const bus = createProsa({ name, logger: silent, requestTimeoutMs: 60_000, tracing: tracing?.option });
   bus.processor('stub', { services: ['ECHO'], adaptor: { processRequest: (_service, request) => request } });
   let client: ProcessorContext | undefined;

@@ -1,13 +1,18 @@
 /**
- * prosa: a service bus of XState v5 actors. This is the package's one public entry.
+ * prosa: a service bus of XState v5 actors. This is the package's root entry (`prosa`):
+ * the bus, TVF records, errors, settings and processor kinds, directives and instances.
+ * It loads no optional integration: the HTTP kinds' API, the NATS transport,
+ * observability, the inspector and the machines are entries of their own (`prosa/http`,
+ * `prosa/nats`, `prosa/observability`, `prosa/inspector`, `prosa/machines`: see
+ * `exports` in package.json and docs/architecture.md, "Entries").
  */
 export * from './tvf/index.js';
-export * from './machines/index.js';
 export * from './actors/index.js';
-export * from './observability/index.js';
 export * from './directives/index.js';
 export * from './config/index.js';
 export * from './instance/index.js';
 export * from './processors/index.js';
-export * from './transport/index.js';
-export * from './console/index.js';
+// What the bus's own types name, from the layers whose entries are elsewhere.
+export type { ProcessorState, MainState, RestartPolicy, Crash } from './machines/index.js';
+export { sensitive, SECRET_MASK } from './observability/secrets.js';
+export type { LogFormat } from './observability/logger.js';

@@ -16,7 +16,7 @@ const SRC = join(ROOT, 'src');
 /**
  * The layers of src/, lowest first: a folder may import its own modules and those of a
  * lower layer, never one of a higher layer nor a peer of its own layer. `index` is
- * src/index.ts, the package entry.
+ * src/index.ts, the package root entry, and `testing` src/testing.ts, the `prosa/testing` entry.
  */
 const LAYERS: readonly (readonly string[])[] = [
   ['tvf'],
@@ -28,7 +28,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['processors', 'transport'],
   ['console'],
   ['cli'],
-  ['index'],
+  ['index', 'testing'],
 ];
 
 /** The layer order as the docs write it: `tvf <- machines <- ... <- processors/transport <- cli <- index`. */

@@ -41,10 +41,6 @@ export { RequestMsg } from './msg.js';
 export type { ServiceTableView, ServiceEntry, ProviderInfo, RoutingPolicy } from './service-table.js';
 export type { Transport, TransportHost } from './transport.js';
 export {
-  checkMeta,
-  mergeMeta,
-  RequestContext,
-  SERVING,
   MAX_META_ENTRIES,
   MAX_META_KEY_CHARS,
   MAX_META_VALUE_CHARS,

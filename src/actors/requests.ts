@@ -342,7 +342,7 @@ export class Requests implements SettleSink {
     this.wheel.stop();
   }
 
-  /** @internal SettleSink */
+  /** Part of {@link SettleSink}: called by the request itself. */
   settled(msg: RequestMsg, outcome: RequestOutcome, error?: ServiceError): void {
     this.counts.inFlight--;
     if (outcome === 'response') this.counts.responses++;
@@ -366,7 +366,7 @@ export class Requests implements SettleSink {
     }
   }
 
-  /** @internal SettleSink */
+  /** Part of {@link SettleSink}: called by the request itself. */
   late(msg: RequestMsg): void {
     this.counts.late++;
     try {
@@ -376,12 +376,12 @@ export class Requests implements SettleSink {
     }
   }
 
-  /** @internal SettleSink */
+  /** Part of {@link SettleSink}: called by the request itself. */
   unschedule(msg: RequestMsg): void {
     this.wheel.unschedule(msg);
   }
 
-  /** @internal SettleSink */
+  /** Part of {@link SettleSink}: a request for `parent` whose provider cannot send one (none of ours). */
   orphan(parent: RequestMsg, service: string): Promise<Tvf> {
     return invalidRequest(service, `info.request: request ${parent.id} is not served by a local processor`);
   }

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { messageOf } from '../tvf/unknown-value.js';
 import { defaultKinds } from '../processors/builtins.js';
-import { DEFAULT_INSPECTOR_PORT } from '../observability/inspector-server.js';
+import { DEFAULT_INSPECTOR_PORT } from '../observability/inspector-defaults.js';
 import { parsePort } from '../observability/run-options.js';
 import { DEFAULT_CONSOLE_PORT } from '../config/console-settings.js';
 import { MAX_TIMEOUT_MS } from '../actors/requests.js';

@@ -204,7 +204,7 @@ export class Directives implements InstanceHost {
     this.sources.clear();
   }
 
-  /** @internal An instance was disposed. */
+  /** Part of {@link InstanceHost}: an instance was disposed, forget it. */
   forget(instance: DirectiveInstance): void {
     if (this.instancesById.get(instance.id) === instance) this.instancesById.delete(instance.id);
   }

@@ -16,7 +16,7 @@ import { secretsIn } from '../config/sensitive.js';
 import { natsSettingsSchema, type NatsSettings } from '../config/transport-settings.js';
 import { validateSettings, type ValidateOptions } from '../config/validate.js';
 import { createDirectives, type Directives } from '../directives/directives.js';
-import { createLogger, instanceLogging } from '../observability/logger.js';
+import { instanceLogging, silentLogger } from '../observability/logger.js';
 import { redactSecrets } from '../observability/secrets.js';
 import type { Tvf } from '../tvf/tvf.js';
 import { messageOf } from '../tvf/unknown-value.js';
@@ -212,14 +212,6 @@ export function buildInstance(settings: InstanceSettings, options: BuildOptions)
     throw new SettingsError('InvalidSettings', settings.name, issues);
   }
   return new Instance(prosa, directives, live, options.kinds);
-}
-
-/**
- * A logger that writes nothing: silent, and children at a level of their own (a
- * processor's `log.level`) write nowhere too.
- */
-function silentLogger(name: string): Logger {
-  return createLogger({ name, level: 'silent', destination: { write: () => undefined } });
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
- * Observability: logs with masked TVF payloads and secrets, Prometheus metrics, and
- * lifecycles in the Stately inspector. A layer below config, beside directives: it reads
- * the bus (actors, machines, tvf) and nothing above it.
+ * Observability, the package's `prosa/observability` entry: logs with masked TVF payloads
+ * and secrets, Prometheus metrics and their endpoint, and `Observability`, which builds
+ * all of an instance's at once (the inspector itself is `prosa/inspector`, loaded only when
+ * asked for). A layer below config, beside directives: it reads the bus (actors, machines,
+ * tvf) and nothing above it.
  */
 export { maskRulesOf, mergeMaskRules, type SensitiveFields } from './sensitive-fields.js';
 export { PayloadMasks, MaskedPayload, payloadMasksOf, type PayloadMaskOptions } from './payload-masks.js';
@@ -21,7 +23,6 @@ export {
   createLogger,
   instanceLogging,
   processorLogger,
-  isPretty,
   type LogFormat,
   type LogDestination,
   type LogOutput,
@@ -60,28 +61,6 @@ export {
   type MetricsEndpointOptions,
 } from './metrics-endpoint.js';
 export {
-  createInspection,
-  DEFAULT_INSPECTION_MAX_BUFFERED_BYTES,
-  type Inspection,
-  type InspectionOptions,
-} from './inspection.js';
-export {
-  InspectorServer,
-  DEFAULT_INSPECTOR_PORT,
-  DEFAULT_INSPECTOR_MAX_MESSAGE_BYTES,
-  DEFAULT_INSPECTOR_MAX_REPLAY_BYTES,
-  STATELY_INSPECTOR_URL,
-  type InspectorServerOptions,
-} from './inspector-server.js';
-export {
-  inspectableContext,
-  inspectableEvent,
-  inspectableError,
-  inspectableInspectionEvent,
-  isRequestTraffic,
-  type InspectableError,
-} from './inspectable.js';
-export {
   LOG_FORMATS,
   logFormatSchema,
   sensitiveFieldsSchema,
@@ -95,6 +74,7 @@ export {
   type ServicesSettings,
   type MetricsSettings,
 } from './settings.js';
+export { MissingPackageError, type MissingPackageErrorKind } from './optional-package.js';
 export { Observability, type ObservabilityOptions, type ObservedBusOptions } from './observability.js';
 export {
   observabilityOptions,

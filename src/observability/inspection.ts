@@ -18,7 +18,7 @@ import type { InspectionEvent, Observer } from 'xstate';
 import { isSecretKey, maskUrlCredentials, SECRET_MASK } from './secrets.js';
 import { CountedWarning, type WarningLogger } from './counted-warning.js';
 import { inspectableContext, inspectableEvent, inspectableInspectionEvent, isRequestTraffic } from './inspectable.js';
-import { DEFAULT_INSPECTOR_MAX_MESSAGE_BYTES } from './inspector-server.js';
+import { DEFAULT_INSPECTOR_MAX_MESSAGE_BYTES } from './inspector-defaults.js';
 
 /** Default byte bound of the events kept while the socket is not open (16 MiB). */
 export const DEFAULT_INSPECTION_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;

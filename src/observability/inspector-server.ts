@@ -29,16 +29,14 @@ import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
 import { BusError } from '../actors/errors.js';
 import { CountedWarning, type WarningLogger } from './counted-warning.js';
+import {
+  DEFAULT_INSPECTOR_MAX_MESSAGE_BYTES,
+  DEFAULT_INSPECTOR_MAX_REPLAY_BYTES,
+  DEFAULT_INSPECTOR_PORT,
+  STATELY_INSPECTOR_URL,
+} from './inspector-defaults.js';
 import { allowedAuthorities, bearerMatches, hasAuthorization, hostAllowed, originAllowed, type HostRuleOptions } from './http-guard.js';
 
-/** Default port of the inspector server (`@statelyai/inspect/server`'s). */
-export const DEFAULT_INSPECTOR_PORT = 8080;
-/** The Stately inspector the page embeds. */
-export const STATELY_INSPECTOR_URL = 'https://stately.ai/inspect';
-/** Default size limit of one inspection message, in bytes (1 MiB). */
-export const DEFAULT_INSPECTOR_MAX_MESSAGE_BYTES = 1024 * 1024;
-/** Default size limit of the replay buffer as a whole, in bytes (32 MiB). */
-export const DEFAULT_INSPECTOR_MAX_REPLAY_BYTES = 32 * 1024 * 1024;
 /** A frame this many times over `maxMessageBytes` is not even read: its connection is closed (1009). */
 const HARD_LIMIT_FACTOR = 4;
 

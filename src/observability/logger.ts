@@ -2,13 +2,15 @@
  * The logger, built in one place: pino, JSON lines by default, pino-pretty text when
  * asked, every TVF record masked on its way out ({@link createLogger}); the masks of an
  * instance's services with the logger that applies them ({@link instanceLogging}); and
- * the child logger of each processor, at its own level.
+ * the child logger of each processor, at its own level. pino-pretty is an optional
+ * package, loaded by the first pretty logger.
  */
 import { pino, type LevelWithSilent, type Logger, type LoggerOptions } from 'pino';
-import pinoPretty from 'pino-pretty';
+import type pinoPretty from 'pino-pretty';
 import type { Tvf } from '../tvf/tvf.js';
 import { userErrorSerializer } from './log-errors.js';
 import { maskingFormatters } from './log-masking.js';
+import { MissingPackageError, requireOptional } from './optional-package.js';
 import { PayloadMasks, payloadMasksOf, type MaskedPayload } from './payload-masks.js';
 import type { SensitiveFields } from './sensitive-fields.js';
 import { withTraceIds } from './tracing.js';
@@ -17,9 +19,9 @@ import { withTraceIds } from './tracing.js';
 export type LogFormat =
   /** One JSON object per line (pino's own form), for collectors. */
   | 'json'
-  /** Readable text (pino-pretty), coloured when the output is a terminal. */
+  /** Readable text (pino-pretty, an optional package), coloured when the output is a terminal. */
   | 'pretty'
-  /** `pretty` when the output is a terminal, else `json`. */
+  /** `pretty` when the output is a terminal and pino-pretty is installed, else `json`. */
   | 'auto';
 
 /** Where lines go: a stream, or anything with a synchronous `write`. */
@@ -80,9 +82,23 @@ function tracedFormatters(formatters: NonNullable<LoggerOptions['formatters']>):
   return { ...formatters, log: (object) => withTraceIds(log(object)) };
 }
 
-/** True when lines for `format` should be pretty on `destination`. */
-export function isPretty(format: LogFormat, destination: { readonly isTTY?: boolean }): boolean {
-  return format === 'pretty' || (format === 'auto' && destination.isTTY === true);
+/** What pretty logs need: pino-pretty, loaded on the first call. */
+const PRETTY_LOGS = 'pretty logs (log.format pretty)';
+
+/**
+ * pino-pretty when lines for `format` should be pretty on `destination`, else undefined:
+ * `pretty` always (a {@link MissingPackageError} when pino-pretty is not installed),
+ * `auto` on a terminal when pino-pretty is installed.
+ */
+function prettifierFor(format: LogFormat, destination: { readonly isTTY?: boolean }): typeof pinoPretty | undefined {
+  if (format === 'pretty') return requireOptional<typeof pinoPretty>(PRETTY_LOGS, 'pino-pretty');
+  if (format !== 'auto' || destination.isTTY !== true) return undefined;
+  try {
+    return requireOptional<typeof pinoPretty>(PRETTY_LOGS, 'pino-pretty');
+  } catch (error) {
+    if (error instanceof MissingPackageError) return undefined;
+    throw error;
+  }
 }
 
 /** pino-pretty's options for a layout. */
@@ -99,6 +115,7 @@ function prettyOptions(layout: 'block' | 'line', colorize: boolean): pinoPretty.
  * and `span_id` (docs/tracing.md). Only logged values are masked: never interpolate a record into the
  * message string, and never bind one to a child logger. Writes are synchronous: a line is
  * out when the log call returns.
+ * @throws MissingPackageError for `format: 'pretty'` when pino-pretty is not installed.
  */
 export function createLogger(settings: LoggerSettings): Logger {
   const destination: LogDestination = settings.destination ?? process.stdout;
@@ -109,9 +126,10 @@ export function createLogger(settings: LoggerSettings): Logger {
     formatters: tracedFormatters(maskingFormatters(settings.masks ?? new PayloadMasks())),
   };
   if (settings.errors === 'user') options.serializers = { err: userErrorSerializer(level === 'debug' || level === 'trace') };
-  if (!isPretty(settings.format ?? 'json', destination)) return pino(options, { write: (line: string) => void destination.write(line) });
+  const pretty = prettifierFor(settings.format ?? 'json', destination);
+  if (pretty === undefined) return pino(options, { write: (line: string) => void destination.write(line) });
   // Formatted on the main thread (no worker): fine for a terminal.
-  const prettify = pinoPretty.prettyFactory(prettyOptions(settings.layout ?? 'block', destination.isTTY === true && pinoPretty.isColorSupported));
+  const prettify = pretty.prettyFactory(prettyOptions(settings.layout ?? 'block', destination.isTTY === true && pretty.isColorSupported));
   return pino(options, { write: (line: string) => void destination.write(prettify(line)) });
 }
 
@@ -175,6 +193,15 @@ export function instanceLogging(settings: LoggedSettings, options: InstanceLoggi
       errors: options.errors,
     });
   return { masks, logger, maskPayload: (service, payload) => masks.mask(service, payload) };
+}
+
+/**
+ * A logger that writes nothing: silent, and children at a level of their own (a
+ * processor's `log.level`) write nowhere too, which `pino({ level: 'silent' })` alone
+ * does not ensure.
+ */
+export function silentLogger(name = 'prosa'): Logger {
+  return createLogger({ name, level: 'silent', destination: { write: () => undefined } });
 }
 
 /**

@@ -9,16 +9,20 @@ import type { LevelWithSilent, Logger } from 'pino';
 import type { Prosa } from '../actors/prosa.js';
 import type { InspectOption } from '../actors/inspect.js';
 import type { Tvf } from '../tvf/tvf.js';
-import { createInspection, type Inspection } from './inspection.js';
-import { InspectorServer, type InspectorServerOptions } from './inspector-server.js';
+import type { Inspection } from './inspection.js';
+import type { InspectorServer, InspectorServerOptions } from './inspector-server.js';
 import { instanceLogging, processorLogger, type LoggerSettings, type LogFormat } from './logger.js';
 import { MetricsEndpoint, type MetricsEndpointOptions } from './metrics-endpoint.js';
 import type { MaskedPayload, PayloadMasks } from './payload-masks.js';
+import { importOptional } from './optional-package.js';
 import { attachMetrics, type MetricsOptions, type ProsaMetrics } from './prosa-metrics.js';
 import type { SensitiveFields } from './sensitive-fields.js';
 import type { TracingSettings } from './settings.js';
 import { startTracing, type TracingRun } from './tracing-setup.js';
 import type { TracingOption } from '../actors/request-context.js';
+
+/** The optional packages the inspector needs. */
+const INSPECTOR_PACKAGES = ['@statelyai/inspect', 'ws'];
 
 /** Options of {@link Observability.start}: the observability sections of the settings, and the CLI flags. */
 export interface ObservabilityOptions {
@@ -99,15 +103,18 @@ export class Observability {
   }
 
   /**
-   * Builds the logger and masks; with `inspect`, starts the inspector server and connects
-   * to it with the server's token (resolves once connected). Rejects when the inspector
-   * port is taken.
+   * Builds the logger and masks; with `inspect`, loads the inspector (`prosa/inspector`),
+   * starts its server and connects to it with the server's token (resolves once
+   * connected). Rejects when the inspector port is taken, and with a
+   * `MissingPackageError` when `inspect` is asked for but `@statelyai/inspect` or `ws` is
+   * not installed.
    */
   static async start(options: ObservabilityOptions): Promise<Observability> {
     const { masks, logger } = instanceLogging(options, { masks: options.masks, logger: options.logger, destination: options.logDestination });
     let inspector: InspectorServer | undefined;
     let inspection: Inspection | undefined;
     if (options.inspect !== undefined) {
+      const { InspectorServer, createInspection } = await importOptional('the inspector (--inspect)', INSPECTOR_PACKAGES, () => import('./inspector.js'));
       const { requests, ...serverOptions } = options.inspect;
       inspector = await InspectorServer.listen({ ...serverOptions, logger });
       inspection = createInspection({
@@ -125,7 +132,7 @@ export class Observability {
         throw error;
       }
     }
-    const tracing = startTracing(options.tracing, options.name, logger);
+    const tracing = await startTracing(options.tracing, options.name, logger);
     const observability = new Observability(options, masks, logger, inspector, inspection, tracing);
     if (inspector !== undefined) {
       observability.logger.info({ url: inspector.pageUrl }, `Stately inspector: open ${inspector.pageUrl}`);

@@ -5,7 +5,7 @@
  */
 import { BusError } from '../actors/errors.js';
 import type { LevelWithSilent } from 'pino';
-import { DEFAULT_INSPECTOR_PORT } from './inspector-server.js';
+import { DEFAULT_INSPECTOR_PORT } from './inspector-defaults.js';
 import type { LogFormat } from './logger.js';
 import type { ObservabilityOptions } from './observability.js';
 import type { MetricsSettings, ServicesSettings, TracingSettings } from './settings.js';

@@ -5,23 +5,25 @@
  * async context manager, so that a request sent after an `await` in an adaptor stays in
  * its trace. `prosa run` starts it before the bus and shuts it down (flushing the last
  * spans) after the bus stopped.
+ *
+ * The SDK packages are optional peers of prosa, loaded only here, when tracing is on
+ * (`@opentelemetry/api`, which the bus's spans are made with, is a dependency).
  */
+
+/** The SDK packages tracing settings need (optional peers of prosa). */
+export const TRACING_SDK_PACKAGES = [
+  '@opentelemetry/sdk-trace-base',
+  '@opentelemetry/exporter-trace-otlp-http',
+  '@opentelemetry/resources',
+  '@opentelemetry/context-async-hooks',
+] as const;
 import { context as otelContext, trace as otelTrace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  AlwaysOnSampler,
-  BasicTracerProvider,
-  BatchSpanProcessor,
-  ParentBasedSampler,
-  type ReadableSpan,
-  type SpanExporter,
-} from '@opentelemetry/sdk-trace-base';
+import type { ExportResult } from '@opentelemetry/core';
+import type { BasicTracerProvider, ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Logger } from 'pino';
 import type { TracingOption } from '../actors/request-context.js';
 import { messageOf } from '../tvf/unknown-value.js';
+import { importOptional } from './optional-package.js';
 import type { TracingSettings } from './settings.js';
 import { otelTracing } from './tracing.js';
 
@@ -60,7 +62,8 @@ export class LogSpanExporter implements SpanExporter {
         `span ${span.name}`,
       );
     }
-    done({ code: ExportResultCode.SUCCESS });
+    // ExportResultCode.SUCCESS (a type-only import: @opentelemetry/core is not loaded for this).
+    done({ code: 0 });
   }
 
   /** Nothing to release. */
@@ -71,10 +74,25 @@ export class LogSpanExporter implements SpanExporter {
  * Starts tracing as `settings` say for instance `name`; undefined when they leave it off
  * (no section, or `exporter: none`). `logger` gets the console exporter's lines and the
  * failure of the last export (never with the headers). `exporter` replaces the one the
- * settings name (a benchmark's, a test's).
+ * settings name (a benchmark's, a test's). Rejects with a `MissingPackageError` naming
+ * the SDK packages when they are not installed.
  */
-export function startTracing(settings: TracingSettings | undefined, name: string, logger: Logger, exporter?: SpanExporter): TracingRun | undefined {
+export async function startTracing(
+  settings: TracingSettings | undefined,
+  name: string,
+  logger: Logger,
+  exporter?: SpanExporter,
+): Promise<TracingRun | undefined> {
   if (settings === undefined || settings.exporter === 'none') return undefined;
+  const [{ AlwaysOnSampler, BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler }, { OTLPTraceExporter }, { resourceFromAttributes }, { AsyncLocalStorageContextManager }] =
+    await importOptional('tracing (the tracing settings section)', TRACING_SDK_PACKAGES, () =>
+      Promise.all([
+        import('@opentelemetry/sdk-trace-base'),
+        import('@opentelemetry/exporter-trace-otlp-http'),
+        import('@opentelemetry/resources'),
+        import('@opentelemetry/context-async-hooks'),
+      ]),
+    );
   exporter ??=
     settings.exporter === 'otlp' ? new OTLPTraceExporter({ url: settings.endpoint, headers: settings.headers }) : new LogSpanExporter(logger);
   const provider = new BasicTracerProvider({

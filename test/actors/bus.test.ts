@@ -1,14 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InspectionEvent, StateValue } from 'xstate';
-import {
-  BusError,
-  ProcessorError,
-  ServiceError,
-  type ProcessorContext,
-  type ProcessorState,
-  type Prosa,
-  processorState,
-} from '../../src/index.js';
+import { BusError, ProcessorError, ServiceError, type ProcessorContext, type ProcessorState, type Prosa } from '../../src/index.js';
+import { processorState } from '../../src/machines/index.js';
 import { deferred, record, sleep, testBus, valueOf } from '../support/bus.js';
 
 let bus: Prosa | undefined;

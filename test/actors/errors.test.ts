@@ -1,15 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  BusError,
-  isServiceErrorKind,
-  ProcessorError,
-  ProsaError,
-  SERVICE_ERROR_KINDS,
-  serviceErrorCounts,
-  ServiceError,
-  type Prosa,
-  type ServiceErrorKind,
-} from '../../src/index.js';
+import { BusError, isServiceErrorKind, ProcessorError, ProsaError, SERVICE_ERROR_KINDS, serviceErrorCounts, ServiceError, type Prosa, type ServiceErrorKind } from '../../src/index.js';
 import { HOSTILE_VALUES } from '../support/hostile.js';
 import { record, testBus } from '../support/bus.js';
 

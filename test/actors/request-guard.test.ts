@@ -4,15 +4,7 @@
  * service table whose providers left in any order with the cursor anywhere.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  BusError,
-  ServiceError,
-  type Provider,
-  type Prosa,
-  type Transport,
-  type TransportHost,
-  type Tvf,
-} from '../../src/index.js';
+import { BusError, ServiceError, type Provider, type Prosa, type Transport, type TransportHost, type Tvf } from '../../src/index.js';
 import { ServiceTable } from '../../src/actors/service-table.js';
 import { captureLogs } from '../support/log-capture.js';
 import { record, testBus, valueOf } from '../support/bus.js';

@@ -1,15 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  BusError,
-  RequestMsg,
-  ServiceError,
-  SimpleStringTvf,
-  type Provider,
-  type Prosa,
-  type Transport,
-  type TransportHost,
-  type Tvf,
-} from '../../src/index.js';
+import { BusError, RequestMsg, ServiceError, SimpleStringTvf, type Provider, type Prosa, type Transport, type TransportHost, type Tvf } from '../../src/index.js';
 import { deferred, sleep, testBus } from '../support/bus.js';
 
 let bus: Prosa | undefined;

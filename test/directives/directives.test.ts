@@ -1,18 +1,7 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
-import {
-  DirectiveError,
-  createDirectives,
-  defineDirective,
-  directivesOf,
-  describeDirective,
-  callbackResolver,
-  promiseResolver,
-  type DirectiveValue,
-  type Directives,
-  type Prosa,
-} from '../../src/index.js';
+import { DirectiveError, createDirectives, defineDirective, directivesOf, describeDirective, callbackResolver, promiseResolver, type DirectiveValue, type Directives, type Prosa } from '../../src/index.js';
 import { testBus } from '../support/bus.js';
 import { puppet } from '../support/directives.js';
 

@@ -1,17 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { setup, type InspectionEvent } from 'xstate';
-import {
-  LookupService,
-  ProcessorError,
-  ServiceError,
-  callbackResolver,
-  createDirectives,
-  resolver,
-  defineDirective,
-  type Adaptor,
-  type ProcessorContext,
-  type Prosa,
-} from '../../src/index.js';
+import { LookupService, ProcessorError, ServiceError, callbackResolver, createDirectives, resolver, defineDirective, type Adaptor, type ProcessorContext, type Prosa } from '../../src/index.js';
 import { record, testBus, valueOf } from '../support/bus.js';
 import { EchoRemote, HandTransport } from '../support/remote.js';
 

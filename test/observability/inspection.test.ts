@@ -2,7 +2,7 @@ import { createWebSocketReceiver, type StatelyInspectionEvent } from '@statelyai
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { ProcessorContext, Prosa } from '../../src/index.js';
-import { createInspection, InspectorServer, type Inspection } from '../../src/observability/index.js';
+import { createInspection, InspectorServer, type Inspection } from '../../src/observability/inspector.js';
 import { record, sleep, testBus } from '../support/bus.js';
 
 let server: InspectorServer | undefined;

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createActor, setup } from 'xstate';
 import type { Prosa } from '../../src/index.js';
-import { createInspection, InspectorServer, type Inspection } from '../../src/observability/index.js';
+import { createInspection, InspectorServer, type Inspection } from '../../src/observability/inspector.js';
 import { sleep, testBus } from '../support/bus.js';
 
 const ROOT = resolvePath(import.meta.dirname, '../..');

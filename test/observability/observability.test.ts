@@ -2,7 +2,8 @@ import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createProsa, type Prosa } from '../../src/index.js';
-import { InspectorServer, Observability } from '../../src/observability/index.js';
+import { Observability } from '../../src/observability/index.js';
+import { InspectorServer } from '../../src/observability/inspector.js';
 import { record, sleep } from '../support/bus.js';
 
 let observability: Observability | undefined;

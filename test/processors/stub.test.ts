@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Prosa } from '../../src/actors/prosa.js';
 import { ServiceError } from '../../src/actors/errors.js';
-import { stubFactory, StubAdaptor, InjectedError } from '../../src/processors/index.js';
+import { stubFactory, InjectedError } from '../../src/processors/index.js';
+import { StubAdaptor } from '../../src/processors/stub/adaptor.js';
 import { stubSettingsSchema } from '../../src/processors/stub/settings.js';
 import { SimpleStringTvf } from '../../src/tvf/index.js';
 import { addProcessor, quietBus } from './bus.js';

@@ -1,5 +1,5 @@
 /**
- * Model-based properties of the bus (DESIGN.md's central guarantee): under any
+ * Model-based properties of the bus (the bus's central guarantee, docs/bus.md): under any
  * interleaving of start, processors added and removed (one at a time, several at once,
  * or without waiting), requests (fast, slow, throwing, rejecting; sent by `prosa.request`,
  * `Processor.request` or `ctx.request`), crashes (recoverable, fatal), time passing and
@@ -12,14 +12,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  ProcessorError,
-  ServiceError,
-  type Adaptor,
-  type ProcessorContext,
-  type Prosa,
-  type Tvf,
-} from '../../src/index.js';
+import { ProcessorError, ServiceError, type Adaptor, type ProcessorContext, type Prosa, type Tvf } from '../../src/index.js';
 import { record, sleep, testBus, valueOf } from '../support/bus.js';
 
 const MODES = ['fast', 'slow', 'throw', 'reject', 'probe'] as const;

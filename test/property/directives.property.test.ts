@@ -14,14 +14,7 @@
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import {
-  createDirectives,
-  defineDirective,
-  type Directive,
-  type DirectiveReference,
-  type Directives,
-  type Prosa,
-} from '../../src/index.js';
+import { createDirectives, defineDirective, type Directive, type DirectiveReference, type Directives, type Prosa } from '../../src/index.js';
 import { testBus } from '../support/bus.js';
 import { ManualClock } from '../support/clock.js';
 import { puppet, type PuppetRun } from '../support/directives.js';

@@ -1,5 +1,5 @@
 /**
- * Hostile values from adaptors (DESIGN.md: a throw inside `processRequest` is a `protocol`
+ * Hostile values from adaptors (the bus's rule, docs/bus.md: a throw inside `processRequest` is a `protocol`
  * error for that request; the adaptor's own failures are crashes): whatever an adaptor
  * throws, rejects with, returns, resolves with or passes to `ctx.fail`, and whatever its
  * `init`, `terminate` or directive handler throw,

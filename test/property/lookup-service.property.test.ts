@@ -9,15 +9,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  createDirectives,
-  LookupService,
-  ProcessorError,
-  type DirectiveReference,
-  type ProcessorContext,
-  type Prosa,
-  type ServiceProvider,
-} from '../../src/index.js';
+import { createDirectives, LookupService, ProcessorError, type DirectiveReference, type ProcessorContext, type Prosa, type ServiceProvider } from '../../src/index.js';
 import { sleep, testBus } from '../support/bus.js';
 import { EchoRemote, HandTransport } from '../support/remote.js';
 

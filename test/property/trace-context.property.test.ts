@@ -7,16 +7,9 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Span, Tracer, TracerProvider } from '@opentelemetry/api';
-import {
-  checkMeta,
-  MAX_META_ENTRIES,
-  otelTracing,
-  readContextHeaders,
-  ServiceError,
-  writeContextHeaders,
-  type Prosa,
-  type Tvf,
-} from '../../src/index.js';
+import { MAX_META_ENTRIES, ServiceError, type Prosa, type Tvf } from '../../src/index.js';
+import { checkMeta } from '../../src/actors/request-context.js';
+import { otelTracing, readContextHeaders, writeContextHeaders } from '../../src/observability/index.js';
 import { record, testBus } from '../support/bus.js';
 
 const RUNS = { numRuns: Number(process.env.PROSA_PROPERTY_RUNS ?? 60) };

@@ -9,16 +9,8 @@
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createProsa,
-  natsTransport,
-  ServiceError,
-  SimpleStringTvf,
-  type NatsTransport,
-  type ProcessorContext,
-  type Prosa,
-  type RoutingPolicy,
-} from '../../src/index.js';
+import { createProsa, ServiceError, SimpleStringTvf, type ProcessorContext, type Prosa, type RoutingPolicy } from '../../src/index.js';
+import { natsTransport, type NatsTransport } from '../../src/transport/index.js';
 import { sleep } from '../support/bus.js';
 import { startNatsServer, type NatsServer } from '../support/nats-server.js';
 

@@ -7,17 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  describeTvf,
-  hasKinds,
-  maskTvf,
-  SimpleStringTvf,
-  TvfDict,
-  TvfError,
-  TvfFilter,
-  type Tvf,
-  type TvfReadOptions,
-} from '../../src/index.js';
+import { describeTvf, hasKinds, maskTvf, SimpleStringTvf, TvfDict, TvfError, TvfFilter, type Tvf, type TvfReadOptions } from '../../src/index.js';
 import { HOSTILE_VALUES, type Hostile } from '../support/hostile.js';
 
 const RUNS = Number(process.env.PROSA_PROPERTY_RUNS ?? 60);

@@ -1,13 +1,7 @@
-import { pino, type Logger } from 'pino';
-import { createProsa, SimpleStringTvf, type ProsaOptions, type Tvf } from '../../src/index.js';
+import { SimpleStringTvf, type Tvf } from '../../src/index.js';
+import { quietBus } from '../../src/testing.js';
 
-/**
- * A logger that writes nothing, whatever level a child asks for: `pino({ level: 'silent' })`
- * alone is not, since a processor's own `log.level` makes a child that logs to stdout.
- */
-export function silentLogger(): Logger {
-  return pino({ level: 'silent' }, { write: () => undefined });
-}
+export { silentLogger } from '../../src/testing.js';
 
 /** A record carrying `n` in field 1. */
 export function record(n: number): Tvf {
@@ -21,16 +15,8 @@ export function valueOf(tvf: Tvf): number {
   return Number(tvf.getUnsigned(1));
 }
 
-/** A bus with a silent logger, short grace periods and a fine deadline tick. */
-export function testBus(options: Partial<ProsaOptions> = {}) {
-  return createProsa({
-    name: 'test',
-    logger: silentLogger(),
-    shutdown: { graceMs: 200, terminateTimeoutMs: 100 },
-    deadlineTickMs: 5,
-    ...options,
-  });
-}
+/** A bus with a silent logger, short grace periods and a fine deadline tick (`prosa/testing`'s). */
+export const testBus = quietBus;
 
 /** Resolves after `ms` milliseconds. */
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -5,7 +5,8 @@
  * the http-client sends `traceparent` upstream. Bad headers are ignored and counted.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { otelTracing, parseTraceparent, SPAN_ATTRIBUTE, type Prosa, type RequestMeta } from '../../src/index.js';
+import type { Prosa, RequestMeta } from '../../src/index.js';
+import { otelTracing, parseTraceparent, SPAN_ATTRIBUTE } from '../../src/observability/index.js';
 import { testBus, until } from '../support/bus.js';
 import { memoryTracing } from '../support/tracing.js';
 import { addClient, addGateway, answer, httpClient, upstream } from '../http/support.js';

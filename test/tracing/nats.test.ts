@@ -6,7 +6,9 @@
  */
 import { connect, headers, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { natsTransport, otelTracing, SimpleStringTvf, SPAN_ATTRIBUTE, type Prosa, type RequestMeta } from '../../src/index.js';
+import { SimpleStringTvf, type Prosa, type RequestMeta } from '../../src/index.js';
+import { otelTracing, SPAN_ATTRIBUTE } from '../../src/observability/index.js';
+import { natsTransport } from '../../src/transport/index.js';
 import { record, testBus, until } from '../support/bus.js';
 import { startNatsServer, type NatsServer } from '../support/nats-server.js';
 import { memoryTracing } from '../support/tracing.js';

@@ -6,7 +6,8 @@
  */
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { otelTracing, SPAN_ATTRIBUTE, type Prosa, type Tvf } from '../../src/index.js';
+import type { Prosa, Tvf } from '../../src/index.js';
+import { otelTracing, SPAN_ATTRIBUTE } from '../../src/observability/index.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { record, sleep, testBus, until } from '../support/bus.js';
 import { memoryTracing, type SpanSummary } from '../support/tracing.js';

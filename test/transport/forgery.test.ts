@@ -8,7 +8,8 @@
 import { connect, headers, type Msg, type NatsConnection } from 'nats';
 import { pino, type Logger } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createProsa, natsTransport, SimpleStringTvf, type NatsTransport, type Prosa, type Tvf } from '../../src/index.js';
+import { createProsa, SimpleStringTvf, type Prosa, type Tvf } from '../../src/index.js';
+import { natsTransport, type NatsTransport } from '../../src/transport/index.js';
 import { captureLogs } from '../support/log-capture.js';
 import { startNatsServer, type NatsServer } from '../support/nats-server.js';
 import { sleep, until } from '../support/bus.js';

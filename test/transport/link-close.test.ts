@@ -6,7 +6,8 @@
  */
 import { connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProsa, natsTransport } from '../../src/index.js';
+import { createProsa } from '../../src/index.js';
+import { natsTransport } from '../../src/transport/index.js';
 import { FakeInstance } from './support/attacker.js';
 import { sleep } from '../support/bus.js';
 import { captureLogs } from '../support/log-capture.js';

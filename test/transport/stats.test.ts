@@ -6,7 +6,8 @@
 import { connect, type NatsConnection } from 'nats';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProsa, natsTransport, ServiceError, SimpleStringTvf } from '../../src/index.js';
+import { createProsa, ServiceError, SimpleStringTvf } from '../../src/index.js';
+import { natsTransport } from '../../src/transport/index.js';
 import { until } from '../support/bus.js';
 import { startNatsServer, type NatsServer } from '../support/nats-server.js';
 import { FakeInstance } from './support/attacker.js';

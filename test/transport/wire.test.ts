@@ -10,16 +10,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { InspectionEvent } from 'xstate';
 import { linkState, type LinkSnapshot } from '../../src/machines/link.machine.js';
 import { peerState, type PeerSnapshot } from '../../src/machines/peer.machine.js';
-import {
-  attachMetrics,
-  createProsa,
-  natsTransport,
-  ServiceError,
-  SimpleStringTvf,
-  TransportError,
-  type Prosa,
-  type Tvf,
-} from '../../src/index.js';
+import { attachMetrics } from '../../src/observability/index.js';
+import { createProsa, ServiceError, SimpleStringTvf, type Prosa, type Tvf } from '../../src/index.js';
+import { natsTransport, TransportError } from '../../src/transport/index.js';
 import { freePort, startNatsServer, type NatsServer } from '../support/nats-server.js';
 import { sleep, until } from '../support/bus.js';
 

@@ -5,18 +5,7 @@
  * that serializes to a text that reads back; never a `TypeError`, never a hang.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  describeTvf,
-  hasKinds,
-  maskTvf,
-  SimpleStringTvf,
-  TvfDict,
-  TvfError,
-  TvfFilter,
-  type Tvf,
-  type TvfErrorKind,
-  type TvfReadOptions,
-} from '../../src/index.js';
+import { describeTvf, hasKinds, maskTvf, SimpleStringTvf, TvfDict, TvfError, TvfFilter, type Tvf, type TvfErrorKind, type TvfReadOptions } from '../../src/index.js';
 
 /** The TvfError `call` throws; fails the test on any other outcome. */
 function tvfError(call: () => unknown, kind?: TvfErrorKind): TvfError {

@@ -12,7 +12,7 @@
  * processor crashes (recoverable): its services leave the table until a restart's
  * probe finds the upstream again.
  */
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
 import type { Adaptor, ProcessorContext, RequestInfo } from '../../../actors/adaptor.js';
 import { ProcessorError, ServiceError } from '../../../actors/errors.js';
 import type { Tvf } from '../../../tvf/tvf.js';
@@ -133,6 +133,8 @@ export class HttpClientAdaptor implements Adaptor {
    */
   async init(ctx: ProcessorContext): Promise<void> {
     const settings = this.settings;
+    // Loaded by the first run, not with the package: `import 'prosa'` does not pay for undici.
+    const { Pool } = await import('undici');
     const pool = new Pool(this.origin, {
       connections: settings.maxConnections,
       keepAliveTimeout: settings.keepAliveTimeoutMs,
