@@ -6,6 +6,7 @@
  * wrapped into a {@link Crash} once, in {@link Run.fail} (a crash ends the run: it is
  * made when it happens, not inside the machine).
  */
+import pTimeout from 'p-timeout';
 import type { Logger } from 'pino';
 import type { Tvf } from '../tvf/tvf.js';
 import { messageOf, safeError } from '../tvf/unknown-value.js';
@@ -87,23 +88,15 @@ export class Run {
   async init(adaptor: Adaptor, timeoutMs: number): Promise<void> {
     await OUTSIDE_ACTIONS;
     if (this.ended) return;
-    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       const init = adaptor.init;
       if (init === undefined) return;
-      await Promise.race([
-        init.call(adaptor, this.ctx),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new ProcessorError(`init did not finish within ${timeoutMs} ms`, { kind: 'InitTimeout' })),
-            timeoutMs,
-          );
-        }),
-      ]);
+      await pTimeout(Promise.resolve(init.call(adaptor, this.ctx)), {
+        milliseconds: timeoutMs,
+        message: new ProcessorError(`init did not finish within ${timeoutMs} ms`, { kind: 'InitTimeout' }),
+      });
     } catch (error) {
       this.fail(error);
-    } finally {
-      clearTimeout(timer);
     }
   }
 

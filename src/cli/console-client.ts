@@ -40,13 +40,13 @@ function baseUrl(text: string | undefined): URL {
   try {
     url = new URL(raw);
   } catch {
-    throw new ClientFailure('InvalidUrl', `--url takes an http URL such as ${DEFAULT_CONSOLE_URL}, got ${JSON.stringify(raw.slice(0, 200))}`);
+    throw new ClientFailure('invalidUrl', `--url takes an http URL such as ${DEFAULT_CONSOLE_URL}, got ${JSON.stringify(raw.slice(0, 200))}`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ClientFailure('InvalidUrl', `--url takes an http URL such as ${DEFAULT_CONSOLE_URL}, got ${JSON.stringify(raw.slice(0, 200))}`);
+    throw new ClientFailure('invalidUrl', `--url takes an http URL such as ${DEFAULT_CONSOLE_URL}, got ${JSON.stringify(raw.slice(0, 200))}`);
   }
   if (url.username !== '' || url.password !== '') {
-    throw new ClientFailure('InvalidUrl', `--url takes no user or password (give the token in ${CONSOLE_TOKEN_ENV})`);
+    throw new ClientFailure('invalidUrl', `--url takes no user or password (give the token in ${CONSOLE_TOKEN_ENV})`);
   }
   return url;
 }
@@ -64,14 +64,14 @@ async function ask(io: CommandIo, base: URL, path: string, init: { method?: stri
   } catch (error) {
     const code = codeOf((error as { cause?: unknown })?.cause) ?? codeOf(error);
     const why = code === undefined ? messageOf((error as { cause?: unknown })?.cause ?? error) : code;
-    throw new ClientFailure('Unreachable', `no console answers at ${base.origin} (${why}): is the instance running with --console (or a console: section)?`);
+    throw new ClientFailure('unreachable', `no console answers at ${base.origin} (${why}): is the instance running with --console (or a console: section)?`);
   }
   const text = await response.text();
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
-    throw new ClientFailure('NotAConsole', `${base.origin} answered ${response.status} with something that is not the console's JSON`);
+    throw new ClientFailure('notAConsole', `${base.origin} answered ${response.status} with something that is not the console's JSON`);
   }
   if (!response.ok) {
     const error = (body as { error?: { kind?: unknown; message?: unknown } } | null)?.error;
@@ -86,7 +86,7 @@ async function ask(io: CommandIo, base: URL, path: string, init: { method?: stri
 function fail(command: string, failure: ClientFailure, options: ConsoleClientOptions, io: CommandIo): number {
   if (options.json === true) io.stdout.write(`${JSON.stringify({ ok: false, error: { kind: failure.kind, message: failure.message } })}\n`);
   else io.stderr.write(`prosa ${command}: ${failure.kind}: ${failure.message}\n`);
-  return failure.kind === 'InvalidUrl' ? ExitCode.Usage : ExitCode.Failed;
+  return failure.kind === 'invalidUrl' ? ExitCode.Usage : ExitCode.Failed;
 }
 
 /** What `prosa status --json` prints. */

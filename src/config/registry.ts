@@ -3,6 +3,7 @@
  * loader and the builder look them up here. The built-in kinds come from
  * `defaultKinds()` (src/processors), which returns a registry holding them.
  */
+import { ProsaError } from '../tvf/prosa-error.js';
 import type { ProcessorFactory } from './factory.js';
 
 /** Kinds of {@link KindError}. */
@@ -13,18 +14,13 @@ export type KindErrorKind =
   | 'InvalidFactory';
 
 /** Misuse of a {@link KindRegistry}: a programming error, never recoverable. */
-export class KindError extends Error {
-  override name = 'KindError';
-  /** What was wrong. */
-  readonly kind: KindErrorKind;
-  /** Always false. */
-  readonly recoverable = false;
+export class KindError extends ProsaError<KindErrorKind> {
+  override readonly name = 'KindError';
   /** The processor kind at fault. */
   readonly processorKind: string;
 
   constructor(kind: KindErrorKind, processorKind: string, message: string) {
-    super(message);
-    this.kind = kind;
+    super(kind, message, { recoverable: false });
     this.processorKind = processorKind;
   }
 }

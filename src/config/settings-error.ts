@@ -2,6 +2,7 @@
  * Settings errors: every problem found in a settings file, reported at once, each naming
  * the file, the field's path, what was expected and what was found.
  */
+import { ProsaError } from '../tvf/prosa-error.js';
 
 /** One problem in a settings file. */
 export interface SettingsIssue {
@@ -50,12 +51,8 @@ function place(source: string, issue: SettingsIssue): string {
  * The settings of an instance are invalid: never recoverable, the file must change.
  * `issues` lists every problem found; the message lists them all, one a line.
  */
-export class SettingsError extends Error {
-  override name = 'SettingsError';
-  /** What was wrong. */
-  readonly kind: SettingsErrorKind;
-  /** Always false: the settings must change before they can load. */
-  readonly recoverable = false;
+export class SettingsError extends ProsaError<SettingsErrorKind> {
+  override readonly name = 'SettingsError';
   /** The file (or other source, e.g. `embedded default`) the settings came from. */
   readonly source: string;
   /** Every problem found, in file order where known. */
@@ -66,8 +63,8 @@ export class SettingsError extends Error {
     const lines = issues.map((issue) => `  - ${place(source, issue)}: ${issue.message}`);
     const head =
       kind === 'UnreadableSettings' ? `Cannot read settings ${source}` : `Invalid settings in ${source} (${count})`;
-    super([`${head}:`, ...lines].join('\n'), cause === undefined ? undefined : { cause });
-    this.kind = kind;
+    // Never recoverable: the settings must change before they can load.
+    super(kind, [`${head}:`, ...lines].join('\n'), { recoverable: false, cause });
     this.source = source;
     this.issues = issues;
   }

@@ -31,20 +31,20 @@ function formatOf(contentType: string | undefined): BodyFormat {
   if (bare === undefined || bare === '' || bare === 'text/plain') return 'tvf';
   const format = formatOfContentType(contentType);
   if (format === undefined || format === null) {
-    throw new ApiError(415, 'UnsupportedMediaType', `a call's body is application/json or application/x-prosa-tvf (or text/plain), not ${JSON.stringify(bare)}`);
+    throw new ApiError(415, 'unsupportedMediaType', `a call's body is application/json or application/x-prosa-tvf (or text/plain), not ${JSON.stringify(bare)}`);
   }
   return format;
 }
 
 /**
  * Parses `?timeoutMs=`: a positive integer of milliseconds, at most the bus's limit.
- * @throws ApiError 400 `BadRequest` naming the value.
+ * @throws ApiError 400 `badRequest` naming the value.
  */
 export function parseTimeout(text: string | null): number | undefined {
   if (text === null) return undefined;
   const value = Number(text);
   if (!/^[0-9]+$/.test(text) || !(value > 0) || value > MAX_TIMEOUT_MS) {
-    throw new ApiError(400, 'BadRequest', `timeoutMs is a number of milliseconds in 1..${MAX_TIMEOUT_MS}, got ${JSON.stringify(text.slice(0, 40))}`);
+    throw new ApiError(400, 'badRequest', `timeoutMs is a number of milliseconds in 1..${MAX_TIMEOUT_MS}, got ${JSON.stringify(text.slice(0, 40))}`);
   }
   return value;
 }
@@ -73,7 +73,7 @@ export class Caller {
     try {
       payload = codec.decode(format, body);
     } catch (error) {
-      if (error instanceof BodyError) throw new ApiError(400, 'MalformedBody', error.message);
+      if (error instanceof BodyError) throw new ApiError(400, 'malformedBody', error.message);
       throw error;
     }
     const started = performance.now();
@@ -84,7 +84,7 @@ export class Caller {
       if (error instanceof ServiceError) {
         throw new ApiError(error.kind === 'timeout' ? 504 : 502, error.kind, this.redact(error.message));
       }
-      throw new ApiError(400, 'BadRequest', this.redact(messageOf(error)));
+      throw new ApiError(400, 'badRequest', this.redact(messageOf(error)));
     }
     const elapsedMs = performance.now() - started;
     try {

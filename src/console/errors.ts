@@ -25,20 +25,20 @@ export class ConsoleError extends ProsaError<ConsoleErrorKind> {
 
 /** Kinds of {@link ApiError}: what the API answers instead of a result (docs/console.md lists each with its status). */
 export type ApiErrorKind =
-  | 'MisdirectedRequest'
-  | 'ForbiddenOrigin'
-  | 'Unauthorized'
-  | 'NotFound'
-  | 'MethodNotAllowed'
-  | 'Disabled'
-  | 'BodyTooLarge'
-  | 'UnsupportedMediaType'
-  | 'MalformedBody'
-  | 'BadRequest'
-  | 'InvalidSettings'
-  | 'ApplyFailed'
-  | 'TooManyClients'
-  | 'Internal'
+  | 'misdirectedRequest'
+  | 'forbiddenOrigin'
+  | 'unauthorized'
+  | 'notFound'
+  | 'methodNotAllowed'
+  | 'disabled'
+  | 'bodyTooLarge'
+  | 'unsupportedMediaType'
+  | 'malformedBody'
+  | 'badRequest'
+  | 'invalidSettings'
+  | 'applyFailed'
+  | 'tooManyClients'
+  | 'internal'
   /** A call that ended in a service error: its kind. */
   | ServiceErrorKind;
 

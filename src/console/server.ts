@@ -8,7 +8,7 @@
  * a DNS-rebinding page reads nothing), a browser's `Origin` must be its own page (403),
  * and with a `token` every API request must carry it (401), as `Authorization: Bearer`
  * or as the cookie `/?token=<token>` sets. Calls and applies answer only when enabled
- * (403 `Disabled`). Bodies are bounded (413), stream clients are bounded (503), and a
+ * (403 `disabled`). Bodies are bounded (413), stream clients are bounded (503), and a
  * client that does not read is dropped.
  */
 import { realpath, readFile, stat } from 'node:fs/promises';
@@ -197,7 +197,7 @@ export async function startConsole(instance: Instance, options: ConsoleOptions =
     allowed ??= allowedAuthorities(settings.host, (server.address() as AddressInfo).port, { allowedHosts: settings.allowedHosts });
     handle(context, allowed, request, response).catch((error: unknown) => {
       logger.error({ err: { message: model.redact(messageOf(error)) }, path: pathOf(request) }, 'console: answer failed');
-      if (!response.headersSent) sendError(response, new ApiError(500, 'Internal', 'the console could not answer; see the instance log'));
+      if (!response.headersSent) sendError(response, new ApiError(500, 'internal', 'the console could not answer; see the instance log'));
       else response.destroy();
     });
   });
@@ -236,16 +236,16 @@ function pathOf(request: IncomingMessage): string {
 
 async function handle(context: Context, allowed: ReadonlySet<string>, request: IncomingMessage, response: ServerResponse): Promise<void> {
   if (!hostAllowed(request, allowed)) {
-    return sendError(response, new ApiError(421, 'MisdirectedRequest', 'this Host is not an address of this console'));
+    return sendError(response, new ApiError(421, 'misdirectedRequest', 'this Host is not an address of this console'));
   }
   if (!originAllowed(request, allowed)) {
-    return sendError(response, new ApiError(403, 'ForbiddenOrigin', 'requests come only from the console page itself'));
+    return sendError(response, new ApiError(403, 'forbiddenOrigin', 'requests come only from the console page itself'));
   }
   let url: URL;
   try {
     url = new URL(request.url ?? '/', 'http://console.invalid');
   } catch {
-    return sendError(response, new ApiError(400, 'BadRequest', 'the request URL cannot be read'));
+    return sendError(response, new ApiError(400, 'badRequest', 'the request URL cannot be read'));
   }
   const path = url.pathname;
   const token = context.settings.token;
@@ -267,13 +267,13 @@ async function handle(context: Context, allowed: ReadonlySet<string>, request: I
     return;
   }
   if (request.method !== 'GET' && request.method !== 'HEAD') {
-    return sendError(response, new ApiError(405, 'MethodNotAllowed', 'the page answers GET and HEAD only'), 'GET, HEAD');
+    return sendError(response, new ApiError(405, 'methodNotAllowed', 'the page answers GET and HEAD only'), 'GET, HEAD');
   }
   await servePage(context.pageDir, path, response);
 }
 
 function unauthorized(): ApiError {
-  return new ApiError(401, 'Unauthorized', 'send Authorization: Bearer <token>, or open /?token=<token> once');
+  return new ApiError(401, 'unauthorized', 'send Authorization: Bearer <token>, or open /?token=<token> once');
 }
 
 /** True when the request carries the token: as `Authorization: Bearer`, or (the page's way) as the cookie. */
@@ -312,14 +312,14 @@ function sendJson(response: ServerResponse, status: number, body: string): void 
 
 function only(request: IncomingMessage, method: 'GET' | 'POST'): void {
   const ok = method === 'GET' ? request.method === 'GET' || request.method === 'HEAD' : request.method === 'POST';
-  if (!ok) throw new ApiError(405, 'MethodNotAllowed', `this endpoint answers ${method === 'GET' ? 'GET and HEAD' : 'POST'} only`, { allow: method === 'GET' ? 'GET, HEAD' : 'POST' });
+  if (!ok) throw new ApiError(405, 'methodNotAllowed', `this endpoint answers ${method === 'GET' ? 'GET and HEAD' : 'POST'} only`, { allow: method === 'GET' ? 'GET, HEAD' : 'POST' });
 }
 
 function segment(path: string, prefix: string): string {
   try {
     return decodeURIComponent(path.slice(prefix.length));
   } catch {
-    throw new ApiError(400, 'BadRequest', `the name after ${prefix} is not a valid URL component`);
+    throw new ApiError(400, 'badRequest', `the name after ${prefix} is not a valid URL component`);
   }
 }
 
@@ -342,7 +342,7 @@ async function api(context: Context, url: URL, request: IncomingMessage, respons
     only(request, 'GET');
     const name = segment(path, '/api/v1/processors/');
     const detail = model.processorDetail(name);
-    if (detail === undefined) throw new ApiError(404, 'NotFound', `no processor named ${JSON.stringify(name.slice(0, 200))}`);
+    if (detail === undefined) throw new ApiError(404, 'notFound', `no processor named ${JSON.stringify(name.slice(0, 200))}`);
     return sendJson(response, 200, JSON.stringify(detail));
   }
   if (path === '/api/v1/services') {
@@ -366,21 +366,21 @@ async function api(context: Context, url: URL, request: IncomingMessage, respons
     const name = segment(path, '/api/v1/machines/');
     const machines = model.machines();
     const machine = Object.hasOwn(machines, name) ? machines[name] : undefined;
-    if (machine === undefined) throw new ApiError(404, 'NotFound', `no machine named ${JSON.stringify(name.slice(0, 200))}: try processor or main`);
+    if (machine === undefined) throw new ApiError(404, 'notFound', `no machine named ${JSON.stringify(name.slice(0, 200))}: try processor or main`);
     return sendJson(response, 200, JSON.stringify(machine));
   }
   if (path === '/api/v1/stream') {
-    if (request.method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', 'the stream answers GET only', { allow: 'GET' });
+    if (request.method !== 'GET') throw new ApiError(405, 'methodNotAllowed', 'the stream answers GET only', { allow: 'GET' });
     if (!context.hub.open(request, response, `event: snapshot\ndata: ${model.snapshotText()}\n\n`)) {
-      throw new ApiError(503, 'TooManyClients', `the console serves at most ${context.settings.limits.maxStreamClients} stream clients at once`);
+      throw new ApiError(503, 'tooManyClients', `the console serves at most ${context.settings.limits.maxStreamClients} stream clients at once`);
     }
     return;
   }
   if (path.startsWith('/api/v1/call/')) {
     only(request, 'POST');
-    if (!context.settings.enableCall) throw new ApiError(403, 'Disabled', 'calls are off: set console.enableCall: true in the settings');
+    if (!context.settings.enableCall) throw new ApiError(403, 'disabled', 'calls are off: set console.enableCall: true in the settings');
     const service = segment(path, '/api/v1/call/');
-    if (service.length === 0) throw new ApiError(404, 'NotFound', 'name a service: POST /api/v1/call/<service>');
+    if (service.length === 0) throw new ApiError(404, 'notFound', 'name a service: POST /api/v1/call/<service>');
     const timeoutMs = parseTimeout(url.searchParams.get('timeoutMs'));
     const body = await readBody(request, context.settings.limits.maxBodyBytes);
     const reply = await context.caller.call(service, body, request.headers['content-type'], timeoutMs);
@@ -388,11 +388,11 @@ async function api(context: Context, url: URL, request: IncomingMessage, respons
   }
   if (path === '/api/v1/apply') {
     only(request, 'POST');
-    if (!context.settings.enableApply) throw new ApiError(403, 'Disabled', 'applies are off: set console.enableApply: true in the settings');
+    if (!context.settings.enableApply) throw new ApiError(403, 'disabled', 'applies are off: set console.enableApply: true in the settings');
     const body = await readBody(request, context.settings.limits.maxBodyBytes);
     return sendJson(response, 200, JSON.stringify(await apply(context, body)));
   }
-  throw new ApiError(404, 'NotFound', `no endpoint ${JSON.stringify(path.slice(0, 200))}: GET /api/v1 lists them`);
+  throw new ApiError(404, 'notFound', `no endpoint ${JSON.stringify(path.slice(0, 200))}: GET /api/v1 lists them`);
 }
 
 function eventFilter(params: URLSearchParams): ((event: ConsoleEvent) => boolean) | undefined {
@@ -400,11 +400,11 @@ function eventFilter(params: URLSearchParams): ((event: ConsoleEvent) => boolean
   const processor = params.get('processor');
   const afterText = params.get('after');
   if (type !== null && !EVENT_TYPES.has(type)) {
-    throw new ApiError(400, 'BadRequest', `type is one of ${[...EVENT_TYPES].join(', ')}, got ${JSON.stringify(type.slice(0, 40))}`);
+    throw new ApiError(400, 'badRequest', `type is one of ${[...EVENT_TYPES].join(', ')}, got ${JSON.stringify(type.slice(0, 40))}`);
   }
   let after = 0;
   if (afterText !== null) {
-    if (!/^[0-9]{1,15}$/.test(afterText)) throw new ApiError(400, 'BadRequest', `after is an event id (a non-negative integer), got ${JSON.stringify(afterText.slice(0, 40))}`);
+    if (!/^[0-9]{1,15}$/.test(afterText)) throw new ApiError(400, 'badRequest', `after is an event id (a non-negative integer), got ${JSON.stringify(afterText.slice(0, 40))}`);
     after = Number(afterText);
   }
   if (type === null && processor === null && after === 0) return undefined;
@@ -416,7 +416,7 @@ async function apply(context: Context, body: Uint8Array): Promise<unknown> {
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(body);
   } catch {
-    throw new ApiError(400, 'MalformedBody', 'a settings document is UTF-8 text (YAML or JSON)');
+    throw new ApiError(400, 'malformedBody', 'a settings document is UTF-8 text (YAML or JSON)');
   }
   const { instance } = context;
   let settings;
@@ -425,12 +425,12 @@ async function apply(context: Context, body: Uint8Array): Promise<unknown> {
   } catch (error) {
     if (!(error instanceof SettingsError)) throw error;
     instance.events.emit('settings.refused', { trigger: 'POST /api/v1/apply', error });
-    throw new ApiError(422, 'InvalidSettings', error.message, { issues: error.issues });
+    throw new ApiError(422, 'invalidSettings', error.message, { issues: error.issues });
   }
   try {
     return { report: await instance.apply(settings) };
   } catch (error) {
-    throw new ApiError(409, 'ApplyFailed', `the instance cannot apply settings now: ${context.model.redact(messageOf(error))}`);
+    throw new ApiError(409, 'applyFailed', `the instance cannot apply settings now: ${context.model.redact(messageOf(error))}`);
   }
 }
 
@@ -439,7 +439,7 @@ function readBody(request: IncomingMessage, maxBytes: number): Promise<Uint8Arra
   const declared = Number(request.headers['content-length']);
   if (declared > maxBytes) {
     request.resume();
-    return Promise.reject(new ApiError(413, 'BodyTooLarge', `a body is at most ${maxBytes} bytes, this one says ${declared}`));
+    return Promise.reject(new ApiError(413, 'bodyTooLarge', `a body is at most ${maxBytes} bytes, this one says ${declared}`));
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -449,7 +449,7 @@ function readBody(request: IncomingMessage, maxBytes: number): Promise<Uint8Arra
       if (size > maxBytes) {
         request.removeAllListeners('data');
         request.resume();
-        reject(new ApiError(413, 'BodyTooLarge', `a body is at most ${maxBytes} bytes`));
+        reject(new ApiError(413, 'bodyTooLarge', `a body is at most ${maxBytes} bytes`));
         return;
       }
       chunks.push(chunk);
@@ -465,12 +465,12 @@ async function servePage(dir: string, path: string, response: ServerResponse): P
   try {
     relative = decodeURIComponent(path);
   } catch {
-    return sendError(response, new ApiError(400, 'BadRequest', 'the path is not a valid URL'));
+    return sendError(response, new ApiError(400, 'badRequest', 'the path is not a valid URL'));
   }
   if (relative.endsWith('/')) relative += 'index.html';
   const parts = relative.split('/').filter((part) => part.length > 0);
   if (parts.some((part) => part === '..' || part === '.' || part.includes('\\') || part.includes('\0'))) {
-    return sendError(response, new ApiError(404, 'NotFound', 'no such file'));
+    return sendError(response, new ApiError(404, 'notFound', 'no such file'));
   }
   const file = await fileIn(dir, parts);
   if (file === undefined) {
@@ -478,7 +478,7 @@ async function servePage(dir: string, path: string, response: ServerResponse): P
       sendPage(response, 'text/html; charset=utf-8', Buffer.from(FALLBACK_PAGE));
       return;
     }
-    return sendError(response, new ApiError(404, 'NotFound', 'no such file'));
+    return sendError(response, new ApiError(404, 'notFound', 'no such file'));
   }
   sendPage(response, CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream', await readFile(file));
 }

@@ -2,6 +2,7 @@
  * Errors of the directive layer, as explicit kinds with a `recoverable` flag. Messages
  * name the directive (`kind` and key) at fault.
  */
+import { ProsaError } from '../tvf/prosa-error.js';
 
 /** Kinds of {@link DirectiveError}. */
 export type DirectiveErrorKind =
@@ -25,22 +26,17 @@ export interface DirectiveErrorOptions {
 }
 
 /** Misuse of directives, or a wait that ended without what it waited for. */
-export class DirectiveError extends Error {
-  override name = 'DirectiveError';
-  /** What went wrong. */
-  readonly kind: DirectiveErrorKind;
+export class DirectiveError extends ProsaError<DirectiveErrorKind> {
+  override readonly name = 'DirectiveError';
   /** The directive at fault, when there is one. */
   readonly directive: string | undefined;
-  /** True only for `Timeout`: the same wait may succeed later. */
-  readonly recoverable: boolean;
 
+  /** `recoverable` is true only for `Timeout`: the same wait may succeed later. */
   constructor(kind: DirectiveErrorKind, message: string, options: DirectiveErrorOptions = {}) {
-    super(
-      options.directive === undefined ? message : `directive ${options.directive}: ${message}`,
-      options.cause === undefined ? undefined : { cause: options.cause },
-    );
-    this.kind = kind;
+    super(kind, options.directive === undefined ? message : `directive ${options.directive}: ${message}`, {
+      recoverable: kind === 'Timeout',
+      cause: options.cause,
+    });
     this.directive = options.directive;
-    this.recoverable = kind === 'Timeout';
   }
 }

@@ -17,6 +17,7 @@ export {
 export {
   LoadProcessor,
   LoadProcessorError,
+  type LoadProcessorErrorKind,
   loadProcessorHandler,
   type LoadedProcessor,
   type LoadProcessorOptions,

@@ -19,6 +19,7 @@ import { directivesOf } from '../directives/directives.js';
 import { callbackResolver, type ResolverHandle } from '../directives/resolver.js';
 import { processorLogger } from '../observability/logger.js';
 import { redactSecrets } from '../observability/secrets.js';
+import { ProsaError } from '../tvf/prosa-error.js';
 import { messageOf, safeError } from '../tvf/unknown-value.js';
 import { quiesceAll } from './quiesce.js';
 import { whenRemoved } from './removal.js';
@@ -45,17 +46,20 @@ export const LoadProcessor = defineDirective<ProcessorSettings, LoadedProcessor>
   },
 });
 
+/** Kinds of {@link LoadProcessorError}. */
+export type LoadProcessorErrorKind =
+  /** No factory for the kind. */
+  | 'UnknownKind'
+  /** The factory or the bus refused the processor. */
+  | 'BuildFailed';
+
 /**
  * A factory or spec failure of a {@link LoadProcessor}, naming the processor and kind.
  * Its message never quotes a secret of the entry's settings (they are redacted), nor
  * does its `cause` when the cause's message did.
  */
-export class LoadProcessorError extends Error {
-  override name = 'LoadProcessorError';
-  /** `UnknownKind`: no factory for the kind; `BuildFailed`: the factory or the bus refused the processor. */
-  readonly kind: 'UnknownKind' | 'BuildFailed';
-  /** Retried with backoff, as every resolver failure: the kind may be registered, the backend may come back. */
-  readonly recoverable = true;
+export class LoadProcessorError extends ProsaError<LoadProcessorErrorKind> {
+  override readonly name = 'LoadProcessorError';
   /** The processor at fault. */
   readonly processor: string;
   /** Its kind. */
@@ -64,11 +68,16 @@ export class LoadProcessorError extends Error {
   /**
    * @param secrets - the secret texts of the entry's settings (`secretsIn`), redacted from
    *   `detail` and from the cause.
+   *
+   * `recoverable` is always true: retried with backoff, as every resolver failure (the kind
+   * may be registered, the backend may come back).
    */
-  constructor(kind: 'UnknownKind' | 'BuildFailed', entry: ProcessorSettings, detail: string, cause?: unknown, secrets: readonly string[] = []) {
+  constructor(kind: LoadProcessorErrorKind, entry: ProcessorSettings, detail: string, cause?: unknown, secrets: readonly string[] = []) {
     const clean = redactSecrets(detail, secrets);
-    super(`processor '${entry.name}' (kind '${entry.kind}'): ${clean}`, cause === undefined ? undefined : { cause: redactedCause(cause, secrets) });
-    this.kind = kind;
+    super(kind, `processor '${entry.name}' (kind '${entry.kind}'): ${clean}`, {
+      recoverable: true,
+      cause: cause === undefined ? undefined : redactedCause(cause, secrets),
+    });
     this.processor = entry.name;
     this.processorKind = entry.kind;
   }

@@ -122,7 +122,7 @@ export function registerMetricFamilies(registry: Registry, sources: MetricSource
   });
   new Counter({
     name: 'prosa_requests_total',
-    help: 'Requests settled, by service and outcome (response, timeout, unreachable, protocol, overloaded, shutdown).',
+    help: `Requests settled, by service and outcome (${OUTCOMES.join(', ')}).`,
     labelNames: ['service', 'outcome'],
     registers,
     collect() {

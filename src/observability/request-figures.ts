@@ -5,21 +5,14 @@
  * own `labels(...).inc()` and `observe()` hash their labels on every call, ~0.7 µs, as
  * long as a whole bus request). Prometheus reads the figures when it scrapes.
  */
-import { BusError } from '../actors/errors.js';
+import { BusError, SERVICE_ERROR_KINDS } from '../actors/errors.js';
 import type { BusObserver } from '../actors/requests.js';
 import type { RequestOutcome } from '../actors/msg.js';
 
-/** Every outcome of a request, in the order of {@link ServiceFigures.outcomes}. */
-export const OUTCOMES = ['response', 'timeout', 'unreachable', 'protocol', 'overloaded', 'shutdown'] as const satisfies readonly RequestOutcome[];
+/** Every outcome of a request, in the order of {@link ServiceFigures.outcomes}: a response, or a service-error kind. */
+export const OUTCOMES: readonly RequestOutcome[] = Object.freeze(['response', ...SERVICE_ERROR_KINDS]);
 
-const OUTCOME_INDEX: Readonly<Record<RequestOutcome, number>> = {
-  response: 0,
-  timeout: 1,
-  unreachable: 2,
-  protocol: 3,
-  overloaded: 4,
-  shutdown: 5,
-};
+const OUTCOME_INDEX = Object.freeze(Object.fromEntries(OUTCOMES.map((outcome, i) => [outcome, i])) as Record<RequestOutcome, number>);
 
 /**
  * Default upper bounds of the latency buckets, in seconds: 100 µs (an in-process hop) to

@@ -7,7 +7,7 @@
 export { BUILTIN_FACTORIES, defaultKinds } from './builtins.js';
 export type { TvfTemplate } from './tvf-template.js';
 export { stubFactory } from './stub/factory.js';
-export { InjectedError } from './stub/adaptor.js';
+export { InjectedError, ScheduledCrash } from './stub/adaptor.js';
 export type { StubSettings } from './stub/settings.js';
 export { injectorFactory } from './inj/factory.js';
 export type { InjectorSettings } from './inj/settings.js';

@@ -2,6 +2,7 @@
  * Errors of the NATS transport itself (not of the requests it carries: those end in a
  * `ServiceError`, as on one bus).
  */
+import { ProsaError } from '../tvf/prosa-error.js';
 
 /** Kinds of {@link TransportError}. */
 export type TransportErrorKind =
@@ -18,19 +19,14 @@ export type TransportErrorKind =
   | 'AlreadyStarted';
 
 /** An error of the transport's link, naming the transport and the setting or servers at fault. */
-export class TransportError extends Error {
-  override name = 'TransportError';
-  /** What went wrong. */
-  readonly kind: TransportErrorKind;
-  /** Whether trying again later may succeed (a connect failure may; bad settings never). */
-  readonly recoverable: boolean;
+export class TransportError extends ProsaError<TransportErrorKind> {
+  override readonly name = 'TransportError';
   /** The transport at fault. */
   readonly transport: string;
 
+  /** `recoverable` is true only for `ConnectFailed`: a connect may succeed later; bad settings never. */
   constructor(kind: TransportErrorKind, transport: string, message: string, cause?: unknown) {
-    super(`transport '${transport}': ${message}`, cause === undefined ? undefined : { cause });
-    this.kind = kind;
+    super(kind, `transport '${transport}': ${message}`, { recoverable: kind === 'ConnectFailed', cause });
     this.transport = transport;
-    this.recoverable = kind === 'ConnectFailed';
   }
 }

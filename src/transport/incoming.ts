@@ -8,14 +8,13 @@
  */
 import { headers, type Msg, type NatsConnection, type PublishOptions, type Subscription } from 'nats';
 import type { Logger } from 'pino';
-import { ServiceError, type ServiceErrorKind } from '../actors/errors.js';
+import { ServiceError, serviceErrorCounts, type ServiceErrorKind } from '../actors/errors.js';
 import { MAX_TIMEOUT_MS } from '../actors/requests.js';
 import type { TransportHost } from '../actors/transport.js';
 import { SimpleStringTvf } from '../tvf/simple-string-tvf.js';
 import type { TvfReadOptions } from '../tvf/read-limits.js';
 import type { Tvf } from '../tvf/tvf.js';
 import type { Subjects } from './subjects.js';
-import { emptyErrorCounts, type ErrorCounts } from './reports.js';
 import { encodeRecord, HEADER, headerText, isPayloadTooLarge } from './wire.js';
 import type { IncomingContext } from '../actors/request-context.js';
 import { CountedWarning } from '../observability/counted-warning.js';
@@ -29,7 +28,7 @@ export interface IncomingStats {
   /** Of them, answered with a reply. */
   answered: number;
   /** Of them, answered with an error, by kind. */
-  errors: ErrorCounts;
+  errors: Record<ServiceErrorKind, number>;
   /** Requests acknowledged because they were not answered within their event-loop turn. */
   acknowledged: number;
   /**
@@ -80,7 +79,7 @@ export class IncomingRequests {
   private readonly counts = {
     received: 0,
     answered: 0,
-    errors: emptyErrorCounts(),
+    errors: serviceErrorCounts(),
     acknowledged: 0,
     dropped: 0,
   };

@@ -19,13 +19,12 @@
  */
 import { headers, type Msg, type NatsConnection } from 'nats';
 import type { Logger } from 'pino';
-import { ServiceError, type ServiceErrorKind } from '../actors/errors.js';
+import { isServiceErrorKind, ServiceError, serviceErrorCounts, type ServiceErrorKind } from '../actors/errors.js';
 import { failInFlight, type RequestMsg } from '../actors/msg.js';
 import { SimpleStringTvf } from '../tvf/simple-string-tvf.js';
 import type { TvfReadOptions } from '../tvf/read-limits.js';
 import type { RemoteSender, RemoteService } from './remote-service.js';
-import { emptyErrorCounts, type ErrorCounts } from './reports.js';
-import { encodeRecord, HEADER, isPayloadTooLarge, isServiceErrorKind } from './wire.js';
+import { encodeRecord, HEADER, isPayloadTooLarge } from './wire.js';
 import { writeContextHeaders } from '../observability/trace-context.js';
 import { messageOf } from '../tvf/unknown-value.js';
 
@@ -36,7 +35,7 @@ export interface OutgoingStats {
   /** Requests that ended in a reply from another instance. */
   responses: number;
   /** Requests that ended in an error, by kind (errors other instances sent and ones raised here). */
-  errors: ErrorCounts;
+  errors: Record<ServiceErrorKind, number>;
   /** Requests another instance acknowledged (taken, not answered within its event-loop turn). */
   acknowledged: number;
   /** Replies or acknowledgements for requests that had already settled (dropped). */
@@ -86,7 +85,7 @@ export class OutgoingRequests implements RemoteSender {
   private readonly takenBy = new Map<number, string>();
   private connection: NatsConnection | undefined;
   private readonly options: OutgoingOptions;
-  private readonly counts = { sent: 0, responses: 0, errors: emptyErrorCounts(), acknowledged: 0, late: 0 };
+  private readonly counts = { sent: 0, responses: 0, errors: serviceErrorCounts(), acknowledged: 0, late: 0 };
   /** Per-request logs cost nothing when off: decided once. */
   private readonly debug: Logger | undefined;
 

@@ -1,14 +1,12 @@
 /**
  * What a NATS transport tells those who watch it: the events it emits, the stats it
- * reports, and the per-kind error counts both its sides keep.
+ * reports.
  */
-import type { ServiceErrorKind } from '../actors/errors.js';
 import type { LinkState } from '../machines/link.machine.js';
 import type { IncomingStats } from './incoming.js';
 import type { OutgoingStats } from './outgoing.js';
 import type { PeerInfo } from './peers.js';
 import type { RefusedStats } from './refusals.js';
-import { SERVICE_ERROR_KINDS } from './wire.js';
 
 /** Events a NATS transport emits on `transport.events`. */
 export type NatsTransportEvents = {
@@ -30,14 +28,4 @@ export interface NatsTransportStats {
   incoming: IncomingStats;
   /** What was refused from the wire: forged or replayed announcements, peers and services past their bounds, untrusted replies. */
   refused: RefusedStats;
-}
-
-/** Requests ended in an error, counted by `ServiceError` kind. */
-export type ErrorCounts = Record<ServiceErrorKind, number>;
-
-/** A zero count per `ServiceError` kind. */
-export function emptyErrorCounts(): ErrorCounts {
-  const counts = {} as ErrorCounts;
-  for (const kind of SERVICE_ERROR_KINDS) counts[kind] = 0;
-  return counts;
 }

@@ -20,7 +20,6 @@
  */
 import { ErrorCode } from 'nats';
 import { z } from 'zod';
-import type { ServiceErrorKind } from '../actors/errors.js';
 import { MAX_HEARTBEAT_MS } from '../config/transport-settings.js';
 import { SimpleStringTvf } from '../tvf/simple-string-tvf.js';
 import type { Tvf } from '../tvf/tvf.js';
@@ -43,17 +42,6 @@ export const HEADER = {
 /** Longest error message sent, in characters; the rest is cut. */
 const MAX_ERROR_MESSAGE = 1_000;
 
-/** Every `ServiceError` kind (the record's type makes the list complete). */
-const KINDS: Readonly<Record<ServiceErrorKind, true>> = { timeout: true, unreachable: true, protocol: true, overloaded: true, shutdown: true };
-
-/** The `ServiceError` kinds an error header may name, in one list. */
-export const SERVICE_ERROR_KINDS = Object.keys(KINDS) as readonly ServiceErrorKind[];
-
-/** True when `kind` names a `ServiceError` kind. */
-export function isServiceErrorKind(kind: string | undefined): kind is ServiceErrorKind {
-  return kind !== undefined && Object.hasOwn(KINDS, kind);
-}
-
 /** `text` on one line: every run of CR and LF becomes one space. */
 export function oneLine(text: string): string {
   return text.replace(/[\r\n]+/g, ' ');
@@ -72,8 +60,7 @@ export function isPayloadTooLarge(error: unknown): boolean {
 
 /** The wire form of a record: its `SimpleStringTvf` text in UTF-8 (converted first if it is another `Tvf`). */
 export function encodeRecord(tvf: Tvf): Uint8Array {
-  const text = tvf instanceof SimpleStringTvf ? tvf.serialize() : SimpleStringTvf.from(tvf).serialize();
-  return Buffer.from(text, 'utf8');
+  return Buffer.from(SimpleStringTvf.own(tvf).serialize(), 'utf8');
 }
 
 // Announcements ----------------------------------------------------------------

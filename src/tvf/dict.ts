@@ -192,7 +192,7 @@ export class TvfDict {
    *   `SimpleStringTvf.from` does for a foreign record that is not a usable `Tvf`.
    */
   toJson(tvf: Tvf): TvfJsonObject {
-    const record = ownRecord(tvf);
+    const record = SimpleStringTvf.own(tvf);
     const out: TvfJsonObject = {};
     for (const id of record.keys()) {
       const entry = this.#byId.get(id);
@@ -209,7 +209,7 @@ export class TvfDict {
    * @throws TvfError as {@link toJson} does.
    */
   toJsonText(tvf: Tvf): string {
-    return this.#jsonText(ownRecord(tvf));
+    return this.#jsonText(SimpleStringTvf.own(tvf));
   }
 
   #jsonText(tvf: SimpleStringTvf): string {
@@ -390,15 +390,6 @@ function smallInteger(text: string, signed: boolean): number | undefined {
     value = value * 10 + (c - 48);
   }
   return sign === 45 ? 0 - value : value; // 0 - 0 is 0, as the bigint path gives
-}
-
-/**
- * `tvf` itself when it is a `SimpleStringTvf`, else its checked copy: the conversions then
- * read texts only this implementation's way, and a foreign record that answers wrong is a
- * `TypeMismatch` (see `SimpleStringTvf.from`).
- */
-function ownRecord(tvf: Tvf): SimpleStringTvf {
-  return SimpleStringTvf.isInstance(tvf) ? tvf : SimpleStringTvf.from(tvf);
 }
 
 function fieldToJson(tvf: SimpleStringTvf, id: number, entry: TvfDictEntry): TvfJsonValue {

@@ -1,6 +1,7 @@
 /**
  * `TvfError`: the one error type of the TVF layer, with ProSA's four kinds.
  */
+import { ProsaError } from './prosa-error.js';
 
 /**
  * What went wrong, as ProSA's `TvfError` variants name it:
@@ -30,16 +31,12 @@ export interface TvfErrorPlace {
  * Messages name the field id and, for the text form, the byte offset; they never quote
  * a field's value, so they are safe to log next to masked records.
  */
-export class TvfError extends Error {
+export class TvfError extends ProsaError<TvfErrorKind> {
   override readonly name = 'TvfError';
-  /** What went wrong. */
-  readonly kind: TvfErrorKind;
   /** The field id at fault, where there is one. */
   readonly id: number | undefined;
   /** For `SerializationError`: the byte offset in the UTF-8 text where reading failed. */
   readonly offset: number | undefined;
-  /** Always false: the same input fails the same way. */
-  readonly recoverable = false;
   /** Brand for {@link TvfError.is}. */
   readonly #tvf = true;
 
@@ -52,8 +49,8 @@ export class TvfError extends Error {
   }
 
   constructor(kind: TvfErrorKind, message: string, place?: TvfErrorPlace) {
-    super(message, place?.cause === undefined ? undefined : { cause: place.cause });
-    this.kind = kind;
+    // Never recoverable: the same input fails the same way.
+    super(kind, message, { recoverable: false, cause: place?.cause });
     this.id = place?.id;
     this.offset = place?.offset;
   }

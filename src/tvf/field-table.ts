@@ -132,6 +132,11 @@ export class FieldTable {
     return this.#texts[i]!;
   }
 
+  /** The UTF-8 size of the text of the field at index `i` (from {@link find}). */
+  sizeAt(i: number): number {
+    return this.#sizes[i]!;
+  }
+
   /** How the field at index `i` (from {@link find}) was written. */
   kindAt(i: number): FieldKindSlot {
     return this.#kinds[i]!;

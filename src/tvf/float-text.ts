@@ -38,12 +38,32 @@ function expandExponent(text: string, e: number): string {
 const FLOAT_TEXT = /^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[iI][nN][fF](?:[iI][nN][iI][tT][yY])?|[nN][aA][nN])$/;
 
 /**
+ * True for `[+-]?\d+(\.\d+)?`: a text of the {@link FLOAT_TEXT} grammar that `Number`
+ * reads as Rust does.
+ */
+function isPlainDecimal(text: string): boolean {
+  const n = text.length;
+  let i = 0;
+  let c = text.charCodeAt(0);
+  if (c === 43 /* + */ || c === 45 /* - */) i = 1;
+  const digits = i;
+  while (i < n && (c = text.charCodeAt(i)) >= 48 && c <= 57) i++;
+  if (i === digits) return false;
+  if (i === n) return true;
+  if (c !== 46 /* . */) return false;
+  const fraction = ++i;
+  while (i < n && (c = text.charCodeAt(i)) >= 48 && c <= 57) i++;
+  return i === n && i > fraction;
+}
+
+/**
  * Reads a float text: what {@link formatFloat} writes, exponent forms (`1e21`, `1E-7`,
  * `1e+21`), a leading `+`, `.5`, `5.`, and `inf`/`infinity`/`nan` in any case with an
  * optional sign, as Rust does; the nearest f64 to the decimal value. Returns `undefined`
  * for anything else: an empty text, whitespace, hex, underscores.
  */
 export function parseFloatText(text: string): number | undefined {
+  if (isPlainDecimal(text)) return Number(text); // what formatFloat writes for finite values, without a regex
   if (!FLOAT_TEXT.test(text)) return undefined;
   const last = text.charCodeAt(text.length - 1) | 0x20; // lower-cased last letter
   if (last === 0x6e /* n */) return NaN; // nan, with or without a sign

@@ -41,3 +41,11 @@ export function decodeHex(text: string): Uint8Array | undefined {
   }
   return out;
 }
+
+/** The byte written as exactly two hex digits (either case) in `text`, or -1. */
+export function decodeByte(text: string): number {
+  if (text.length !== 2) return -1;
+  const hi = nibble(text.charCodeAt(0));
+  const lo = nibble(text.charCodeAt(1));
+  return hi < 0 || lo < 0 ? -1 : (hi << 4) | lo;
+}

@@ -16,15 +16,6 @@ const PLUS = 43;
 const ZERO = 48;
 const NINE = 57;
 
-const WIDE = /[^\x00-\x7f]/g;
-
-/** Index of the first non-ASCII code unit of `text` at or after `from`, or its length. */
-function nextWide(text: string, from: number): number {
-  WIDE.lastIndex = from;
-  const match = WIDE.exec(text);
-  return match === null ? text.length : match.index;
-}
-
 function malformed(message: string, offset: number, id?: number): TvfError {
   return new TvfError('SerializationError', `at byte ${offset}: ${message}`, { offset, id });
 }
@@ -37,23 +28,29 @@ function excerpt(text: string, from: number, to: number): string {
 /**
  * Reads `text` as the fields of one record. Ids may come in any order (ProSA writes hash
  * order); a repeated id keeps its last value, as ProSA does.
+ *
+ * `size`, when the caller knows it, is the text's exact size in UTF-8 bytes (a text just
+ * decoded from that many bytes, or a value whose size its record holds): it saves a
+ * native pass over the text. It must be exact: an all-ASCII size for a wider text would
+ * slice values by code units.
  * @throws TvfError `SerializationError`, whose message says what is wrong and at which
  *   byte of the UTF-8 text (`offset`), when the text is malformed or larger than
  *   `limits.maxBytes`.
  */
-export function readFields(text: string, limits: TvfReadLimits): FieldTable {
+export function readFields(text: string, limits: TvfReadLimits, size = -1): FieldTable {
   const n = text.length;
   // UTF-8 never takes fewer bytes than UTF-16 code units: refuse a huge text before scanning it.
   if (n > limits.maxBytes) throw malformed(`text of at least ${n} bytes exceeds maxBytes ${limits.maxBytes}`, 0);
   const table = new FieldTable();
   if (n === 0) return table;
-  // One native pass gives the exact size (a lone surrogate counts as the 3 bytes of U+FFFD,
-  // and is refused where a value holds it) and tells whether the text is all ASCII.
-  const bytes = Buffer.byteLength(text, 'utf8');
+  // The exact size (one native pass when not given; a lone surrogate counts as the 3 bytes
+  // of U+FFFD, and is refused where a value holds it) tells whether the text is all ASCII.
+  const bytes = size >= n ? size : Buffer.byteLength(text, 'utf8');
   if (bytes > limits.maxBytes) throw malformed(`text of ${bytes} bytes exceeds maxBytes ${limits.maxBytes}`, 0);
-  // Index of the next non-ASCII code unit: a value that ends before it is sliced by its
-  // length at once; only values that reach it are walked character by character.
-  let wide = bytes === n ? n : nextWide(text, 0);
+  // In an all-ASCII text a value is sliced by its length at once; otherwise each value is
+  // walked over its own code units (an ASCII run in a tight loop, then character by
+  // character), so the work is the text's length whatever the mix of scripts.
+  const ascii = bytes === n;
   let p = 0; // code unit index
   let byte = 0; // byte offset of p
   while (p < n) {
@@ -106,7 +103,7 @@ export function readFields(text: string, limits: TvfReadLimits): FieldTable {
         id,
       );
     let end = p + len;
-    if (end > wide) {
+    if (!ascii) {
       end = advanceUtf8(text, p, len);
       if (end < 0) {
         if (end === -1)
@@ -115,7 +112,6 @@ export function readFields(text: string, limits: TvfReadLimits): FieldTable {
           throw malformed(`length ${len} of field ${id} (given at byte ${lenByte}) ends inside a character`, byte, id);
         throw malformed(`value of field ${id} holds a lone UTF-16 surrogate, which has no UTF-8 form`, byte, id);
       }
-      if (end >= wide) wide = nextWide(text, end);
     }
     const value = text.slice(p, end);
     p = end;

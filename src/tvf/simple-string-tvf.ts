@@ -9,7 +9,7 @@ import { checkFieldId } from './field-id.js';
 import { FieldTable } from './field-table.js';
 import { copyForeign } from './foreign.js';
 import { formatFloat, parseFloatText } from './float-text.js';
-import { decodeHex, encodeHex } from './hex-text.js';
+import { decodeByte, decodeHex, encodeHex } from './hex-text.js';
 import { formatInteger, I64_MAX, I64_MIN, parseInteger, U64_MAX } from './integer-text.js';
 import { DEFAULT_TVF_READ_LIMITS, readLimits, type TvfReadLimits, type TvfReadOptions } from './read-limits.js';
 import { readFields } from './record-reader.js';
@@ -71,6 +71,18 @@ export class SimpleStringTvf implements TvfWithKinds {
   }
 
   /**
+   * `tvf` itself when this class made it ({@link SimpleStringTvf.isInstance}), else its
+   * checked copy ({@link SimpleStringTvf.from}): what reads or writes texts this
+   * implementation's way takes records through here, so a look-alike (a Proxy of a real
+   * one, an object on this prototype) is read through the fields it answers, never trusted
+   * for its own `serialize`.
+   * @throws TvfError as {@link SimpleStringTvf.from} does, for a foreign record only.
+   */
+  static own(tvf: Tvf): SimpleStringTvf {
+    return SimpleStringTvf.isInstance(tvf) ? tvf : SimpleStringTvf.from(tvf);
+  }
+
+  /**
    * Reads a record from its text form. Fields may come in any order; a repeated id keeps
    * its last value. Nested records stay text until `getBuffer` opens them, under the same
    * `options` one level deeper.
@@ -103,7 +115,8 @@ export class SimpleStringTvf implements TvfWithKinds {
     } catch (cause) {
       throw new TvfError('SerializationError', 'record bytes are not valid UTF-8', { cause });
     }
-    return new SimpleStringTvf(readFields(text, limits), 0, limits);
+    // Strict decoding left no lone surrogate, and the text's UTF-8 size is the bytes'.
+    return new SimpleStringTvf(readFields(text, limits, length), 0, limits);
   }
 
   /**
@@ -133,7 +146,12 @@ export class SimpleStringTvf implements TvfWithKinds {
 
   /** The text form encoded in UTF-8. */
   toUtf8(): Uint8Array {
-    return Buffer.from(this.serialize(), 'utf8');
+    const text = this.serialize();
+    // The size is known from the fields' sizes: no native pass to measure it before writing.
+    const size = this.#fields.textSize(text);
+    const out = Buffer.allocUnsafe(size);
+    if (out.write(text, 0, size, 'utf8') !== size) return Buffer.from(text, 'utf8'); // never: sizes are exact
+    return out;
   }
 
   isEmpty(): boolean {
@@ -186,10 +204,9 @@ export class SimpleStringTvf implements TvfWithKinds {
   }
 
   getByte(id: number): number {
-    const text = this.getString(id);
-    const bytes = text.length === 2 ? decodeHex(text) : undefined;
-    if (bytes === undefined) throw mismatch(id, 'one byte (two hex digits)');
-    return bytes[0]!;
+    const byte = decodeByte(this.getString(id));
+    if (byte < 0) throw mismatch(id, 'one byte (two hex digits)');
+    return byte;
   }
 
   getFloat(id: number): number {
@@ -235,7 +252,7 @@ export class SimpleStringTvf implements TvfWithKinds {
     const kind = this.#fields.kindAt(i);
     if (typeof kind !== 'string') return new SimpleStringTvf(kind.copy(), depth, limits);
     try {
-      return new SimpleStringTvf(readFields(this.#fields.textAt(i), limits), depth, limits);
+      return new SimpleStringTvf(readFields(this.#fields.textAt(i), limits, this.#fields.sizeAt(i)), depth, limits);
     } catch (error) {
       const inner = error as TvfError;
       throw new TvfError('SerializationError', `field ${id} does not hold a record; in its value, ${inner.message}`, {

@@ -42,7 +42,10 @@ export function isWellFormed(text: string): boolean {
 export function advanceUtf8(text: string, from: number, bytes: number): number {
   const n = text.length;
   let i = from;
-  let left = bytes;
+  // A run of ASCII, one byte per code unit, in the tightest loop: most text starts with one.
+  const run = Math.min(n, from + bytes);
+  while (i < run && text.charCodeAt(i) < 0x80) i++;
+  let left = bytes - (i - from);
   while (left > 0) {
     if (i >= n) return -1;
     const c = text.charCodeAt(i);
@@ -52,16 +55,17 @@ export function advanceUtf8(text: string, from: number, bytes: number): number {
     } else if (c < 0x800) {
       left -= 2;
       i += 1;
-    } else if (c >= 0xd800 && c <= 0xdbff) {
+    } else if (c < 0xd800 || c > 0xdfff) {
+      // Most of the BMP, CJK among it: tested before the surrogates, which are rarer.
+      left -= 3;
+      i += 1;
+    } else if (c <= 0xdbff) {
       const d = i + 1 < n ? text.charCodeAt(i + 1) : 0;
       if (d < 0xdc00 || d > 0xdfff) return -3;
       left -= 4;
       i += 2;
-    } else if (c >= 0xdc00 && c <= 0xdfff) {
-      return -3;
     } else {
-      left -= 3;
-      i += 1;
+      return -3; // a low surrogate with no high one before it
     }
   }
   return left === 0 ? i : -2;

@@ -32,15 +32,15 @@ describe('prosa status', () => {
     const url = await running();
     const noToken = captureIo();
     expect(await statusCommand({ url }, noToken)).toBe(ExitCode.Failed);
-    expect(noToken.stderr.text).toMatch(/^prosa status: Unauthorized: send Authorization/);
+    expect(noToken.stderr.text).toMatch(/^prosa status: unauthorized: send Authorization/);
     await run.served!.close();
     const gone = captureIo(withToken);
     expect(await statusCommand({ url }, gone)).toBe(ExitCode.Failed);
-    expect(gone.stderr.text).toMatch(/^prosa status: Unreachable: no console answers at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
+    expect(gone.stderr.text).toMatch(/^prosa status: unreachable: no console answers at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
     expect(gone.stderr.text.trim().split('\n')).toHaveLength(1);
     const json = captureIo(withToken);
     expect(await statusCommand({ url, json: true }, json)).toBe(ExitCode.Failed);
-    expect(JSON.parse(json.stdout.text)).toMatchObject({ ok: false, error: { kind: 'Unreachable' } });
+    expect(JSON.parse(json.stdout.text)).toMatchObject({ ok: false, error: { kind: 'unreachable' } });
     const bad = captureIo();
     expect(await statusCommand({ url: 'ftp://x' }, bad)).toBe(ExitCode.Usage);
     expect(bad.stderr.text).toContain('--url takes an http URL');
@@ -65,14 +65,14 @@ describe('prosa call', () => {
     expect(missing.stderr.text).toMatch(/^prosa call: unreachable: /);
     const bad = captureIo(withToken);
     expect(await callCommand('ECHO', '{"text":', { url, json: true }, bad)).toBe(ExitCode.Failed);
-    expect(JSON.parse(bad.stdout.text)).toMatchObject({ ok: false, error: { kind: 'MalformedBody' } });
+    expect(JSON.parse(bad.stdout.text)).toMatchObject({ ok: false, error: { kind: 'malformedBody' } });
   });
 
   it('says a console without enableCall refuses', async () => {
     const url = await running();
     const io = captureIo(withToken);
     expect(await callCommand('ECHO', '1;2;hi;', { url }, io)).toBe(ExitCode.Failed);
-    expect(io.stderr.text).toMatch(/^prosa call: Disabled: calls are off: set console.enableCall: true/);
+    expect(io.stderr.text).toMatch(/^prosa call: disabled: calls are off: set console.enableCall: true/);
   });
 });
 

@@ -1,4 +1,3 @@
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ProcessorError } from '../../src/actors/errors.js';
@@ -11,6 +10,7 @@ import { createInstance, type Instance } from '../../src/instance/index.js';
 import { defaultKinds } from '../../src/processors/index.js';
 import { SimpleStringTvf } from '../../src/tvf/index.js';
 import { captureIo } from './io.js';
+import { silentLogger } from '../support/bus.js';
 
 let instance: Instance | undefined;
 afterEach(async () => {
@@ -133,7 +133,7 @@ describe('status line', () => {
   it('measures TPS over the last interval, counts errors and processors by state', async () => {
     instance = createInstance(
       { name: 's', processors: [{ name: 'stub-1', kind: 'stub', settings: { services: ['A'] } }] },
-      { kinds: defaultKinds(), env: {}, logger: pino({ level: 'silent' }) },
+      { kinds: defaultKinds(), env: {}, logger: silentLogger() },
     );
     await instance.start();
     const reporter = new StatusReporter(instance, { logger: instance.prosa.logger });

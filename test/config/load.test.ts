@@ -38,7 +38,7 @@ describe('loadSettings: valid files', () => {
     ]);
     const [stub, inj] = settings.processors;
     expect(stub!.restart).toEqual({ delayMs: 100, maxDelayMs: 10_000, maxRestarts: 10, windowMs: 60_000, resetAfterMs: 1000 });
-    expect(stub!.settings).toEqual({ services: ['ECHO'], latencyMs: 0, jitterMs: 0, errorRate: 0 });
+    expect(stub!.settings).toEqual({ services: ['ECHO'], latencyMs: 0, jitterMs: 0, errorRate: 0, crashEveryMs: 0 });
     expect(inj!.queue).toEqual({ maxInFlight: 10_000 });
     expect(inj!.settings).toMatchObject({ service: 'ECHO', maxSpeed: 1000, backoffFactor: 0.5, request: {} });
   });

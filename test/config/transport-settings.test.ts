@@ -1,4 +1,3 @@
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Transport, TransportHost } from '../../src/actors/transport.js';
 import {
@@ -14,8 +13,9 @@ import {
 import { SECRET_MASK } from '../../src/observability/index.js';
 import { buildInstance, type Instance } from '../../src/instance/index.js';
 import { defaultKinds } from '../../src/processors/index.js';
+import { silentLogger } from '../support/bus.js';
 
-const silent = pino({ level: 'silent' });
+const silent = silentLogger();
 let instance: Instance | undefined;
 afterEach(async () => {
   await instance?.stop();

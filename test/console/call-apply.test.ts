@@ -11,11 +11,11 @@ function post(url: string, path: string, body: string, contentType?: string) {
 }
 
 describe('POST /api/v1/call/<service>', () => {
-  it('is off by default: 403 Disabled, and the service is not called', async () => {
+  it('is off by default: 403 disabled, and the service is not called', async () => {
     const url = await running();
     const answer = await post(url, '/api/v1/call/ECHO', '{"text":"hi"}', 'application/json');
     expect(answer.status).toBe(403);
-    expect(JSON.parse(answer.body).error).toMatchObject({ kind: 'Disabled', message: expect.stringContaining('enableCall') });
+    expect(JSON.parse(answer.body).error).toMatchObject({ kind: 'disabled', message: expect.stringContaining('enableCall') });
     expect(run.instance!.prosa.stats().requests).toBe(0);
   });
 
@@ -43,13 +43,13 @@ describe('POST /api/v1/call/<service>', () => {
     expect(JSON.parse(nobody.body).error.kind).toBe('unreachable');
     const bad = await post(url, '/api/v1/call/ECHO', '{"text":', 'application/json');
     expect(bad.status).toBe(400);
-    expect(JSON.parse(bad.body).error).toMatchObject({ kind: 'MalformedBody', message: expect.stringContaining('at byte') });
+    expect(JSON.parse(bad.body).error).toMatchObject({ kind: 'malformedBody', message: expect.stringContaining('at byte') });
     const array = await post(url, '/api/v1/call/ECHO', '[1]', 'application/json');
     expect(JSON.parse(array.body).error.message).toContain('not an array');
     expect((await post(url, '/api/v1/call/ECHO', 'x', 'image/png')).status).toBe(415);
     const large = await post(url, '/api/v1/call/ECHO', `1;100;${'x'.repeat(100)};`);
     expect(large.status).toBe(413);
-    expect(JSON.parse(large.body).error.kind).toBe('BodyTooLarge');
+    expect(JSON.parse(large.body).error.kind).toBe('bodyTooLarge');
     const timeout = await post(url, '/api/v1/call/ECHO?timeoutMs=abc', '1;2;hi;');
     expect(timeout.status).toBe(400);
     expect(JSON.parse(timeout.body).error.message).toContain('timeoutMs');
@@ -74,7 +74,7 @@ describe('POST /api/v1/apply', () => {
     const url = await running();
     const answer = await post(url, '/api/v1/apply', stringify(testSettings()));
     expect(answer.status).toBe(403);
-    expect(JSON.parse(answer.body).error.kind).toBe('Disabled');
+    expect(JSON.parse(answer.body).error.kind).toBe('disabled');
   });
 
   it('applies a settings document as a diff, and refuses a bad one with its issues, secrets masked', async () => {
@@ -93,7 +93,7 @@ describe('POST /api/v1/apply', () => {
     const refused = await post(url, '/api/v1/apply', JSON.stringify(wrong));
     expect(refused.status).toBe(422);
     const body = JSON.parse(refused.body).error;
-    expect(body.kind).toBe('InvalidSettings');
+    expect(body.kind).toBe('invalidSettings');
     expect(body.issues.some((issue: { path: string }) => issue.path.includes('kind'))).toBe(true);
     expect(refused.body).not.toContain(TOKEN);
     expect([...run.instance!.processors.keys()]).toEqual(['stub-1', 'flaky-1', 'stub-2']);

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConsoleError, startConsole, type ConsoleOptions, type ProcessorDetail, type ProcessorView, type ServicesView } from '../../src/console/index.js';
 import { SimpleStringTvf } from '../../src/tvf/index.js';
+import { SERVICE_ERROR_KINDS } from '../../src/actors/errors.js';
 import { silentLogger, until } from '../support/bus.js';
 import { EchoRemote, HandTransport } from '../support/remote.js';
 import { AUTH, raw, SseReader, testInstance, TOKEN, useConsole } from './support.js';
@@ -172,7 +173,7 @@ describe('the console API', () => {
     await until(() => first.of('snapshot').length === 1 && second.of('snapshot').length === 1);
     const third = await fetch(new URL('/api/v1/stream', url), { headers: AUTH });
     expect(third.status).toBe(503);
-    expect(((await third.json()) as { error: { kind: string } }).error.kind).toBe('TooManyClients');
+    expect(((await third.json()) as { error: { kind: string } }).error.kind).toBe('tooManyClients');
     expect(run.served!.hub.refusedClients).toBe(1);
   });
 });
@@ -184,7 +185,7 @@ describe('the console guards', () => {
     for (const host of [`evil.example:${port}`, 'evil.example', `127.0.0.1:${Number(port) + 1}`]) {
       const answer = await raw(url, '/api/v1/processors', { headers: { ...AUTH, host } });
       expect(answer.status, host).toBe(421);
-      expect(JSON.parse(answer.body).error.kind).toBe('MisdirectedRequest');
+      expect(JSON.parse(answer.body).error.kind).toBe('misdirectedRequest');
     }
     expect((await raw(url, '/', { headers: { host: `evil.example:${port}` } })).status).toBe(421);
     expect((await raw(url, '/api/v1/processors', { headers: { ...AUTH, host: `localhost:${port}` } })).status).toBe(200);
@@ -236,6 +237,20 @@ describe('the console guards', () => {
     expect(wrong.status).toBe(405);
     expect(wrong.headers['allow']).toBe('GET, HEAD');
     expect((await raw(url, '/', { method: 'POST' })).status).toBe(405);
+  });
+
+  it("names every error kind in the service-error kinds' own casing (lower camelCase), as the http-server does", async () => {
+    const { url } = await running();
+    const answers = [
+      await raw(url, '/api/v1/nope', { headers: AUTH }),
+      await raw(url, '/api/v1/processors', { method: 'DELETE', headers: AUTH }),
+      await raw(url, '/api/v1/processors'),
+      await raw(url, '/api/v1/events?type=nope', { headers: AUTH }),
+      await raw(url, '/api/v1/call/ECHO', { method: 'POST', headers: AUTH, body: '{}' }),
+    ];
+    const kinds = answers.map((answer) => (JSON.parse(answer.body) as { error: { kind: string } }).error.kind);
+    expect(kinds).toEqual(['notFound', 'methodNotAllowed', 'unauthorized', 'badRequest', 'disabled']);
+    for (const kind of [...kinds, ...SERVICE_ERROR_KINDS]) expect(kind).toMatch(/^[a-z][A-Za-z]*$/);
   });
 });
 

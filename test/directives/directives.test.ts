@@ -1,8 +1,7 @@
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { DirectiveError, createDirectives, defineDirective, directivesOf, describeDirective, callbackResolver, promiseResolver, type DirectiveValue, type Directives, type Prosa } from '../../src/index.js';
-import { testBus } from '../support/bus.js';
+import { silentLogger, testBus } from '../support/bus.js';
 import { puppet } from '../support/directives.js';
 
 const Thing = defineDirective<{ id: string; max?: number; grace?: number }, string>({
@@ -24,7 +23,7 @@ function setup() {
   const directives = createDirectives(bus, {
     clock,
     resolverRestart: { delayMs: 10, maxDelayMs: 80 },
-    logger: pino({ level: 'silent' }),
+    logger: silentLogger(),
   });
   return { bus, clock, directives };
 }

@@ -5,15 +5,15 @@
  * item) and the reads of a reference's `settled` flag, the two things a per-processor
  * rescan of every processor does.
  */
-import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { validateSettings } from '../../src/config/index.js';
 import { buildInstance, type Instance } from '../../src/instance/index.js';
 import { DirectiveInstance } from '../../src/directives/instance.js';
 import { DirectiveReference } from '../../src/directives/reference.js';
 import { defaultKinds } from '../../src/processors/index.js';
+import { silentLogger } from '../support/bus.js';
 
-const silent = pino({ level: 'silent' });
+const silent = silentLogger();
 
 /** Settings of `n` stub processors, each with a service of its own. */
 function settingsOf(n: number) {

@@ -53,7 +53,7 @@ describe('http-client: calls', () => {
   });
 
   it('speaks the TVF text form, fills path placeholders, sends no body with GET, and puts the status in statusField', async () => {
-    const server = await upstream((req, res) => answer(res, 201, '2;3;USD;', 'application/x-prosa-tvf'));
+    const server = await upstream((_req, res) => answer(res, 201, '2;3;USD;', 'application/x-prosa-tvf'));
     closers.push(server.close);
     bus = testBus();
     addClient(bus, {

@@ -5,13 +5,13 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/config/index.js';
 import { buildInstance, type Instance } from '../../src/instance/index.js';
 import { defaultKinds } from '../../src/processors/index.js';
 import type { HttpClientReport, HttpServerReport } from '../../src/processors/http/index.js';
 import { eventually, httpClient } from './support.js';
+import { silentLogger } from '../support/bus.js';
 
 const example = (name: string) => resolve(import.meta.dirname, '../../examples', name);
 
@@ -34,7 +34,7 @@ async function freePort(): Promise<number> {
 
 async function run(file: string, env: Record<string, string>): Promise<Instance> {
   const settings = await loadSettings(example(file), { kinds: defaultKinds(), env });
-  instance = buildInstance(settings, { kinds: defaultKinds(), logger: pino({ level: 'silent' }) });
+  instance = buildInstance(settings, { kinds: defaultKinds(), logger: silentLogger() });
   await instance.start();
   return instance;
 }
@@ -56,7 +56,7 @@ describe('examples/', () => {
     expect(account.body).toBe('{"account":"FR76-3000","verbose":"yes"}');
     const bad = await http.send('POST', '/pay', '{"amount": 12', JSON_HEADERS);
     expect(bad.status).toBe(400);
-    expect(bad.body).toBe('{"error":"MalformedBody","message":"JSON body: unexpected end of the text at byte 13"}');
+    expect(bad.body).toBe('{"error":"malformedBody","message":"JSON body: unexpected end of the text at byte 13"}');
 
     expect(running.reports()['gateway']).toEqual({ kind: 'http-server', url, answers: { '2xx': 2, '3xx': 0, '4xx': 1, '5xx': 0 }, inFlight: 0 });
     await running.stop();

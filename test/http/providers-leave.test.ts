@@ -3,17 +3,16 @@
  * leave (removed, or dropped by a live reload) with the round-robin cursor past the one
  * left; the gateway, the bus and the process keep serving, from the provider left.
  */
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { validateSettings } from '../../src/config/index.js';
 import { buildInstance, type Instance } from '../../src/instance/index.js';
 import { defaultKinds } from '../../src/processors/index.js';
 import type { HttpServerReport } from '../../src/processors/http/index.js';
 import type { Prosa } from '../../src/index.js';
-import { testBus } from '../support/bus.js';
+import { testBus, silentLogger } from '../support/bus.js';
 import { addGateway, httpClient } from './support.js';
 
-const silent = pino({ level: 'silent' });
+const silent = silentLogger();
 const JSON_HEADERS = { 'content-type': 'application/json' };
 const DICT = { amount: { id: 1, type: 'unsigned' as const }, servedBy: 9 };
 const ROUTES = [{ method: 'POST' as const, path: '/pay', service: 'PAYMENT', timeoutMs: 1_000 }];

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { routeSchema } from '../../src/processors/http/server/settings.js';
 import { SimpleStringTvf, type Prosa, type RequestInfo, type Tvf } from '../../src/index.js';
+import { SERVICE_ERROR_KINDS } from '../../src/actors/errors.js';
 import { deferred, sleep, testBus } from '../support/bus.js';
 import { addGateway, echo, httpClient, parseAnswer, rawExchange } from './support.js';
 
@@ -124,14 +125,14 @@ describe('http-server: bodies and formats', () => {
     ['JSON not UTF-8', JSON_HEADERS, Buffer.from([0x7b, 0xff, 0x7d]), /^JSON body: not valid UTF-8$/],
     ['TVF with a bad length', TVF_HEADERS, '1;x;12;', /^TVF body: at byte 2: /],
     ['TVF running past its end', TVF_HEADERS, '1;9;12;', /^TVF body: at byte \d+: value of field 1 runs past the end/],
-  ])('answers 400 MalformedBody for %s, with the offset', async (_name, headers, body, message) => {
+  ])('answers 400 malformedBody for %s, with the offset', async (_name, headers, body, message) => {
     const { http } = await gatewayOverEcho();
     const reply = await http.send('POST', '/pay', body as string, headers);
     expect(reply.status).toBe(400);
     expect(reply.headers['content-type']).toBe('application/json; charset=utf-8');
     const error = JSON.parse(reply.body) as { error: string; message: string };
     expect(Object.keys(error)).toEqual(['error', 'message']);
-    expect(error.error).toBe('MalformedBody');
+    expect(error.error).toBe('malformedBody');
     expect(error.message).toMatch(message);
     expect(error.message).not.toMatch(/\n\s+at /); // no stack trace
   });
@@ -140,7 +141,7 @@ describe('http-server: bodies and formats', () => {
     const { http } = await gatewayOverEcho();
     const reply = await http.send('POST', '/pay', 'amount=12', { 'content-type': 'application/x-www-form-urlencoded' });
     expect(reply.status).toBe(415);
-    expect(JSON.parse(reply.body).error).toBe('UnsupportedMediaType');
+    expect(JSON.parse(reply.body).error).toBe('unsupportedMediaType');
   });
 });
 
@@ -149,14 +150,14 @@ describe('http-server: routing', () => {
     const { http } = await gatewayOverEcho();
     const missing = await http.send('GET', '/nowhere');
     expect(missing.status).toBe(404);
-    expect(JSON.parse(missing.body)).toEqual({ error: 'NotFound', message: 'no route for /nowhere' });
+    expect(JSON.parse(missing.body)).toEqual({ error: 'notFound', message: 'no route for /nowhere' });
     const wrong = await http.send('DELETE', '/accounts/7');
     expect(wrong.status).toBe(405);
     expect(wrong.headers['allow']).toBe('GET, PUT');
-    expect(JSON.parse(wrong.body).error).toBe('MethodNotAllowed');
+    expect(JSON.parse(wrong.body).error).toBe('methodNotAllowed');
     const bad = await http.send('GET', '/accounts/%zz');
     expect(bad.status).toBe(400);
-    expect(JSON.parse(bad.body).error).toBe('BadUrl');
+    expect(JSON.parse(bad.body).error).toBe('badUrl');
   });
 });
 
@@ -252,7 +253,26 @@ describe('http-server: outcomes as status codes', () => {
     plan.ctx.request = () => Promise.reject(new Error('secret internals'));
     const reply = await http.send('POST', '/pay', '{}', JSON_HEADERS);
     expect(reply.status).toBe(500);
-    expect(JSON.parse(reply.body)).toEqual({ error: 'InternalError', message: 'internal error' });
+    expect(JSON.parse(reply.body)).toEqual({ error: 'internalError', message: 'internal error' });
+  });
+});
+
+describe('http-server: one casing of error kinds', () => {
+  it("names every error in its body in the service-error kinds' own casing (lower camelCase)", async () => {
+    const CASING = /^[a-z][A-Za-z]*$/;
+    for (const kind of SERVICE_ERROR_KINDS) expect(kind).toMatch(CASING);
+    const { http } = await gatewayOverEcho({ routes: [...ROUTES, { method: 'GET', path: '/nobody', service: 'NOBODY' }] });
+    const answers = [
+      await http.send('GET', '/nobody'),
+      await http.send('GET', '/nowhere'),
+      await http.send('DELETE', '/accounts/7'),
+      await http.send('GET', '/accounts/%zz'),
+      await http.send('POST', '/pay', '{"amount"', JSON_HEADERS),
+      await http.send('POST', '/pay', 'x', { 'content-type': 'text/plain' }),
+    ];
+    const kinds = answers.map((answer) => JSON.parse(answer.body).error as string);
+    expect(kinds[0]).toBe('unreachable');
+    expect(kinds.filter((kind) => !CASING.test(kind))).toEqual([]);
   });
 });
 
@@ -264,7 +284,7 @@ describe('http-server: limits', () => {
     const reply = parseAnswer(result.text)!;
     expect(reply.status).toBe(413);
     expect(reply.headers['connection']).toBe('close');
-    expect(JSON.parse(reply.body)).toEqual({ error: 'BodyTooLarge', message: 'the body is larger than maxBodyBytes (64)' });
+    expect(JSON.parse(reply.body)).toEqual({ error: 'bodyTooLarge', message: 'the body is larger than maxBodyBytes (64)' });
     expect(result.closedByServer).toBe(true);
   });
 
@@ -293,7 +313,7 @@ describe('http-server: limits', () => {
     expect(result.elapsedMs).toBeLessThan(1_000);
     const reply = parseAnswer(result.text)!;
     expect(reply.status).toBe(408);
-    expect(JSON.parse(reply.body).error).toBe('RequestTimeout');
+    expect(JSON.parse(reply.body).error).toBe('requestTimeout');
   });
 
   it('answers 408 and closes a client that sends its body too slowly', async () => {
@@ -312,13 +332,13 @@ describe('http-server: limits', () => {
     const { gateway } = await gatewayOverEcho({ maxHeaderBytes: 1024 });
     const big = await rawExchange(gateway.port(), [`GET /accounts/1 HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(2048)}\r\n\r\n`]);
     expect(parseAnswer(big.text)?.status).toBe(431);
-    expect(JSON.parse(parseAnswer(big.text)!.body).error).toBe('HeadersTooLarge');
+    expect(JSON.parse(parseAnswer(big.text)!.body).error).toBe('headersTooLarge');
     const junk = await rawExchange(gateway.port(), ['\x00\x01 hello there\r\n\r\n']);
     expect(parseAnswer(junk.text)?.status).toBe(400);
-    expect(JSON.parse(parseAnswer(junk.text)!.body).error).toBe('BadRequest');
+    expect(JSON.parse(parseAnswer(junk.text)!.body).error).toBe('badRequest');
     const hostless = await rawExchange(gateway.port(), ['GET /accounts/1 HTTP/1.1\r\n\r\n']);
     expect(parseAnswer(hostless.text)?.status).toBe(400);
-    expect(JSON.parse(parseAnswer(hostless.text)!.body)).toEqual({ error: 'BadRequest', message: 'an HTTP/1.1 request needs a Host header' });
+    expect(JSON.parse(parseAnswer(hostless.text)!.body)).toEqual({ error: 'badRequest', message: 'an HTTP/1.1 request needs a Host header' });
   });
 });
 

@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
-import { pino } from 'pino';
 import { Client } from 'undici';
 import type { z } from 'zod';
 import type { Adaptor, Prosa, ProcessorSpec } from '../../src/index.js';
@@ -8,8 +7,9 @@ import { HttpClientAdaptor } from '../../src/processors/http/client/adaptor.js';
 import { httpClientFactory } from '../../src/processors/http/client/factory.js';
 import { HttpServerAdaptor } from '../../src/processors/http/server/adaptor.js';
 import { httpServerFactory } from '../../src/processors/http/server/factory.js';
+import { silentLogger } from '../support/bus.js';
 
-const silent = pino({ level: 'silent' });
+const silent = silentLogger();
 
 /** Adds an http-server processor built by its factory from `settings` (the settings file's form). */
 export function addGateway(

@@ -1,4 +1,3 @@
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ApplySettings, LoadProcessor, LoadProcessorError, diffSettings } from '../../src/index.js';
@@ -10,9 +9,9 @@ import {
 } from '../../src/config/index.js';
 import { createInstance, type Instance } from '../../src/instance/index.js';
 import { defaultKinds } from '../../src/processors/index.js';
-import { record, sleep, valueOf } from '../support/bus.js';
+import { record, sleep, valueOf, silentLogger } from '../support/bus.js';
 
-const silent = pino({ level: 'silent' });
+const silent = silentLogger();
 
 /** A kind that counts builds and inits per processor, echoes after `delayMs`, and can be told to fail its build. */
 function probeKinds() {

@@ -11,6 +11,7 @@ import {
   type FactoryProduct,
 } from '../../src/config/index.js';
 import { buildInstance, checkBuild, createInstance, type Instance } from '../../src/instance/index.js';
+import { serviceErrorCounts } from '../../src/actors/errors.js';
 import { LookupService } from '../../src/directives/lookup-service.js';
 import { defaultKinds, isInjectorReport } from '../../src/processors/index.js';
 import { fixture } from '../fixtures/settings.js';
@@ -39,7 +40,7 @@ describe('buildInstance', () => {
     expect(stats.responses).toBeGreaterThan(100);
     expect(stats.inFlight).toBe(0);
     // The injector is quiesced before the bus stops: nothing ends in `shutdown`.
-    expect(stats.errors).toEqual({ timeout: 0, unreachable: 0, protocol: 0, overloaded: 0, shutdown: 0 });
+    expect(stats.errors).toEqual(serviceErrorCounts());
     const report = instance.reports()['inj-1'];
     expect(isInjectorReport(report) && report.responses).toBe(stats.responses);
     expect(Object.keys(instance.reports())).toEqual(['inj-1']);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { BusError, ProcessorError, type ProcessorContext, type Prosa } from '../../src/index.js';
+import { BusError, ProcessorError, serviceErrorCounts, type ProcessorContext, type Prosa } from '../../src/index.js';
 import {
   attachMetrics,
   DEFAULT_LATENCY_BUCKETS,
@@ -120,7 +120,7 @@ describe('ProsaMetrics', () => {
     await Promise.all(Array.from({ length: 2 }, () => prosa.request('NOPE', record(0)).catch(() => undefined)));
     await prosa.request('SILENT', record(0), { timeoutMs: 10 }).catch(() => undefined);
     const snapshot = metrics.snapshot();
-    expect(snapshot.requests['ECHO']).toEqual({ response: 25, timeout: 0, unreachable: 0, protocol: 0, overloaded: 0, shutdown: 0 });
+    expect(snapshot.requests['ECHO']).toEqual({ response: 25, ...serviceErrorCounts() });
     expect(snapshot.requests['BROKEN']!.protocol).toBe(3);
     expect(snapshot.requests['NOPE']!.unreachable).toBe(2);
     expect(snapshot.requests['SILENT']!.timeout).toBe(1);

@@ -18,7 +18,7 @@ const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const SLOW = 180_000;
 
 /** What a clone holds that the package is built from (no `dist/`, no `node_modules/` of its own). */
-const CLONE_FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'LICENSE', 'src', 'docs', 'examples'];
+const CLONE_FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'LICENSE', 'src', 'docs', 'examples', 'scripts'];
 
 let work: string;
 let tarball: string;
@@ -50,10 +50,10 @@ afterAll(() => {
 
 describe('the packed package', () => {
   it('holds the build, the sources its maps lead to, the docs, the examples and the license', () => {
-    for (const file of ['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/testing.js', 'src/index.ts', 'docs/architecture.md', 'examples/demo.yaml']) {
+    for (const file of ['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'dist/testing.js', 'dist/console/page/index.html', 'src/index.ts', 'docs/architecture.md', 'examples/demo.yaml']) {
       expect(packed).toContain(file);
     }
-    expect(packed.filter((file) => /^(test|bench|scripts|node_modules)\//.test(file))).toEqual([]);
+    expect(packed.filter((file) => /^(test|bench|scripts|node_modules|src\/console\/page)\//.test(file))).toEqual([]);
     const map = JSON.parse(readFileSync(join(app, 'node_modules/prosa/dist/actors/prosa.js.map'), 'utf8')) as { sources: string[] };
     expect(map.sources.map((source) => existsSync(resolve(app, 'node_modules/prosa/dist/actors', source)))).toEqual([true]);
     expect(readFileSync(join(app, 'node_modules/prosa/LICENSE'), 'utf8')).toContain('Apache License');

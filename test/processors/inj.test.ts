@@ -4,7 +4,8 @@ import type { ProcessorContext } from '../../src/actors/adaptor.js';
 import { injectorFactory, stubFactory, type InjectorReport } from '../../src/processors/index.js';
 import { directivesOf, LookupService } from '../../src/directives/index.js';
 import { DeadRemote, EchoRemote, HandTransport, VanishingRemote } from '../support/remote.js';
-import { addProcessor, quietBus, sleep } from './bus.js';
+import { addProcessor } from '../support/processors.js';
+import { testBus, sleep } from '../support/bus.js';
 
 let prosa: Prosa | undefined;
 afterEach(async () => {
@@ -52,7 +53,7 @@ function spinGuard(bus: Prosa, inj: ReturnType<typeof injector>, limit = 500) {
 
 /** A started bus whose injector's only providers are remote ones the test adds by hand. */
 async function remoteInjector(settings: Record<string, unknown>) {
-  const bus = quietBus();
+  const bus = testBus();
   prosa = bus;
   const transport = new HandTransport();
   bus.attachTransport(transport);
@@ -82,7 +83,7 @@ async function runFor(bus: Prosa, inj: ReturnType<typeof injector>, ms: number):
 describe('injector', () => {
   // Behaviour, not a benchmark: rates this machine carries easily, generous bounds.
   it.each([200, 2000])('keeps the achieved rate within 10 percent of maxSpeed %d/s over 2.5 s', async (maxSpeed) => {
-    prosa = quietBus();
+    prosa = testBus();
     addProcessor(prosa, stubFactory, 'stub-1', { services: ['ECHO'] });
     const inj = injector(prosa, { maxSpeed, maxConcurrent: 16 });
     const report = await runFor(prosa, inj, 2500);
@@ -106,7 +107,7 @@ describe('injector', () => {
     process.on('warning', onWarning);
     const timers = vi.spyOn(globalThis, 'setTimeout');
     try {
-      prosa = quietBus();
+      prosa = testBus();
       addProcessor(prosa, stubFactory, 'stub-1', { services: ['ECHO'] });
       const inj = injector(prosa, { maxSpeed: 1e-9 });
       const report = await runFor(prosa, inj, 100);
@@ -122,7 +123,7 @@ describe('injector', () => {
   });
 
   it('keeps going through errors and counts them by kind', async () => {
-    prosa = quietBus();
+    prosa = testBus();
     addProcessor(prosa, stubFactory, 'stub-1', { services: ['ECHO'], errorRate: 0.5, seed: 1 });
     const inj = injector(prosa, { maxSpeed: 500 });
     const report = await runFor(prosa, inj, 1500);
@@ -133,7 +134,7 @@ describe('injector', () => {
   });
 
   it('backs off when the service times out, and keeps sending', async () => {
-    prosa = quietBus();
+    prosa = testBus();
     addProcessor(prosa, stubFactory, 'stub-1', { services: ['ECHO'], latencyMs: 150 });
     const inj = injector(prosa, { maxSpeed: 400, maxConcurrent: 64, timeoutMs: 50 });
     await prosa.start();
@@ -152,7 +153,7 @@ describe('injector', () => {
   });
 
   it('waits for its service to appear before sending: no start-up failures', async () => {
-    prosa = quietBus();
+    prosa = testBus();
     const inj = injector(prosa, { maxSpeed: 1000 });
     await prosa.start();
     await sleep(200);
@@ -167,7 +168,7 @@ describe('injector', () => {
   });
 
   it('waits for a remote provider as for a local one: served once a transport adds it', async () => {
-    prosa = quietBus();
+    prosa = testBus();
     const transport = new HandTransport();
     prosa.attachTransport(transport);
     const inj = injector(prosa, { maxSpeed: 1000 });
@@ -187,7 +188,7 @@ describe('injector', () => {
   });
 
   it('without a directive registry, counts start-up misses apart and retries after retryDelayMs', async () => {
-    prosa = quietBus();
+    prosa = testBus();
     const inj = injector(prosa, { maxSpeed: 1000, retryDelayMs: 50 }, { directives: false });
     await prosa.start();
     await sleep(175);
@@ -204,7 +205,7 @@ describe('injector', () => {
   });
 
   it('counts a lost provider as unreachable errors, waits for it, and resumes when it is back', async () => {
-    prosa = quietBus();
+    prosa = testBus();
     const stub = addProcessor(prosa, stubFactory, 'stub-1', { services: ['ECHO'], latencyMs: 5 });
     let ctx: ProcessorContext | undefined;
     stub.product.adaptor.init = (c) => void (ctx = c); // to crash it as its own background work would
@@ -288,7 +289,7 @@ describe('injector', () => {
   });
 
   it('quiesce stops sending and waits for the replies in flight; a stop after it ends nothing in shutdown', async () => {
-    prosa = quietBus();
+    prosa = testBus();
     addProcessor(prosa, stubFactory, 'stub-1', { services: ['ECHO'], latencyMs: 30 });
     const inj = injector(prosa, { maxSpeed: 2000, maxConcurrent: 32 });
     await prosa.start();
@@ -305,7 +306,7 @@ describe('injector', () => {
   });
 
   it('stops sending when the bus stops under it; every request settles', async () => {
-    prosa = quietBus();
+    prosa = testBus();
     addProcessor(prosa, stubFactory, 'stub-1', { services: ['ECHO'], latencyMs: 5 });
     const inj = injector(prosa, { maxSpeed: 1000 });
     await prosa.start();
@@ -322,7 +323,7 @@ describe('injector', () => {
   it('draws no XState warning from start to stop (its LookupService actor is made outside any action)', async () => {
     const warn = vi.spyOn(console, 'warn');
     try {
-      prosa = quietBus();
+      prosa = testBus();
       addProcessor(prosa, stubFactory, 'stub-1', { services: ['ECHO'] });
       const inj = injector(prosa, { maxSpeed: 500 });
       await runFor(prosa, inj, 100);

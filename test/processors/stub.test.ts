@@ -1,11 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { pino } from 'pino';
+import type { ProcessorContext } from '../../src/actors/adaptor.js';
+import type { ProcessorState } from '../../src/machines/processor.machine.js';
 import type { Prosa } from '../../src/actors/prosa.js';
 import { ServiceError } from '../../src/actors/errors.js';
-import { stubFactory, InjectedError } from '../../src/processors/index.js';
+import { stubFactory, InjectedError, ScheduledCrash } from '../../src/processors/index.js';
 import { StubAdaptor } from '../../src/processors/stub/adaptor.js';
 import { stubSettingsSchema } from '../../src/processors/stub/settings.js';
 import { SimpleStringTvf } from '../../src/tvf/index.js';
-import { addProcessor, quietBus } from './bus.js';
+import { addProcessor } from '../support/processors.js';
+import { testBus, sleep } from '../support/bus.js';
 
 let prosa: Prosa | undefined;
 afterEach(async () => {
@@ -21,7 +25,7 @@ function record(text: string): SimpleStringTvf {
 }
 
 async function stubBus(settings: Record<string, unknown>): Promise<Prosa> {
-  prosa = quietBus();
+  prosa = testBus();
   addProcessor(prosa, stubFactory, 'stub-1', { services: ['ECHO', 'PING'], ...settings });
   await prosa.start();
   return prosa;
@@ -89,5 +93,49 @@ describe('stub', () => {
     adaptor.terminate();
     expect((adaptor as unknown as { pending: Set<unknown> }).pending.size).toBe(0);
     expect(settled).toBe(false);
+  });
+
+  it('with crashEveryMs, crashes (recoverable) that long after each start and restarts each time', async () => {
+    prosa = testBus();
+    const settings = stubSettingsSchema.parse({ services: ['ECHO'], crashEveryMs: 30 });
+    const processor = prosa.processor('stub-1', { services: settings.services, adaptor: new StubAdaptor(settings), restart: { delayMs: 5, maxDelayMs: 5, maxRestarts: 100 } });
+    const seen: ProcessorState[] = [];
+    processor.subscribe((state) => seen.push(state));
+    await prosa.start();
+    while (seen.filter((state) => state === 'crashed').length < 2) await sleep(10);
+    await processor.when('serving');
+    expect(processor.lastError).toBeInstanceOf(ScheduledCrash);
+    expect((processor.lastError as ScheduledCrash).recoverable).toBe(true);
+    expect((processor.lastError as ScheduledCrash).message).toContain("'stub-1'");
+    // serving, then crashed, then serving again: each crash is followed by a restart.
+    const crashed = seen.indexOf('crashed');
+    expect(seen.indexOf('serving')).toBeLessThan(crashed);
+    expect(seen.indexOf('serving', crashed)).toBeGreaterThan(crashed);
+    expect(prosa.services()).toEqual({ ECHO: ['stub-1'] });
+  });
+
+  it('with crashEveryMs, a run that ends first (a stop) cancels its crash; 0 never crashes', () => {
+    vi.useFakeTimers();
+    try {
+      const failed: unknown[] = [];
+      const context = (signal: AbortSignal) =>
+        ({ name: 'stub-1', logger: pino({ level: 'silent' }), signal, request: () => Promise.reject(new Error('unused')), fail: (error: unknown) => failed.push(error), tracing: undefined, contextIgnored: () => undefined }) satisfies ProcessorContext;
+      const crashing = new StubAdaptor(stubSettingsSchema.parse({ services: ['A'], crashEveryMs: 1000 }));
+      const run = new AbortController();
+      crashing.init(context(run.signal));
+      vi.advanceTimersByTime(999);
+      run.abort();
+      vi.advanceTimersByTime(10_000);
+      expect(failed).toEqual([]);
+      crashing.init(context(new AbortController().signal));
+      vi.advanceTimersByTime(1000);
+      expect(failed).toHaveLength(1);
+      expect(failed[0]).toBeInstanceOf(ScheduledCrash);
+      new StubAdaptor(stubSettingsSchema.parse({ services: ['A'] })).init(context(new AbortController().signal));
+      vi.advanceTimersByTime(10 * 24 * 3_600_000);
+      expect(failed).toHaveLength(1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -4,14 +4,14 @@
  * handle, never out of `serving`, built once).
  */
 import fc from 'fast-check';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { validateSettings, type InstanceSettings } from '../../src/config/index.js';
 import { createInstance, type Instance } from '../../src/instance/index.js';
 import { stableKey } from '../../src/index.js';
 import { defaultKinds } from '../../src/processors/index.js';
+import { silentLogger } from '../support/bus.js';
 
-const silent = pino({ level: 'silent' });
+const silent = silentLogger();
 const kinds = defaultKinds();
 
 const entry = fc.record({

@@ -12,10 +12,9 @@
  * - every subscriber saw exactly the adds and removes, in order, that the model predicts.
  */
 import fc from 'fast-check';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createDirectives, defineDirective, type Directive, type DirectiveReference, type Directives, type Prosa } from '../../src/index.js';
-import { testBus } from '../support/bus.js';
+import { silentLogger, testBus } from '../support/bus.js';
 import { ManualClock } from '../support/clock.js';
 import { puppet, type PuppetRun } from '../support/directives.js';
 
@@ -386,7 +385,7 @@ describe('directive properties', () => {
         const directives = createDirectives(bus, {
           clock,
           resolverRestart: { delayMs: 5, maxDelayMs: MAX_BACKOFF_MS },
-          logger: pino({ level: 'silent' }),
+          logger: silentLogger(),
         });
         const puppets = new Map<string, Puppet>([['bus:h', puppet<string>('h')]]);
         for (const name of PROCESSORS) puppets.set(name, puppet<string>(name));

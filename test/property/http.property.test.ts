@@ -41,15 +41,15 @@ afterAll(async () => {
 });
 
 const ERROR_KINDS = new Set([
-  'MalformedBody',
-  'BadUrl',
-  'BadRequest',
-  'NotFound',
-  'MethodNotAllowed',
-  'RequestTimeout',
-  'BodyTooLarge',
-  'UnsupportedMediaType',
-  'HeadersTooLarge',
+  'malformedBody',
+  'badUrl',
+  'badRequest',
+  'notFound',
+  'methodNotAllowed',
+  'requestTimeout',
+  'bodyTooLarge',
+  'unsupportedMediaType',
+  'headersTooLarge',
   'protocol',
 ]);
 

@@ -7,11 +7,10 @@
  * answered or counted as dropped.
  */
 import fc from 'fast-check';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProsa, ServiceError, SimpleStringTvf, type ProcessorContext, type Prosa, type RoutingPolicy } from '../../src/index.js';
 import { natsTransport, type NatsTransport } from '../../src/transport/index.js';
-import { sleep } from '../support/bus.js';
+import { silentLogger, sleep } from '../support/bus.js';
 import { startNatsServer, type NatsServer } from '../support/nats-server.js';
 
 const HEARTBEAT_MS = 40;
@@ -51,7 +50,7 @@ const LAYOUT: Record<Side, Record<string, readonly Service[]>> = {
 function instance(name: Side, prefer: RoutingPolicy, delays: readonly number[]): Instance {
   const bus = createProsa({
     name,
-    logger: pino({ level: 'silent' }),
+    logger: silentLogger(),
     shutdown: { graceMs: 100, terminateTimeoutMs: 50 },
     deadlineTickMs: 5,
   });

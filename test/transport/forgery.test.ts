@@ -6,14 +6,14 @@
  * services stay bounded.
  */
 import { connect, headers, type Msg, type NatsConnection } from 'nats';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createProsa, SimpleStringTvf, type Prosa, type Tvf } from '../../src/index.js';
+import { SimpleStringTvf, type Prosa, type Tvf } from '../../src/index.js';
 import { natsTransport, type NatsTransport } from '../../src/transport/index.js';
 import { captureLogs } from '../support/log-capture.js';
 import { startNatsServer, type NatsServer } from '../support/nats-server.js';
-import { sleep, until } from '../support/bus.js';
-import { FakeInstance, legacyAnnouncement, SIGNATURE_HEADER, type Wire } from './support/attacker.js';
+import { sleep, until, testBus } from '../support/bus.js';
+import { FakeInstance, legacyAnnouncement, type Wire } from './support/attacker.js';
 
 let server: NatsServer;
 let attacker: NatsConnection;
@@ -43,7 +43,7 @@ function text(value: string): SimpleStringTvf {
 type Reply = (request: Tvf) => Tvf | Promise<Tvf>;
 
 function bus(name: string, services: Record<string, Reply>, options: { logger?: Logger; heartbeatMs?: number } = {}) {
-  const prosa = createProsa({ name, logger: pino({ level: 'silent' }), shutdown: { graceMs: 100, terminateTimeoutMs: 50 } });
+  const prosa = testBus({ name, shutdown: { graceMs: 100, terminateTimeoutMs: 50 } });
   for (const [service, reply] of Object.entries(services)) {
     prosa.processor(`${name}-${service}`, { services: [service], adaptor: { processRequest: (_s, request) => reply(request) } });
   }

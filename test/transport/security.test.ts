@@ -6,17 +6,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { connect, createInbox, headers, nkeyAuthenticator, type NatsConnection } from 'nats';
-import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/config/index.js';
 import { buildInstance, type Instance } from '../../src/instance/index.js';
 import { defaultKinds } from '../../src/processors/index.js';
-import { createProsa, SimpleStringTvf, type Prosa } from '../../src/index.js';
+import { SimpleStringTvf, type Prosa } from '../../src/index.js';
 import { natsTransport, TransportError, type NatsTransportOptions } from '../../src/transport/index.js';
 import { prosa } from '../cli/command.js';
 import { captureLogs } from '../support/log-capture.js';
 import { startNatsServer, type NatsServer } from '../support/nats-server.js';
-import { sleep, until } from '../support/bus.js';
+import { sleep, until, testBus, silentLogger } from '../support/bus.js';
 import { FakeInstance, legacyAnnouncement } from './support/attacker.js';
 import { accountsConfig, operatorSetup, tempDir, testPki, userNkey, type AccountUsers, type TempDir, type TestPki } from './support/secure-server.js';
 
@@ -41,7 +40,7 @@ function text(value: string): SimpleStringTvf {
 
 /** A bus whose processors answer with their instance's name in field 2. */
 function bus(name: string, services: string[], options: Omit<NatsTransportOptions, 'heartbeatMs'>) {
-  const prosa = createProsa({ name, logger: pino({ level: 'silent' }), shutdown: { graceMs: 100, terminateTimeoutMs: 50 } });
+  const prosa = testBus({ name, shutdown: { graceMs: 100, terminateTimeoutMs: 50 } });
   for (const service of services) {
     prosa.processor(`${name}-${service}`, {
       services: [service],
@@ -336,7 +335,7 @@ describe('NATS security: the shipped secure deployment (examples/nats)', () => {
       kinds: defaultKinds(),
       env: { PROSA__TRANSPORT__NATS__SERVERS: `[${server.url}]`, PROSA__TRANSPORT__NATS__TLS__CA_FILE: pki.ca, ...env },
     });
-    const built = buildInstance(settings, { kinds: defaultKinds(), logger: pino({ level: 'silent' }), transports: { nats: (nats) => natsTransport({ ...nats, heartbeatMs: 100 }) } });
+    const built = buildInstance(settings, { kinds: defaultKinds(), logger: silentLogger(), transports: { nats: (nats) => natsTransport({ ...nats, heartbeatMs: 100 }) } });
     instances.push(built);
     return built;
   }

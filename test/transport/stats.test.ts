@@ -4,11 +4,10 @@
  * request it takes): figures that say "now" are true now, not at the next heartbeat.
  */
 import { connect, type NatsConnection } from 'nats';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProsa, ServiceError, SimpleStringTvf } from '../../src/index.js';
+import { ServiceError, SimpleStringTvf } from '../../src/index.js';
 import { natsTransport } from '../../src/transport/index.js';
-import { until } from '../support/bus.js';
+import { testBus, until } from '../support/bus.js';
 import { startNatsServer, type NatsServer } from '../support/nats-server.js';
 import { FakeInstance } from './support/attacker.js';
 
@@ -33,7 +32,7 @@ describe('NATS transport: stats', () => {
     const holder = new FakeInstance('holder');
     const held: string[] = [];
     far.subscribe('prosa.svc.HOLD', { queue: 'prosa.svc.HOLD', callback: (_error, message) => void held.push(message.subject) });
-    const caller = createProsa({ name: 'caller', logger: pino({ level: 'silent' }), shutdown: { graceMs: 100, terminateTimeoutMs: 50 } });
+    const caller = testBus({ name: 'caller', shutdown: { graceMs: 100, terminateTimeoutMs: 50 } });
     const transport = natsTransport({ servers: [server.url], heartbeatMs: SLOW_HEARTBEAT_MS });
     caller.attachTransport(transport);
     await caller.start();

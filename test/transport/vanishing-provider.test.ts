@@ -21,7 +21,8 @@ import { type Prosa } from '../../src/index.js';
 import { injectorFactory, type InjectorReport } from '../../src/processors/index.js';
 import { decodeAnnouncement } from '../../src/transport/wire.js';
 import { start, type Finished, type Running } from '../cli/command.js';
-import { addProcessor, quietBus, sleep } from '../processors/bus.js';
+import { addProcessor } from '../support/processors.js';
+import { testBus, sleep } from '../support/bus.js';
 import { startNatsServer, type NatsServer } from '../support/nats-server.js';
 import { Instances, type InstanceProcess } from './support/instances.js';
 
@@ -154,7 +155,7 @@ describe('NATS transport: a remote provider that vanishes', () => {
 
   it('stopped gracefully: the injector pauses as it leaves, sending nothing more, and resumes when it is back', async () => {
     const first = await provider();
-    let bus: Prosa | undefined = quietBus('caller-2');
+    let bus: Prosa | undefined = testBus({ name: 'caller-2', shutdown: { graceMs: 1000, terminateTimeoutMs: 500 } });
     try {
       const transport = natsTransport({ servers: [server.url], heartbeatMs: HEARTBEAT_MS, missedHeartbeats: MISSED });
       bus.attachTransport(transport);

@@ -5,16 +5,15 @@
  * garbage on the control subject, bad settings, an unreachable server.
  */
 import { connect, headers, type NatsConnection } from 'nats';
-import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { InspectionEvent } from 'xstate';
 import { linkState, type LinkSnapshot } from '../../src/machines/link.machine.js';
 import { peerState, type PeerSnapshot } from '../../src/machines/peer.machine.js';
 import { attachMetrics } from '../../src/observability/index.js';
-import { createProsa, ServiceError, SimpleStringTvf, type Prosa, type Tvf } from '../../src/index.js';
+import { ServiceError, SimpleStringTvf, type Prosa, type Tvf } from '../../src/index.js';
 import { natsTransport, TransportError } from '../../src/transport/index.js';
 import { freePort, startNatsServer, type NatsServer } from '../support/nats-server.js';
-import { sleep, until } from '../support/bus.js';
+import { sleep, until, testBus } from '../support/bus.js';
 
 let server: NatsServer;
 let watcher: NatsConnection;
@@ -43,7 +42,7 @@ function text(value: string): SimpleStringTvf {
 
 /** A bus with one processor per service, each answering with what `reply` makes of the request. */
 function bus(name: string, services: Record<string, (request: Tvf) => Tvf>) {
-  const prosa = createProsa({ name, logger: pino({ level: 'silent' }), shutdown: { graceMs: 100, terminateTimeoutMs: 50 } });
+  const prosa = testBus({ name, shutdown: { graceMs: 100, terminateTimeoutMs: 50 } });
   for (const [service, reply] of Object.entries(services)) {
     prosa.processor(`${name}-${service}`, { services: [service], adaptor: { processRequest: (_s, request) => reply(request) } });
   }
@@ -189,7 +188,7 @@ describe('NATS transport: inspection', () => {
       if (id.startsWith('link:')) states.push(`link:${linkState(event.snapshot as LinkSnapshot)}`);
       if (id.startsWith('peer:')) states.push(`peer:${peerState(event.snapshot as PeerSnapshot)}`);
     };
-    const a = createProsa({ name: 'a', logger: pino({ level: 'silent' }), inspect });
+    const a = testBus({ name: 'a', inspect });
     a.attachTransport(natsTransport({ servers: [server.url], heartbeatMs: 50 }));
     buses.push(a);
     const b = bus('b', { ECHO: (request) => request });
@@ -220,7 +219,7 @@ describe('NATS transport: settings and start', () => {
 
   it('rejects start() with a recoverable ConnectFailed when no server answers', async () => {
     const port = await freePort();
-    const prosa = createProsa({ name: 'lonely', logger: pino({ level: 'silent' }) });
+    const prosa = testBus({ name: 'lonely' });
     buses.push(prosa);
     prosa.attachTransport(natsTransport({ servers: [`nats://127.0.0.1:${port}`], timeout: 500 }));
     const error = await prosa.start().then(
@@ -235,7 +234,7 @@ describe('NATS transport: settings and start', () => {
 
   it('uses the subject prefix, so instances with another prefix do not see each other', async () => {
     const a = bus('a', {});
-    const other = createProsa({ name: 'other', logger: pino({ level: 'silent' }) });
+    const other = testBus({ name: 'other' });
     other.processor('o', { services: ['ECHO'], adaptor: { processRequest: (_s, r) => r } });
     other.attachTransport(natsTransport({ servers: [server.url], heartbeatMs: 50, subjectPrefix: 'acme.prosa' }));
     buses.push(other);

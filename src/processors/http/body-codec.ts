@@ -5,6 +5,7 @@
 import { TvfDict, type TvfDictDefinition } from '../../tvf/dict.js';
 import { TvfError } from '../../tvf/error.js';
 import { SimpleStringTvf } from '../../tvf/simple-string-tvf.js';
+import { ProsaError } from '../../tvf/prosa-error.js';
 import type { Tvf } from '../../tvf/tvf.js';
 import type { BodyFormat } from './body-format.js';
 import { locateJsonFault } from './json-syntax.js';
@@ -20,19 +21,15 @@ export type BodyErrorKind =
  * same way. The message names the format and, for a syntax mistake, the byte offset; it
  * never quotes the body.
  */
-export class BodyError extends Error {
+export class BodyError extends ProsaError<BodyErrorKind> {
   override readonly name = 'BodyError';
-  /** What went wrong. */
-  readonly kind: BodyErrorKind = 'MalformedBody';
-  /** Always false. */
-  readonly recoverable = false;
   /** The format the body was read as. */
   readonly format: BodyFormat;
   /** Byte offset in the body where reading failed, when known. */
   readonly offset: number | undefined;
 
   constructor(format: BodyFormat, message: string, offset: number | undefined, cause?: unknown) {
-    super(message, cause === undefined ? undefined : { cause });
+    super('MalformedBody', message, { recoverable: false, cause });
     this.format = format;
     this.offset = offset;
   }
@@ -113,7 +110,7 @@ export class BodyCodec {
    */
   encode(format: BodyFormat, tvf: Tvf): string {
     if (format === 'json') return this.dict.toJsonText(tvf);
-    return (tvf instanceof SimpleStringTvf ? tvf : SimpleStringTvf.from(tvf)).serialize();
+    return SimpleStringTvf.own(tvf).serialize();
   }
 }
 

@@ -30,7 +30,7 @@
  */
 import type { Logger } from 'pino';
 import type { Adaptor, ProcessorContext } from '../../actors/adaptor.js';
-import { ServiceError, type ServiceErrorKind } from '../../actors/errors.js';
+import { ServiceError, serviceErrorCounts, type ServiceErrorKind } from '../../actors/errors.js';
 import { MAX_TIMEOUT_MS } from '../../actors/requests.js';
 import type { Directives } from '../../directives/directives.js';
 import { LookupService, type ServiceProvider } from '../../directives/lookup-service.js';
@@ -55,10 +55,6 @@ export interface InjectorOptions {
   directives?: Directives;
   /** Logger for the injector's own events (start, waits, backoffs). */
   logger?: Logger;
-}
-
-function zeroErrors(): Record<ServiceErrorKind, number> {
-  return { timeout: 0, unreachable: 0, protocol: 0, overloaded: 0, shutdown: 0 };
 }
 
 /** An injector's adaptor. One per processor; its counters survive restarts. */
@@ -91,7 +87,7 @@ export class InjectorAdaptor implements Adaptor {
   private responses = 0;
   private startupMisses = 0;
   private inFlight = 0;
-  private readonly errors = zeroErrors();
+  private readonly errors = serviceErrorCounts();
 
   /** @throws TvfError when `settings.request` does not build a record (the schema checks it first). */
   constructor(settings: InjectorSettings, options: InjectorOptions = {}) {

@@ -1,8 +1,11 @@
 /**
  * The stub's adaptor: answers each request with its reply template (or the request
- * itself), after an optional fixed-plus-random delay, failing a chosen fraction.
+ * itself), after an optional fixed-plus-random delay, failing a chosen fraction; and,
+ * with `crashEveryMs`, crashes its processor on a schedule.
  */
-import type { Adaptor } from '../../actors/adaptor.js';
+import type { Adaptor, ProcessorContext } from '../../actors/adaptor.js';
+import { ProcessorError } from '../../actors/errors.js';
+import { ProsaError } from '../../tvf/prosa-error.js';
 import type { Tvf } from '../../tvf/tvf.js';
 import type { SimpleStringTvf } from '../../tvf/simple-string-tvf.js';
 import { randomSource, type RandomSource } from '../random.js';
@@ -10,18 +13,22 @@ import { buildTvf } from '../tvf-template.js';
 import type { StubSettings } from './settings.js';
 
 /** The error a stub answers with for the requests its `errorRate` picks. */
-export class InjectedError extends Error {
-  override name = 'InjectedError';
-  /** Always `'InjectedError'`. */
-  readonly kind = 'InjectedError' as const;
-  /** True: the same request may well succeed next time. */
-  readonly recoverable = true;
+export class InjectedError extends ProsaError<'InjectedError'> {
+  override readonly name = 'InjectedError';
   /** The service the request was for. */
   readonly service: string;
 
   constructor(service: string, errorRate: number) {
-    super(`stub: error injected for '${service}' (errorRate ${errorRate})`);
+    // Recoverable: the same request may well succeed next time.
+    super('InjectedError', `stub: error injected for '${service}' (errorRate ${errorRate})`, { recoverable: true });
     this.service = service;
+  }
+}
+
+/** The crash a stub with `crashEveryMs` schedules: recoverable, so its processor restarts. */
+export class ScheduledCrash extends ProcessorError {
+  constructor(processor: string, crashEveryMs: number) {
+    super(`stub: '${processor}' crashed on schedule (crashEveryMs ${crashEveryMs})`, { recoverable: true });
   }
 }
 
@@ -40,6 +47,17 @@ export class StubAdaptor implements Adaptor {
     this.template = settings.reply === undefined ? undefined : buildTvf(settings.reply);
     this.random = randomSource(settings.seed);
     this.delayed = settings.latencyMs > 0 || settings.jitterMs > 0;
+  }
+
+  /**
+   * With `crashEveryMs`, schedules this run's crash (`ctx.fail` with a {@link ScheduledCrash});
+   * the run's signal cancels it when the run ends first (a stop, another crash).
+   */
+  init(ctx: ProcessorContext): void {
+    const { crashEveryMs } = this.settings;
+    if (crashEveryMs === 0) return;
+    const timer = setTimeout(() => ctx.fail(new ScheduledCrash(ctx.name, crashEveryMs)), crashEveryMs);
+    ctx.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
   }
 
   /**

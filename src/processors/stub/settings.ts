@@ -1,6 +1,6 @@
 /**
  * Settings of the `stub` kind: the services it serves, what it replies, how slowly, how
- * often it fails.
+ * often it fails, and whether it crashes on a schedule.
  */
 import { z } from 'zod';
 import { tvfTemplateSchema } from '../tvf-template.js';
@@ -35,6 +35,14 @@ export const stubSettingsSchema = z.strictObject({
     .max(1)
     .default(0)
     .describe('Fraction of requests answered with an error (the caller sees a `protocol` error), drawn at random per request.'),
+  crashEveryMs: z
+    .number()
+    .nonnegative()
+    .max(24 * 3_600_000)
+    .default(0)
+    .describe(
+      'Crash (recoverable) this long after each start: the processor leaves the table, restarts with its backoff and crashes again as long after; to watch a crash and restart live (the console) or test callers. 0 never crashes.',
+    ),
   seed: z
     .number()
     .int()

@@ -4,38 +4,45 @@
  */
 import type { ServiceErrorKind } from '../../../actors/errors.js';
 
-/** Errors the HTTP layer itself answers, before or after the bus. */
+/**
+ * Errors the HTTP layer itself answers, before or after the bus. Spelt as the
+ * service-error kinds are (lower camelCase), so an error body has one casing whatever its
+ * kind.
+ */
 export type HttpErrorKind =
   /** The body is not well-formed in its format, or does not fit the dictionary (400). */
-  | 'MalformedBody'
+  | 'malformedBody'
   /** The URL cannot be decoded (400). */
-  | 'BadUrl'
+  | 'badUrl'
   /** The request line or headers could not be parsed (400). */
-  | 'BadRequest'
+  | 'badRequest'
   /** No route has that path (404). */
-  | 'NotFound'
+  | 'notFound'
   /** Routes have that path, with other methods; `Allow` lists them (405). */
-  | 'MethodNotAllowed'
+  | 'methodNotAllowed'
   /** The client did not send its request in time (408). */
-  | 'RequestTimeout'
+  | 'requestTimeout'
   /** The body is larger than `maxBodyBytes` (413). */
-  | 'BodyTooLarge'
+  | 'bodyTooLarge'
   /** `Content-Type` names neither body format (415). */
-  | 'UnsupportedMediaType'
+  | 'unsupportedMediaType'
   /** The request head is larger than `maxHeaderBytes` (431). */
-  | 'HeadersTooLarge';
+  | 'headersTooLarge'
+  /** The bus rejected with something else than a `ServiceError` (500); never happens, says nothing more. */
+  | 'internalError';
 
 /** Status of each HTTP-layer error. */
 export const HTTP_ERROR_STATUS: Readonly<Record<HttpErrorKind, number>> = Object.freeze({
-  MalformedBody: 400,
-  BadUrl: 400,
-  BadRequest: 400,
-  NotFound: 404,
-  MethodNotAllowed: 405,
-  RequestTimeout: 408,
-  BodyTooLarge: 413,
-  UnsupportedMediaType: 415,
-  HeadersTooLarge: 431,
+  malformedBody: 400,
+  badUrl: 400,
+  badRequest: 400,
+  notFound: 404,
+  methodNotAllowed: 405,
+  requestTimeout: 408,
+  bodyTooLarge: 413,
+  unsupportedMediaType: 415,
+  headersTooLarge: 431,
+  internalError: 500,
 });
 
 /**

@@ -54,13 +54,13 @@ function checkingIntervalMs(settings: HttpServerSettings): number {
 function clientErrorAnswer(error: Error & { code?: string; reason?: string }): [number, HttpErrorKind, string] {
   switch (error.code) {
     case 'HPE_HEADER_OVERFLOW':
-      return [431, 'HeadersTooLarge', 'the request head is larger than maxHeaderBytes'];
+      return [431, 'headersTooLarge', 'the request head is larger than maxHeaderBytes'];
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return [408, 'RequestTimeout', 'the request was not received in time'];
+      return [408, 'requestTimeout', 'the request was not received in time'];
     case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
-      return [413, 'BodyTooLarge', 'chunk extensions are too large'];
+      return [413, 'bodyTooLarge', 'chunk extensions are too large'];
     default:
-      return [400, 'BadRequest', `malformed HTTP request: ${error.reason ?? error.code ?? 'parse error'}`];
+      return [400, 'badRequest', `malformed HTTP request: ${error.reason ?? error.code ?? 'parse error'}`];
   }
 }
 
@@ -183,7 +183,7 @@ export class Gateway {
       return;
     }
     if (req.headers.host === undefined && req.httpVersionMinor === 1) {
-      this.answerError(res, 400, 'BadRequest', 'an HTTP/1.1 request needs a Host header', declaresBody(req));
+      this.answerError(res, 400, 'badRequest', 'an HTTP/1.1 request needs a Host header', declaresBody(req));
       return;
     }
     const method = req.method ?? 'GET';
@@ -199,7 +199,7 @@ export class Gateway {
       this.answerError(
         res,
         415,
-        'UnsupportedMediaType',
+        'unsupportedMediaType',
         `Content-Type '${String(contentType).slice(0, 64)}' is neither application/json nor application/x-prosa-tvf`,
         declaresBody(req),
       );
@@ -223,7 +223,7 @@ export class Gateway {
       return;
     }
     if (body === TOO_LARGE) {
-      this.answerError(res, 413, 'BodyTooLarge', `the body is larger than maxBodyBytes (${this.maxBodyBytes})`, true);
+      this.answerError(res, 413, 'bodyTooLarge', `the body is larger than maxBodyBytes (${this.maxBodyBytes})`, true);
       return;
     }
     let tvf: Tvf;
@@ -231,7 +231,7 @@ export class Gateway {
       tvf = this.plan.codec.decode(requestFormat, body);
       if (hit.store.copiesFields) copyRequestFields(tvf, hit, req.headers);
     } catch (error) {
-      this.answerError(res, 400, 'MalformedBody', messageOf(error), false);
+      this.answerError(res, 400, 'malformedBody', messageOf(error), false);
       return;
     }
     const headers = req.headers;
@@ -284,16 +284,16 @@ export class Gateway {
     const miss = this.plan.routes.miss(method, url);
     const path = url.split('?', 1)[0]!.slice(0, 256);
     switch (miss.kind) {
-      case 'NotFound':
-        this.answerError(res, 404, 'NotFound', `no route for ${path}`, declaresBody(req));
+      case 'notFound':
+        this.answerError(res, 404, 'notFound', `no route for ${path}`, declaresBody(req));
         return;
-      case 'MethodNotAllowed':
-        this.answerError(res, 405, 'MethodNotAllowed', `${method} is not allowed on ${path}; allowed: ${miss.allow.join(', ')}`, declaresBody(req), {
+      case 'methodNotAllowed':
+        this.answerError(res, 405, 'methodNotAllowed', `${method} is not allowed on ${path}; allowed: ${miss.allow.join(', ')}`, declaresBody(req), {
           allow: miss.allow.join(', '),
         });
         return;
-      case 'BadUrl':
-        this.answerError(res, 400, 'BadUrl', 'the URL cannot be decoded', declaresBody(req));
+      case 'badUrl':
+        this.answerError(res, 400, 'badUrl', 'the URL cannot be decoded', declaresBody(req));
         return;
     }
   }
@@ -325,7 +325,7 @@ export class Gateway {
   private answerFailure(res: ServerResponse, error: unknown): void {
     if (!(error instanceof ServiceError)) {
       this.ctx.logger.error({ err: safeError(error) }, 'bus request failed without a ServiceError');
-      this.send(res, 500, JSON_TYPE, JSON.stringify({ error: 'InternalError', message: 'internal error' }), undefined, false);
+      this.send(res, HTTP_ERROR_STATUS.internalError, JSON_TYPE, errorBody('internalError', 'internal error'), undefined, false);
       return;
     }
     const kind = error.kind;

@@ -54,11 +54,11 @@ export interface RouteHit {
 /** Why a request matched no route. */
 export type RouteMiss =
   /** No route has that path. */
-  | { kind: 'NotFound' }
+  | { kind: 'notFound' }
   /** Routes have that path, with other methods (listed, for `Allow`). */
-  | { kind: 'MethodNotAllowed'; allow: string[] }
+  | { kind: 'methodNotAllowed'; allow: string[] }
   /** The URL cannot be decoded (a bad percent escape). */
-  | { kind: 'BadUrl' };
+  | { kind: 'badUrl' };
 
 type Router = FindMyWay.Instance<FindMyWay.HTTPVersion.V1>;
 
@@ -169,16 +169,16 @@ export class RouteTable {
   /** Why `method` + `url` matched nothing. Off the hot path: it tries every other method. */
   miss(method: string, url: string): RouteMiss {
     const own = this.router.find(method as FindMyWay.HTTPMethod, url);
-    if (own !== null && own.store === null) return { kind: 'BadUrl' };
+    if (own !== null && own.store === null) return { kind: 'badUrl' };
     const allow: string[] = [];
     for (const other of this.methods) {
       if (other === method) continue;
       const hit = this.router.find(other as FindMyWay.HTTPMethod, url);
       if (hit === null) continue;
-      if (hit.store === null) return { kind: 'BadUrl' };
+      if (hit.store === null) return { kind: 'badUrl' };
       allow.push(other);
     }
-    return allow.length === 0 ? { kind: 'NotFound' } : { kind: 'MethodNotAllowed', allow };
+    return allow.length === 0 ? { kind: 'notFound' } : { kind: 'methodNotAllowed', allow };
   }
 }
 

@@ -1,13 +1,7 @@
-/** Test helpers: a quiet bus, and processors built from the built-in factories on it. */
-import { pino } from 'pino';
-import { createProsa, type Prosa } from '../../src/actors/prosa.js';
+/** Processors built from the built-in factories, on a bus (a quiet one: `testBus` of ./bus.ts). */
+import type { Prosa } from '../../src/actors/prosa.js';
 import type { ProcessorFactory } from '../../src/config/factory.js';
 import { directivesOf } from '../../src/directives/directives.js';
-
-/** A bus that logs nothing, with a short shutdown. */
-export function quietBus(name = 'test'): Prosa {
-  return createProsa({ name, logger: pino({ level: 'silent' }), shutdown: { graceMs: 1000, terminateTimeoutMs: 500 } });
-}
 
 /**
  * Adds a processor built by `factory` from `settings` (parsed by its schema, defaults
@@ -30,9 +24,4 @@ export function addProcessor<F extends ProcessorFactory>(
   });
   const processor = prosa.processor(name, { services: product.services, adaptor: product.adaptor });
   return { product, processor };
-}
-
-/** Resolves after `ms` milliseconds. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
