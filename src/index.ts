@@ -10,6 +10,7 @@ export * from './tvf/index.js';
 export * from './actors/index.js';
 export * from './directives/index.js';
 export * from './config/index.js';
+export * from './threads/index.js';
 export * from './instance/index.js';
 export * from './processors/index.js';
 // What the bus's own types name, from the layers whose entries are elsewhere.

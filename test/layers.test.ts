@@ -24,6 +24,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['actors'],
   ['observability', 'directives'],
   ['config'],
+  ['threads'],
   ['instance'],
   ['processors', 'transport'],
   ['console'],

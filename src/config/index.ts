@@ -10,7 +10,7 @@ export {
   type FactoryProduct,
   type ListenAddress,
 } from './factory.js';
-export { KindRegistry, KindError, type KindErrorKind } from './registry.js';
+export { KindRegistry, KindError, type KindErrorKind, type RegisterOptions } from './registry.js';
 export {
   SettingsError,
   formatPath,

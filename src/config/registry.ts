@@ -25,9 +25,21 @@ export class KindError extends ProsaError<KindErrorKind> {
   }
 }
 
+/** Options of {@link KindRegistry.register}. */
+export interface RegisterOptions {
+  /**
+   * The file URL (`file:///...`) of a module whose `kinds` export (or default export) is
+   * an array holding this factory. A worker thread imports it to build the kind's adaptor
+   * there: a kind registered without it cannot run on threads (`threads: 0` only).
+   */
+  module?: string;
+}
+
 /** Processor kinds known to a loader and builder. */
 export class KindRegistry {
   private readonly factories = new Map<string, ProcessorFactory>();
+  /** Kind -> the module that exports its factory (see {@link RegisterOptions.module}). */
+  private readonly modules = new Map<string, string>();
 
   /** A registry holding `factories` (none by default). Throws as {@link KindRegistry.register} does. */
   constructor(factories: Iterable<ProcessorFactory> = []) {
@@ -39,9 +51,10 @@ export class KindRegistry {
    * this factory, not a later one registered under the same kind). Throws a
    * {@link KindError} `DuplicateKind` when the kind is taken: dispose the other first to
    * replace it. Validation and building look kinds up when they run, so register before
-   * loading the settings that use the kind.
+   * loading the settings that use the kind. `options.module` records where the factory
+   * comes from, for worker threads ({@link KindRegistry.moduleOf}); it must be a string.
    */
-  register(factory: ProcessorFactory): () => void {
+  register(factory: ProcessorFactory, options?: RegisterOptions): () => void {
     const kind: unknown = factory?.kind;
     if (typeof kind !== 'string' || kind.length === 0) {
       throw new KindError('InvalidFactory', String(kind), `a factory needs a non-empty kind name, got ${JSON.stringify(kind)}`);
@@ -52,10 +65,26 @@ export class KindRegistry {
     if (this.factories.has(kind)) {
       throw new KindError('DuplicateKind', kind, `processor kind '${kind}' is already registered`);
     }
+    const module: unknown = options?.module;
+    if (module !== undefined && (typeof module !== 'string' || module.length === 0)) {
+      throw new KindError('InvalidFactory', kind, `the module of kind '${kind}' must be a non-empty file URL string`);
+    }
     this.factories.set(kind, factory);
+    if (module !== undefined) this.modules.set(kind, module);
     return () => {
-      if (this.factories.get(kind) === factory) this.factories.delete(kind);
+      if (this.factories.get(kind) !== factory) return;
+      this.factories.delete(kind);
+      this.modules.delete(kind);
     };
+  }
+
+  /**
+   * The module the factory of `kind` was registered from (`register(factory, { module })`):
+   * what a worker thread imports to build the kind's adaptor. Undefined for a kind
+   * registered without one (or not registered).
+   */
+  moduleOf(kind: string): string | undefined {
+    return this.modules.get(kind);
   }
 
   /** The factory of `kind`, if registered. */

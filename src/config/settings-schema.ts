@@ -1,6 +1,6 @@
 /**
  * The settings file's schema: the instance (name, shutdown, log, request timeout) and its
- * processors (name, kind, settings, restart, queue, init timeout, log). Each processor's
+ * processors (name, kind, settings, restart, queue, init timeout, threads, log). Each processor's
  * `settings` block is checked against its kind's own schema by the validator.
  *
  * The instance schema is built from {@link INSTANCE_SECTIONS}: adding a top-level section
@@ -96,6 +96,9 @@ export const queueSchema = z
   .default({ maxInFlight: DEFAULT_MAX_IN_FLIGHT })
   .describe('Admission control.');
 
+/** Most worker threads of one processor (`processors[].threads`). */
+export const MAX_PROCESSOR_THREADS = 64;
+
 /** One entry of `processors`. */
 export const processorEntrySchema = z
   .strictObject({
@@ -111,6 +114,15 @@ export const processorEntrySchema = z
     restart: restartSchema,
     queue: queueSchema,
     initTimeoutMs: durationMs("Longest time the adaptor's `init` may take before it counts as a crash.", DEFAULT_INIT_TIMEOUT_MS),
+    threads: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(MAX_PROCESSOR_THREADS)
+      .default(0)
+      .describe(
+        'Where the adaptor runs: 0 on the main event loop; 1 on a worker thread of its own; N on N worker threads, each with its own adaptor, requests going to the one with the fewest in flight.',
+      ),
     log: z
       .strictObject({
         level: z.enum(LOG_LEVELS).optional().describe("Log level of this processor; defaults to the instance's."),

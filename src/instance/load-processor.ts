@@ -6,7 +6,7 @@
  * all started this way (through `ApplySettings`), so one path builds everything.
  *
  * Two entries that differ in any field (kind, settings, restart, queue, init timeout,
- * log level) are different directives: applying the other one replaces the processor.
+ * threads, log level) are different directives: applying the other one replaces the processor.
  */
 import type { Logger } from 'pino';
 import type { DirectiveShape, Processor, Prosa, ResolverShape } from '../actors/index.js';
@@ -20,6 +20,7 @@ import { callbackResolver, type ResolverHandle } from '../directives/resolver.js
 import { processorLogger } from '../observability/logger.js';
 import { redactSecrets } from '../observability/secrets.js';
 import { ProsaError } from '../tvf/prosa-error.js';
+import { threadAdaptor } from '../threads/thread-adaptor.js';
 import { messageOf, safeError } from '../tvf/unknown-value.js';
 import { quiesceAll } from './quiesce.js';
 import { whenRemoved } from './removal.js';
@@ -113,6 +114,23 @@ function redactedCause(cause: unknown, secrets: readonly string[]): unknown {
 }
 
 /**
+ * What a processor on `threads: N` runs: the services its factory gave, and an adaptor
+ * that builds the kind's own adaptor in each worker from the module the kind was
+ * registered from. The main thread's product only names the services: its `report` and
+ * `quiesce` would speak of an adaptor that never runs, so they are left out.
+ */
+function threadedProduct(entry: ProcessorSettings, built: FactoryProduct, kinds: KindRegistry, instance: string): FactoryProduct {
+  const module = kinds.moduleOf(entry.kind);
+  if (module === undefined) {
+    throw new Error(`kind '${entry.kind}' was registered without its module (register(factory, { module })), so it cannot run on threads: set threads: 0`);
+  }
+  return {
+    services: built.services,
+    adaptor: threadAdaptor({ module, kind: entry.kind, settings: entry.settings, instance, threads: entry.threads }),
+  };
+}
+
+/**
  * Quiets, drains and removes a loaded processor (once its directive lets it go).
  * Resolves when it is off the bus; never rejects (failures are logged).
  */
@@ -152,12 +170,13 @@ export function loadProcessorHandler(
     const logger = processorLogger(options.logger, entry.name, entry.log.level);
     let loaded: LoadedProcessor;
     try {
-      const product = factory.create(entry.settings, {
+      const built = factory.create(entry.settings, {
         name: entry.name,
         instance: prosa.name,
         logger,
         directives: directivesOf(prosa),
       });
+      const product = entry.threads === 0 ? built : threadedProduct(entry, built, options.kinds, prosa.name);
       const processor = prosa.processor(entry.name, {
         services: product.services,
         adaptor: product.adaptor,

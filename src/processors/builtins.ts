@@ -18,10 +18,20 @@ export const BUILTIN_FACTORIES: readonly ProcessorFactory[] = Object.freeze([
 ]);
 
 /**
- * A new registry holding the built-in kinds; register your own kinds on it
+ * The built-in factories as a plugin module exports its kinds: what a worker thread
+ * imports (through this module's URL, {@link KindRegistry.moduleOf}) to build a built-in
+ * kind's adaptor.
+ */
+export const kinds: readonly ProcessorFactory[] = BUILTIN_FACTORIES;
+
+/**
+ * A new registry holding the built-in kinds, each registered with this module as its
+ * module (so they can run on worker threads); register your own kinds on it
  * (`defaultKinds().register(myFactory)` returns the disposer). Each call returns a
  * fresh registry, so registrations never leak between instances or tests.
  */
 export function defaultKinds(): KindRegistry {
-  return new KindRegistry(BUILTIN_FACTORIES);
+  const registry = new KindRegistry();
+  for (const factory of BUILTIN_FACTORIES) registry.register(factory, { module: import.meta.url });
+  return registry;
 }

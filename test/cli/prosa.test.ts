@@ -102,3 +102,17 @@ describe('prosa validate and kinds (the real command)', () => {
     expect(result.stderr).toMatch(/unknown option '--bogus'/);
   });
 });
+
+describe('prosa run: a kind on threads', () => {
+  // The duration counts from the start, and two workers loading the built-ins through tsx take seconds here.
+  it('runs a kind on threads: 2 from its settings line, with no failed request', async () => {
+    const result = await prosa(['run', fixture('threads.yaml'), '--duration', '8', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const summary = summaryOf(result.stdout);
+    expect(summary).toMatchObject({ instance: 'threaded', exitCode: 0, errorCount: 0 });
+    expect(summary.responses).toBeGreaterThan(100);
+    expect(summary.requests).toBe(summary.responses);
+    expect(summary.processors['stub-1']).toMatchObject({ kind: 'stub', state: 'stopped' });
+    expect(result.stderr).toMatch(/"proc":"stub-1".*"msg":"started 2 worker thread\(s\)"/);
+  }, 60_000);
+});

@@ -29,6 +29,23 @@ describe('KindRegistry', () => {
     expect(defaultKinds().has('ping')).toBe(false);
   });
 
+  it('records the module a kind was registered from (what a worker thread imports), and forgets it with the kind', async () => {
+    const builtins = defaultKinds();
+    const module = builtins.moduleOf('stub');
+    expect(module).toMatch(/^file:.*\/processors\/builtins\.(ts|js)$/);
+    const mod = (await import(module!)) as { kinds: readonly ProcessorFactory[] };
+    expect(mod.kinds.map((factory) => factory.kind)).toContain('stub');
+    const kinds = new KindRegistry();
+    const dispose = kinds.register(pingFactory, { module: 'file:///plugins/ping.js' });
+    expect(kinds.moduleOf('ping')).toBe('file:///plugins/ping.js');
+    dispose();
+    expect(kinds.moduleOf('ping')).toBeUndefined();
+    kinds.register(pingFactory);
+    expect(kinds.moduleOf('ping')).toBeUndefined();
+    expect(() => new KindRegistry().register(pingFactory, { module: '' })).toThrow(KindError);
+    expect(() => new KindRegistry().register(pingFactory, { module: 42 as unknown as string })).toThrow(/module of kind 'ping'/);
+  });
+
   it('lets a user kind be used in settings, and its disposer remove it', () => {
     const kinds = defaultKinds();
     const settings = { name: 'x', processors: [{ name: 'p', kind: 'ping' }] };

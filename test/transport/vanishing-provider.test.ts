@@ -145,7 +145,9 @@ describe('NATS transport: a remote provider that vanishes', () => {
     const summary = JSON.parse(ended.stdout) as RunSummary;
     expect(summary.stopReason).toBe('SIGTERM');
     const report = summary.processors['inj']!.report as InjectorReport;
-    expect(report.responses).toBeGreaterThan(20);
+    // Each provider answered at least 10 (`answered`); on a loaded machine SIGTERM can come
+    // right after the tenth answer of the second one.
+    expect(report.responses).toBeGreaterThanOrEqual(20);
     // Only the requests on the wire at the kill, and a few tries (one per retryDelayMs)
     // while the dead instance was still listed: not a stream of them.
     expect(report.errors.unreachable).toBeGreaterThan(0);
