@@ -130,6 +130,7 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
       logger,
       inspect: observability.inspect,
       maskPayload: observability.maskPayload,
+      tracing: observability.tracing?.option,
       observer: {
         requestSettled: (_service, outcome, elapsedMs) => {
           if (outcome === 'response') latency.record(elapsedMs);

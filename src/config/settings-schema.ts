@@ -12,7 +12,7 @@ import { DEFAULT_INIT_TIMEOUT_MS, DEFAULT_MAX_IN_FLIGHT } from '../actors/proces
 import { MAX_TIMEOUT_MS } from '../actors/requests.js';
 import { consoleSettingsSchema } from './console-settings.js';
 import { transportSettingsSchema } from './transport-settings.js';
-import { logFormatSchema, metricsSettingsSchema, servicesSettingsSchema } from '../observability/settings.js';
+import { logFormatSchema, metricsSettingsSchema, servicesSettingsSchema, tracingSettingsSchema } from '../observability/settings.js';
 
 /** pino log levels, most to least severe, and `silent`. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -146,6 +146,7 @@ export const INSTANCE_SECTIONS = {
   transport: transportSettingsSchema.optional(),
   services: servicesSettingsSchema,
   metrics: metricsSettingsSchema,
+  tracing: tracingSettingsSchema,
   console: consoleSettingsSchema,
 };
 
