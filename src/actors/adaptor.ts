@@ -3,10 +3,12 @@
  *
  * Each method may return a value or a promise (ProSA's MaybeAsync).
  */
+import type { SpanContext } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { AnyActorLogic } from 'xstate';
 import type { Tvf } from '../tvf/tvf.js';
 import type { RestartPolicy } from '../machines/restart-policy.js';
+import type { RequestMeta, RequestTracing } from './request-context.js';
 import type { RequestOptions } from './requests.js';
 import type { ServiceTableView } from './service-table.js';
 
@@ -28,6 +30,12 @@ export interface ProcessorContext {
    * Sends a request to a service through this processor's view of the service table.
    * Never throws: settles exactly once, with the response or a `ServiceError` (a wrong
    * call, such as a payload that is not a record, rejects with a `BusError`).
+   *
+   * Called while `processRequest` runs synchronously (before its first `await`), the
+   * request inherits the context of the request being served (trace, metadata, the
+   * deadline as a cap), as `info.request` does. After an `await` it inherits only when
+   * the served request is traced (its span's async context carries it); elsewhere it
+   * starts afresh. In asynchronous code use `info.request`, which always inherits.
    */
   request(service: string, payload: Tvf, options?: RequestOptions): Promise<Tvf>;
   /**
@@ -36,6 +44,18 @@ export interface ProcessorContext {
    * Ignored when the processor is not in an active state.
    */
   fail(error: unknown): void;
+  /**
+   * The bus's tracing when it traces (the `tracing` option of `createProsa`), for an
+   * adaptor that opens spans of its own (the http-server's HTTP exchange); undefined
+   * when tracing is off.
+   */
+  readonly tracing: RequestTracing | undefined;
+  /**
+   * Counts a request-context header the adaptor ignored because it was bad or too large
+   * (an HTTP `traceparent`, say): `stats().ignoredContext` and the
+   * `prosa_ignored_context_headers_total` metric. The adaptor logs it itself.
+   */
+  contextIgnored(): void;
 }
 
 /**
@@ -60,6 +80,23 @@ export interface RequestInfo {
   readonly deadline: number;
   /** Name of the requesting processor; undefined for a request from outside the bus. */
   readonly origin: string | undefined;
+  /** The request's metadata (`RequestOptions.meta`, merged with what it inherited); undefined for none. */
+  readonly meta: RequestMeta | undefined;
+  /**
+   * The trace context of the work done for the request (its provider's span, or the
+   * context it passes through), to hand on to an upstream (the http-client's
+   * `traceparent`); undefined when the request belongs to no trace or tracing is off.
+   */
+  readonly trace: SpanContext | undefined;
+  /**
+   * Sends a request while serving this one, inheriting its context: its trace (the new
+   * request's span is a child of this one's), its metadata (merged under the new
+   * request's own `meta`), and its deadline: the new request's timeout is capped by the
+   * time this one has left, and its timeout error says so (`no reply within 120 ms
+   * (timeoutMs 5000, capped at 120 ms by the request it serves)`); with no time left it
+   * ends in `timeout` at once. Same contract as `ctx.request`: never throws.
+   */
+  request(service: string, payload: Tvf, options?: RequestOptions): Promise<Tvf>;
 }
 
 /** The adaptor of a processor. Only `processRequest` is required. */

@@ -40,3 +40,12 @@ export type { RequestOutcome, Provider, TableChanged, MailboxEvent } from './msg
 export { RequestMsg } from './msg.js';
 export type { ServiceTableView, ServiceEntry, ProviderInfo, RoutingPolicy } from './service-table.js';
 export type { Transport, TransportHost } from './transport.js';
+export {
+  MAX_META_ENTRIES,
+  MAX_META_KEY_CHARS,
+  MAX_META_VALUE_CHARS,
+  type RequestMeta,
+  type RequestTracing,
+  type TracingOption,
+  type IncomingContext,
+} from './request-context.js';

@@ -14,6 +14,7 @@ import { messageOf, safeError } from '../tvf/unknown-value.js';
 import type { Adaptor, ProcessorContext } from './adaptor.js';
 import { isServiceErrorKind, ServiceError, type ServiceErrorKind } from './errors.js';
 import type { MailboxEvent, RequestMsg } from './msg.js';
+import { SERVING, type RequestTracing } from './request-context.js';
 import type { ServiceTableView } from './service-table.js';
 
 /** The intrinsic `then`: a native promise's own `then` property may have been replaced. */
@@ -29,6 +30,8 @@ export interface IntakeOptions {
   readonly table: ServiceTableView;
   /** What a trace line shows of a payload; undefined leaves payloads out. */
   readonly maskPayload: ((service: string, payload: Tvf) => unknown) | undefined;
+  /** The bus's tracing; undefined when off. */
+  readonly tracing: RequestTracing | undefined;
 }
 
 /** Hands the events of a processor's mailbox to its adaptor. */
@@ -38,6 +41,7 @@ export class Intake {
   private readonly logger: Logger;
   private readonly table: ServiceTableView;
   private readonly maskPayload: ((service: string, payload: Tvf) => unknown) | undefined;
+  private readonly tracing: RequestTracing | undefined;
   /** The context of the run being served; set by {@link Intake.open}. */
   private ctx: ProcessorContext | undefined;
   /** Trace each request and reply: decided when the mailbox opens, not per request. */
@@ -58,6 +62,7 @@ export class Intake {
     this.logger = options.logger;
     this.table = options.table;
     this.maskPayload = options.maskPayload;
+    this.tracing = options.tracing;
   }
 
   /** Serves the run whose context is `ctx`, from now on (the mailbox opened). */
@@ -72,8 +77,16 @@ export class Intake {
    */
   private request(msg: RequestMsg): void {
     if (this.trace) this.traceSafely(msg, msg.payload, 'request');
+    // While the adaptor runs synchronously, `ctx.request` knows which request it serves (restored after: a stack).
+    const previous = SERVING.msg;
+    SERVING.msg = msg;
     try {
-      const result: unknown = this.adaptor.processRequest(msg.service, msg.payload, this.ctx!, msg);
+      const context = msg.context;
+      const result: unknown =
+        context !== null && context.trace !== null && this.tracing !== undefined
+          ? this.tracing.serve(msg, this.processor, this.adaptor, this.ctx!)
+          : this.adaptor.processRequest(msg.service, msg.payload, this.ctx!, msg);
+      SERVING.msg = previous;
       if (isTvf(result)) {
         this.respond(msg, result);
       } else if (types.isPromise(result)) {
@@ -89,6 +102,7 @@ export class Intake {
         );
       }
     } catch (error) {
+      SERVING.msg = previous;
       this.protocolFailure(msg, error);
     }
   }

@@ -9,8 +9,11 @@
  * processor told of the service table, is the {@link TableChanged} event, delivered to the
  * mailbox of a processor that asked for it.
  */
+import type { SpanContext } from '@opentelemetry/api';
 import type { Tvf } from '../tvf/tvf.js';
 import type { ServiceError, ServiceErrorKind } from './errors.js';
+import { servedTrace, type RequestContext, type RequestMeta } from './request-context.js';
+import type { RequestOptions } from './requests.js';
 
 /** What happened to a request: a response, or the kind of its error. */
 export type RequestOutcome = 'response' | ServiceErrorKind;
@@ -39,12 +42,20 @@ export interface Provider {
   deliver(msg: RequestMsg): void;
   /** Called when `inFlight` drops to zero. */
   onIdle(): void;
+  /**
+   * Sends a request on behalf of `parent`, a request this provider serves, with
+   * `parent`'s context (`RequestInfo.request`); only local providers, whose adaptors
+   * serve requests, have it.
+   */
+  requestFor?(parent: RequestMsg, service: string, payload: Tvf, options: RequestOptions | undefined): Promise<Tvf>;
 }
 
 /** What a settled request reports: counters, metrics. Set once per bus. */
 export interface SettleSink {
-  /** Called exactly once per request, when it settles. */
-  settled(msg: RequestMsg, outcome: RequestOutcome): void;
+  /** Called exactly once per request, when it settles (with its error when it failed). */
+  settled(msg: RequestMsg, outcome: RequestOutcome, error?: ServiceError): void;
+  /** Sends a request for `parent` to a provider with no `requestFor` (never happens for a local provider): refused. */
+  orphan(parent: RequestMsg, service: string): Promise<Tvf>;
   /** Called for a reply that came after its request had settled (dropped). */
   late(msg: RequestMsg): void;
   /** Removes the request from the deadline wheel. */
@@ -83,6 +94,8 @@ export class RequestMsg {
   provider: Provider | null = null;
   /** True once the request has its one response or error. */
   settled = false;
+  /** What the request carries besides its payload (trace, metadata, a capped deadline); null when nothing. */
+  context: RequestContext | null = null;
 
   /** @internal in-flight list links */
   prevInFlight: RequestMsg | null = null;
@@ -148,6 +161,25 @@ export class RequestMsg {
     return due === due ? due : this.sentAt + this.timeoutMs;
   }
 
+  /** The request's metadata (`RequestInfo.meta`). */
+  get meta(): RequestMeta | undefined {
+    return this.context?.meta;
+  }
+
+  /** The trace context of the work done for this request (`RequestInfo.trace`). */
+  get trace(): SpanContext | undefined {
+    return servedTrace(this.context) ?? undefined;
+  }
+
+  /**
+   * Sends a request while serving this one, inheriting its context (`RequestInfo.request`):
+   * the provider sends it as the requester. Never throws.
+   */
+  request(service: string, payload: Tvf, options?: RequestOptions): Promise<Tvf> {
+    const provider = this.provider;
+    return provider?.requestFor !== undefined ? provider.requestFor(this, service, payload, options) : this.sink.orphan(this, service);
+  }
+
   /**
    * Settles the request with a response. Returns false, and drops the reply (counted
    * as late), when the request had already settled.
@@ -166,7 +198,7 @@ export class RequestMsg {
   fail(error: ServiceError): boolean {
     if (!this.close()) return false;
     this.reject(error);
-    this.sink.settled(this, error.kind);
+    this.sink.settled(this, error.kind, error);
     return true;
   }
 

@@ -24,6 +24,7 @@ import { ServiceError } from './errors.js';
 import type { InspectOption } from './inspect.js';
 import { Intake } from './intake.js';
 import { failInFlight, type Provider, type RequestMsg } from './msg.js';
+import { SERVING, type RequestTracing } from './request-context.js';
 import { ProcessorHandle, type Processor } from './processor.js';
 import { checkSpec } from './processor-spec.js';
 import type { RequestOptions, Requests } from './requests.js';
@@ -61,6 +62,7 @@ export class ProcessorRuntime implements Provider, ProcessorPorts, RunOwner {
 
   readonly services: readonly string[];
   readonly logger: Logger;
+  readonly tracing: RequestTracing | undefined;
   readonly directives: DirectiveHandler | undefined;
   readonly actor: Actor<typeof processorMachine>;
   readonly handle: Processor;
@@ -90,7 +92,9 @@ export class ProcessorRuntime implements Provider, ProcessorPorts, RunOwner {
     this.initTimeoutMs = checked.initTimeoutMs;
     this.tellsTable = checked.tellsTable;
     this.logger = checked.logger ?? host.logger.child({ proc: name });
+    this.tracing = host.requests.tracing;
     this.intake = new Intake({
+      tracing: this.tracing,
       processor: name,
       adaptor: checked.adaptor,
       logger: this.logger,
@@ -163,10 +167,31 @@ export class ProcessorRuntime implements Provider, ProcessorPorts, RunOwner {
     return () => this.listeners.delete(listener);
   }
 
-  /** Sends a request with this processor as its origin. Never throws. */
+  /**
+   * Sends a request with this processor as its origin. Never throws. It inherits the
+   * context of the request this processor serves now: the one whose `processRequest`
+   * runs synchronously, or (tracing on) the one an async context carries.
+   */
   request(service: string, payload: Tvf, options: RequestOptions | undefined): Promise<Tvf> {
+    const serving = SERVING.msg;
+    let parent = serving !== null && serving.provider === this ? serving : null;
+    if (parent === null && this.tracing !== undefined) {
+      const active = this.tracing.activeRequest();
+      if (active !== undefined && active.provider === this) parent = active;
+    }
     const host = this.host;
-    return host.requests.send(host.table.lookup(service), service, payload, options, this.processor);
+    return host.requests.send(host.table.lookup(service), service, payload, options, this.processor, false, parent);
+  }
+
+  /** Counts an ignored request-context header on the bus. */
+  contextIgnored(): void {
+    this.host.requests.contextIgnored();
+  }
+
+  /** Sends a request for `parent`, a request this processor serves (`info.request`). Never throws. */
+  requestFor(parent: RequestMsg, service: string, payload: Tvf, options: RequestOptions | undefined): Promise<Tvf> {
+    const host = this.host;
+    return host.requests.send(host.table.lookup(service), service, payload, options, this.processor, false, parent);
   }
 
   /** The resolvers the directive handler gives for `directive`, with the current run's context (see `Processor.resolversFor`). */
@@ -246,7 +271,12 @@ export class ProcessorRuntime implements Provider, ProcessorPorts, RunOwner {
   failInFlight(kind: 'unreachable' | 'shutdown'): void {
     if (this.inFlight === 0) return;
     const detail = kind === 'unreachable' ? 'the processor crashed with the request in flight' : 'the processor stopped with the request in flight';
-    failInFlight(this, (msg) => new ServiceError(kind, msg.service, this.processor, detail));
+    const tracing = this.tracing;
+    const event = kind === 'unreachable' ? 'prosa.processor.crashed' : 'prosa.processor.stopped';
+    failInFlight(this, (msg) => {
+      if (tracing !== undefined && msg.context?.server != null) tracing.event(msg, event);
+      return new ServiceError(kind, msg.service, this.processor, detail);
+    });
   }
 
   endRun(): void {

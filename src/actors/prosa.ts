@@ -14,6 +14,7 @@ import type { ProcessorState } from '../machines/processor.machine.js';
 import type { ProcessorSpec } from './adaptor.js';
 import { BusError } from './errors.js';
 import type { InspectOption } from './inspect.js';
+import type { TracingOption } from './request-context.js';
 import { logLifecycle } from './lifecycle-log.js';
 import { Main } from './main.js';
 import type { Processor } from './processor.js';
@@ -70,6 +71,13 @@ export interface ProsaOptions {
   deadlineTickMs?: number;
   /** Hooks called as requests settle (metrics). More can be added later with `observe`. */
   observer?: BusObserver;
+  /**
+   * Traces requests (OpenTelemetry spans, trace context across NATS and HTTP): give
+   * `otelTracing({...})` (docs/tracing.md). Decided once, here: without it nothing of
+   * tracing runs on the hot path.
+   * @defaultValue none: tracing off
+   */
+  tracing?: TracingOption;
 }
 
 /** Events a bus emits on `prosa.events` (a mitt emitter). */
@@ -138,6 +146,7 @@ export class Prosa {
       positive('deadlineTickMs', options.deadlineTickMs, 10),
       options.observer,
       (error) => this.logger.error({ err: safeError(error) }, 'a request observer threw'),
+      options.tracing?.forBus(options.name),
     );
     this.table = new ServiceTable(() => this.updates.changed());
     this.updates = new TableUpdates(this.table, (version) => this.events.emit('table', { version }));

@@ -9,7 +9,17 @@ import type { Tvf } from '../tvf/tvf.js';
 import { messageOf, safeError } from '../tvf/unknown-value.js';
 import { DeadlineWheel } from './deadlines.js';
 import { BusError, ServiceError, serviceErrorCounts, type ServiceErrorKind } from './errors.js';
+import type { SpanContext } from '@opentelemetry/api';
 import { RequestMsg, type RequestOutcome, type SettleSink } from './msg.js';
+import {
+  checkMeta,
+  mergeMeta,
+  RequestContext,
+  servedTrace,
+  type IncomingContext,
+  type RequestMeta,
+  type RequestTracing,
+} from './request-context.js';
 import type { ServiceEntry } from './service-table.js';
 
 /** Figures of a bus, counted since it was created. */
@@ -24,6 +34,12 @@ export interface RequestStats {
   late: number;
   /** Requests sent and not yet settled. */
   inFlight: number;
+  /**
+   * Request-context headers ignored because they were bad or too large (`traceparent`,
+   * `tracestate`, `baggage`, a deadline header) on a request from another instance or
+   * over HTTP: the request was served without them.
+   */
+  ignoredContext: number;
 }
 
 /**
@@ -77,6 +93,19 @@ export interface RequestOptions {
    * Defaults to the bus's `requestTimeoutMs`.
    */
   timeoutMs?: number;
+  /**
+   * User metadata: at most 16 string entries (keys are tokens of at most 64 characters,
+   * values at most 256 characters), readable by the provider as `info.meta` and by every
+   * provider of the requests sent while serving it (merged under their own). It crosses
+   * NATS and HTTP as a W3C `baggage` header.
+   */
+  meta?: Readonly<Record<string, string>>;
+  /**
+   * The trace context the request continues (its parent span), read from outside the
+   * bus: an incoming `traceparent`. Used only when the bus traces; a request sent while
+   * serving another inherits that one's without it.
+   */
+  trace?: SpanContext;
 }
 
 /** Longest request timeout: about 24 days, the most a Node.js timer can wait. */
@@ -129,6 +158,7 @@ export class Requests implements SettleSink {
     errors: serviceErrorCounts(),
     late: 0,
     inFlight: 0,
+    ignoredContext: 0,
   };
   private nextId = 1;
   private readonly wheel: DeadlineWheel;
@@ -142,10 +172,19 @@ export class Requests implements SettleSink {
   private untilTimed = 1;
   private readonly defaultTimeoutMs: number;
   private readonly observerFailed: ObserverFailure;
+  /** The bus's tracing; undefined when off, and then nothing of tracing runs. */
+  readonly tracing: RequestTracing | undefined;
   /** Set by the bus's `stop()`: from then on, new requests fail at once with `shutdown`. */
   closed = false;
 
-  constructor(defaultTimeoutMs: number, tickMs: number, observer: BusObserver | undefined, observerFailed: ObserverFailure) {
+  constructor(
+    defaultTimeoutMs: number,
+    tickMs: number,
+    observer: BusObserver | undefined,
+    observerFailed: ObserverFailure,
+    tracing?: RequestTracing,
+  ) {
+    this.tracing = tracing;
     this.defaultTimeoutMs = defaultTimeoutMs;
     this.observerFailed = observerFailed;
     this.observers = observer === undefined ? [] : [observer];
@@ -158,9 +197,13 @@ export class Requests implements SettleSink {
    * Sends `payload` to the next provider of `entry` (round-robin among those that
    * accept and have room; with `localOnly`, among local ones only). Never throws: always
    * returns a promise that settles exactly once. A wrong call (`service` not a string,
-   * `payload` not a record, a bad `timeoutMs`) rejects with a `BusError` and is not
-   * counted; anything else ends in the response or a `ServiceError`, whatever throws on
-   * the way (a provider that cannot take the request makes it `unreachable`).
+   * `payload` not a record, a bad `timeoutMs` or `meta`) rejects with a `BusError` and is
+   * not counted; anything else ends in the response or a `ServiceError`, whatever throws
+   * on the way (a provider that cannot take the request makes it `unreachable`).
+   *
+   * `parent` is the request this one is sent while serving: its trace, metadata and
+   * deadline are inherited (the timeout is capped by the time it has left). `incoming`
+   * is the context of a request from another instance (whose span is the parent).
    */
   send(
     entry: ServiceEntry | undefined,
@@ -169,6 +212,8 @@ export class Requests implements SettleSink {
     options: RequestOptions | undefined,
     origin: string | undefined,
     localOnly = false,
+    parent: RequestMsg | null = null,
+    incoming: IncomingContext | null = null,
   ): Promise<Tvf> {
     // The whole send is guarded (a try costs nothing until something throws): a hostile
     // `options`, a provider whose delivery throws, a bug of ours, all end in a settled
@@ -179,36 +224,82 @@ export class Requests implements SettleSink {
     try {
       if (typeof service !== 'string') return invalidRequest(service, `the service must be a string, got ${messageOf(service)}`);
       if (!isTvf(payload)) return invalidRequest(service, `the payload must be a Tvf record, got ${messageOf(payload)}`);
-      const timeoutMs = options?.timeoutMs ?? this.defaultTimeoutMs;
+      let timeoutMs = options?.timeoutMs ?? this.defaultTimeoutMs;
       if (!(typeof timeoutMs === 'number' && timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS)) {
         return invalidRequest(service, `timeoutMs must be a number in (0, ${MAX_TIMEOUT_MS}], got ${messageOf(timeoutMs)}`);
       }
+      let meta: RequestMeta | undefined;
+      let trace: SpanContext | null = null;
+      if (options !== undefined) {
+        const ownMeta = options.meta;
+        if (ownMeta !== undefined) {
+          try {
+            meta = checkMeta(ownMeta);
+          } catch (error) {
+            return invalidRequest(service, messageOf(error));
+          }
+        }
+        trace = options.trace ?? null;
+      }
+      // What the request inherits: only a nested request (or one from another instance) reads anything here.
+      let sent = Number.NaN;
+      let askedMs = Number.NaN;
+      if (parent !== null) {
+        const context = parent.context;
+        if (context !== null) {
+          meta = mergeMeta(context.meta, meta);
+          trace ??= servedTrace(context);
+        }
+        // The cap: a clock read, for nested requests only; the request is stamped with it,
+        // so that its deadline is the parent's exactly (not one deadline tick later).
+        sent = performance.now();
+        const left = parent.deadline - sent;
+        if (left < timeoutMs) {
+          askedMs = timeoutMs;
+          timeoutMs = left;
+        }
+      } else if (incoming !== null) {
+        meta = mergeMeta(incoming.meta, meta);
+        trace ??= incoming.trace;
+      }
       this.counts.requests++;
       counted = true;
-      if (this.closed) return this.refuse(service, 'shutdown', 'the bus is stopping');
-      if (entry === undefined) return this.refuse(service, 'unreachable', 'no provider serves it');
+      if (this.closed) return this.refuse(service, 'shutdown', 'the bus is stopping', trace, origin);
+      if (!(timeoutMs > 0)) {
+        return this.refuse(service, 'timeout', `no time left: the request it serves is past its deadline (timeoutMs ${askedMs})`, trace, origin);
+      }
+      if (entry === undefined) return this.refuse(service, 'unreachable', 'no provider serves it', trace, origin);
       const provider = localOnly ? entry.nextLocal() : entry.next();
       if (provider === null) {
         return entry.isFull(localOnly)
-          ? this.refuse(service, 'overloaded', `every provider is at its maxInFlight`)
-          : this.refuse(service, 'unreachable', 'no provider accepts requests now');
+          ? this.refuse(service, 'overloaded', `every provider is at its maxInFlight`, trace, origin)
+          : this.refuse(service, 'unreachable', 'no provider accepts requests now', trace, origin);
       }
       // A clock read costs about a third of a request: only a timed request pays for one
-      // here; otherwise the deadline wheel stamps the request at its next sweep.
-      const sent = new RequestMsg(this, this.nextId++, service, payload, timeoutMs, Number.NaN, origin);
+      // here (or a nested one, which read it for its cap); otherwise the deadline wheel
+      // stamps the request at its next sweep.
+      const made = new RequestMsg(this, this.nextId++, service, payload, timeoutMs, sent, origin);
       if (this.sampleEvery !== 0 && --this.untilTimed <= 0) {
         this.untilTimed = this.sampleEvery === 1 ? 1 : 1 + Math.floor(Math.random() * (2 * this.sampleEvery - 1));
-        sent.timed = true;
-        sent.sent = performance.now();
+        made.timed = true;
+        made.sent = performance.now();
       }
+      if (meta !== undefined || askedMs === askedMs) {
+        const context = new RequestContext();
+        context.meta = meta;
+        context.askedMs = askedMs;
+        made.context = context;
+      }
+      const tracing = this.tracing;
+      if (tracing !== undefined) tracing.sent(made, trace, incoming !== null);
       reply = new Promise<Tvf>((resolve, reject) => {
-        sent.resolve = resolve;
-        sent.reject = reject;
+        made.resolve = resolve;
+        made.reject = reject;
       });
       this.counts.inFlight++;
-      this.wheel.schedule(sent);
-      msg = sent;
-      sent.deliverTo(provider);
+      this.wheel.schedule(made);
+      msg = made;
+      made.deliverTo(provider);
       return reply;
     } catch (error) {
       return this.sendFailed(service, counted, msg, reply, error);
@@ -241,16 +332,23 @@ export class Requests implements SettleSink {
     return { ...this.counts, errors: { ...this.counts.errors } };
   }
 
+  /** Counts a request-context header that was ignored (see `RequestStats.ignoredContext`). */
+  contextIgnored(): void {
+    this.counts.ignoredContext++;
+  }
+
   /** Stops the deadline timer (the bus has stopped). */
   release(): void {
     this.wheel.stop();
   }
 
   /** Part of {@link SettleSink}: called by the request itself. */
-  settled(msg: RequestMsg, outcome: RequestOutcome): void {
+  settled(msg: RequestMsg, outcome: RequestOutcome, error?: ServiceError): void {
     this.counts.inFlight--;
     if (outcome === 'response') this.counts.responses++;
     else this.counts.errors[outcome]++;
+    const context = msg.context;
+    if (context !== null && (context.client !== null || context.server !== null)) this.tracing!.settled(msg, outcome, error);
     const observer = this.observer;
     if (observer?.requestSettled !== undefined) {
       const provider = msg.provider;
@@ -283,13 +381,31 @@ export class Requests implements SettleSink {
     this.wheel.unschedule(msg);
   }
 
-  private expire(msg: RequestMsg): void {
-    msg.fail(new ServiceError('timeout', msg.service, msg.provider?.processor, `no reply within ${msg.timeoutMs} ms`));
+  /** Part of {@link SettleSink}: a request for `parent` whose provider cannot send one (none of ours). */
+  orphan(parent: RequestMsg, service: string): Promise<Tvf> {
+    return invalidRequest(service, `info.request: request ${parent.id} is not served by a local processor`);
   }
 
-  private refuse(service: string, kind: ServiceErrorKind, detail: string): Promise<never> {
+  private expire(msg: RequestMsg): void {
+    const askedMs = msg.context?.askedMs ?? Number.NaN;
+    const within = Math.round(msg.timeoutMs);
+    const detail = askedMs === askedMs
+      ? `no reply within ${within} ms (timeoutMs ${askedMs}, capped at ${within} ms by the request it serves)`
+      : `no reply within ${msg.timeoutMs} ms`;
+    msg.fail(new ServiceError('timeout', msg.service, msg.provider?.processor, detail));
+  }
+
+  private refuse(
+    service: string,
+    kind: ServiceErrorKind,
+    detail: string,
+    trace: SpanContext | null = null,
+    origin: string | undefined = undefined,
+  ): Promise<never> {
     this.counts.errors[kind]++;
-    const reply = Promise.reject(new ServiceError(kind, service, undefined, detail));
+    const error = new ServiceError(kind, service, undefined, detail);
+    const reply = Promise.reject(error);
+    this.tracing?.refused(service, kind, error, trace, origin);
     const observer = this.observer;
     if (observer?.requestSettled !== undefined) {
       try {

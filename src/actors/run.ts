@@ -13,6 +13,7 @@ import { messageOf, safeError } from '../tvf/unknown-value.js';
 import type { Crash } from '../machines/processor.machine.js';
 import type { Adaptor, ProcessorContext } from './adaptor.js';
 import { ProcessorError } from './errors.js';
+import type { RequestTracing } from './request-context.js';
 import type { RequestOptions } from './requests.js';
 
 /** Reason of every run's abort signal: shared, since `abort()` would otherwise build a DOMException per run. */
@@ -27,6 +28,10 @@ export interface RunOwner {
   readonly processor: string;
   /** The processor's logger. */
   readonly logger: Logger;
+  /** The bus's tracing (undefined when off), handed to the adaptor as `ctx.tracing`. */
+  readonly tracing: RequestTracing | undefined;
+  /** Counts an ignored request-context header (`ProcessorContext.contextIgnored`). */
+  contextIgnored(): void;
   /** Sends a request with the processor as its origin (never throws). */
   request(service: string, payload: Tvf, options: RequestOptions | undefined): Promise<Tvf>;
   /** Told of the run's crash, once the error is made safe: sends `proc.crashed` to the machine. */
@@ -48,6 +53,8 @@ export class Run {
       signal: this.controller.signal,
       request: (service: string, payload: Tvf, options?: RequestOptions) => owner.request(service, payload, options),
       fail: (error: unknown) => this.fail(error),
+      tracing: owner.tracing,
+      contextIgnored: () => owner.contextIgnored(),
     };
   }
 

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { Tvf } from '../tvf/tvf.js';
 import type { Provider } from './msg.js';
 import type { InspectOption } from './inspect.js';
+import type { IncomingContext } from './request-context.js';
 import type { ProsaEvents } from './prosa.js';
 import type { RoutingPolicy, ServiceTableView } from './service-table.js';
 
@@ -41,8 +42,11 @@ export interface TransportHost {
    * Sends a request from another instance to a local provider of `service` (never to
    * a remote one, so a request never crosses twice). Same guarantee as `prosa.request()`:
    * settles once, with the reply or a `ServiceError`. `origin` names the caller in logs.
+   * `context` is what the caller's headers carried (its span, its metadata), if anything.
    */
-  requestLocal(service: string, payload: Tvf, timeoutMs: number, origin: string): Promise<Tvf>;
+  requestLocal(service: string, payload: Tvf, timeoutMs: number, origin: string, context?: IncomingContext): Promise<Tvf>;
+  /** Counts a request-context header the transport ignored as bad or too large (`BusStats.ignoredContext`); the transport logs it. */
+  contextIgnored(): void;
 }
 
 /**

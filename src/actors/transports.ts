@@ -95,8 +95,9 @@ export class Transports {
       setRouting: (policy) => {
         table.routing = policy;
       },
-      requestLocal: (service, payload, timeoutMs, origin) =>
-        requests.send(table.lookup(service), service, payload, { timeoutMs }, origin, true),
+      requestLocal: (service, payload, timeoutMs, origin, context) =>
+        requests.send(table.lookup(service), service, payload, { timeoutMs }, origin, true, null, context ?? null),
+      contextIgnored: () => requests.contextIgnored(),
     };
   }
 

@@ -148,6 +148,7 @@ async function runWith(options: RunOptions, kinds: KindRegistry, plugins: Plugin
       logger,
       inspect: observability.inspect,
       maskPayload: observability.maskPayload,
+      tracing: observability.tracing?.option,
       observer: {
         requestSettled: (_service, outcome, elapsedMs) => {
           if (outcome === 'response') latency.record(elapsedMs);

@@ -12,7 +12,7 @@ import { DEFAULT_INIT_TIMEOUT_MS, DEFAULT_MAX_IN_FLIGHT } from '../actors/proces
 import { MAX_TIMEOUT_MS } from '../actors/requests.js';
 import { consoleSettingsSchema } from './console-settings.js';
 import { transportSettingsSchema } from './transport-settings.js';
-import { logFormatSchema, metricsSettingsSchema, servicesSettingsSchema } from '../observability/settings.js';
+import { logFormatSchema, metricsSettingsSchema, servicesSettingsSchema, tracingSettingsSchema } from '../observability/settings.js';
 
 /** pino log levels, most to least severe, and `silent`. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -152,6 +152,7 @@ export const INSTANCE_SECTIONS = {
     .describe(
       'Modules that provide processor kinds (`export const kinds = [defineFactory(...)]`), loaded before the processors are checked; package names resolve from the settings file\'s folder, relative paths from the file (docs/plugins.md).',
     ),
+  tracing: tracingSettingsSchema,
   console: consoleSettingsSchema,
 };
 

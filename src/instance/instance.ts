@@ -8,7 +8,7 @@
  */
 import mittModule, { type Emitter } from 'mitt';
 import type { Logger } from 'pino';
-import { createProsa, type BusObserver, type InspectOption, type Prosa, type Transport } from '../actors/index.js';
+import { createProsa, type BusObserver, type InspectOption, type Prosa, type TracingOption, type Transport } from '../actors/index.js';
 import type { KindRegistry } from '../config/registry.js';
 import { formatPath, SettingsError, settingsIssue, type SettingsIssue } from '../config/settings-error.js';
 import type { InstanceSettings } from '../config/settings-schema.js';
@@ -45,6 +45,8 @@ export interface BuildOptions {
   inspect?: InspectOption;
   /** Hooks called as requests settle (metrics, run summaries). */
   observer?: BusObserver;
+  /** Traces requests (the bus's `tracing` option; `prosa run` gives the one its `tracing` settings start). */
+  tracing?: TracingOption;
   /**
    * What makes the transports the `transport` section names (they live in a layer above
    * config). A section without its maker is a settings issue.
@@ -180,6 +182,7 @@ export function buildInstance(settings: InstanceSettings, options: BuildOptions)
     shutdown: settings.shutdown,
     requestTimeoutMs: settings.requestTimeoutMs,
     observer: options.observer,
+    tracing: options.tracing,
   });
   const directives = createDirectives(prosa, { logger });
   directives.handle(

@@ -67,6 +67,10 @@ export {
   serviceSettingsSchema,
   servicesSettingsSchema,
   metricsSettingsSchema,
+  tracingSettingsSchema,
+  TRACING_EXPORTERS,
+  DEFAULT_OTLP_ENDPOINT,
+  type TracingSettings,
   type ServicesSettings,
   type MetricsSettings,
 } from './settings.js';
@@ -78,3 +82,18 @@ export {
   type ObservedSettings,
   type ObservabilityFlags,
 } from './run-options.js';
+export { otelTracing, withTraceIds, TRACER_NAME, SPAN_ATTRIBUTE, type OtelTracingOptions } from './tracing.js';
+export { startTracing, LogSpanExporter, type TracingRun } from './tracing-setup.js';
+export {
+  readContextHeaders,
+  writeContextHeaders,
+  formatTraceparent,
+  parseTraceparent,
+  parseBaggage,
+  CONTEXT_HEADER,
+  MAX_TRACESTATE_CHARS,
+  MAX_BAGGAGE_CHARS,
+  type ReadContext,
+  type IgnoredHeader,
+  type HeaderReader,
+} from './trace-context.js';

@@ -13,6 +13,7 @@ import { maskingFormatters } from './log-masking.js';
 import { MissingPackageError, requireOptional } from './optional-package.js';
 import { PayloadMasks, payloadMasksOf, type MaskedPayload } from './payload-masks.js';
 import type { SensitiveFields } from './sensitive-fields.js';
+import { withTraceIds } from './tracing.js';
 
 /** How log lines are written. */
 export type LogFormat =
@@ -75,6 +76,12 @@ export interface LoggerSettings extends LogOutput {
   masks?: PayloadMasks;
 }
 
+/** `formatters` whose `log` also adds the trace ids of the request being served (masking first). */
+function tracedFormatters(formatters: NonNullable<LoggerOptions['formatters']>): NonNullable<LoggerOptions['formatters']> {
+  const log = formatters.log ?? ((object: Record<string, unknown>) => object);
+  return { ...formatters, log: (object) => withTraceIds(log(object)) };
+}
+
 /** What pretty logs need: pino-pretty, loaded on the first call. */
 const PRETTY_LOGS = 'pretty logs (log.format pretty)';
 
@@ -104,7 +111,8 @@ function prettyOptions(layout: 'block' | 'line', colorize: boolean): pinoPretty.
  * A pino logger for an instance. Every record (any `Tvf`) a log call carries is replaced by
  * its masked text, under any key (down to 4 levels of plain objects and arrays); a record
  * beside a `service` key is masked with that service's sensitive fields, any other with
- * every service's. Only logged values are masked: never interpolate a record into the
+ * every service's. A line written while a traced request is served carries its `trace_id`
+ * and `span_id` (docs/tracing.md). Only logged values are masked: never interpolate a record into the
  * message string, and never bind one to a child logger. Writes are synchronous: a line is
  * out when the log call returns.
  * @throws MissingPackageError for `format: 'pretty'` when pino-pretty is not installed.
@@ -115,7 +123,7 @@ export function createLogger(settings: LoggerSettings): Logger {
   const options: LoggerOptions = {
     name: settings.name,
     level,
-    formatters: maskingFormatters(settings.masks ?? new PayloadMasks()),
+    formatters: tracedFormatters(maskingFormatters(settings.masks ?? new PayloadMasks())),
   };
   if (settings.errors === 'user') options.serializers = { err: userErrorSerializer(level === 'debug' || level === 'trace') };
   const pretty = prettifierFor(settings.format ?? 'json', destination);

@@ -161,6 +161,15 @@ export function registerMetricFamilies(registry: Registry, sources: MetricSource
     },
   });
   new Counter({
+    name: 'prosa_ignored_context_headers_total',
+    help: 'Request-context headers (traceparent, tracestate, baggage, prosa-timeout-ms) ignored as bad or too large, on requests from NATS or HTTP; the requests were served without them.',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(prosa.stats().ignoredContext);
+    },
+  });
+  new Counter({
     name: 'prosa_late_replies_total',
     help: 'Replies dropped because their request had already settled (timed out), by service.',
     labelNames: ['service'],

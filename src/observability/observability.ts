@@ -1,6 +1,6 @@
 /**
  * Observability of one instance, from its settings: the logger (masked payloads), the
- * metrics and their endpoint, the inspector server and link. The CLI builds one before
+ * metrics and their endpoint, the inspector server and link, the tracing. The CLI builds one before
  * the bus (the bus takes the logger, the inspect observer and the payload mask), then
  * attaches it to the bus (metrics), and closes it after the bus stopped.
  */
@@ -17,6 +17,9 @@ import type { MaskedPayload, PayloadMasks } from './payload-masks.js';
 import { importOptional } from './optional-package.js';
 import { attachMetrics, type MetricsOptions, type ProsaMetrics } from './prosa-metrics.js';
 import type { SensitiveFields } from './sensitive-fields.js';
+import type { TracingSettings } from './settings.js';
+import { startTracing, type TracingRun } from './tracing-setup.js';
+import type { TracingOption } from '../actors/request-context.js';
 
 /** The optional packages the inspector needs. */
 const INSPECTOR_PACKAGES = ['@statelyai/inspect', 'ws'];
@@ -49,6 +52,8 @@ export interface ObservabilityOptions {
    * Starts an inspector server (page and WebSocket) and sends the lifecycles to it; leave
    * out for none. `requests` also sends each request (see `InspectionOptions.requests`).
    */
+  /** Traces requests with OpenTelemetry (the `tracing` settings section); leave out for none. */
+  tracing?: TracingSettings;
   inspect?: Pick<InspectorServerOptions, 'port' | 'host' | 'inspectorUrl' | 'allowedHosts' | 'maxMessageBytes' | 'maxReplayBytes'> & {
     requests?: boolean;
   };
@@ -59,6 +64,7 @@ export interface ObservedBusOptions {
   logger: Logger;
   inspect: InspectOption | undefined;
   maskPayload: (service: string, payload: Tvf) => MaskedPayload;
+  tracing: TracingOption | undefined;
 }
 
 /** The observability of one instance. Build it with {@link Observability.start}. */
@@ -71,6 +77,8 @@ export class Observability {
   readonly inspector: InspectorServer | undefined;
   /** The link that sends lifecycles to the inspector server. */
   readonly inspection: Inspection | undefined;
+  /** The tracing of the instance, when `tracing` turns it on. */
+  readonly tracing: TracingRun | undefined;
   /** The bus's metrics, once attached (when `metrics` was given). */
   metrics: ProsaMetrics | undefined;
   /** The metrics endpoint, once attached. */
@@ -84,7 +92,9 @@ export class Observability {
     logger: Logger,
     inspector: InspectorServer | undefined,
     inspection: Inspection | undefined,
+    tracing: TracingRun | undefined,
   ) {
+    this.tracing = tracing;
     this.options = options;
     this.masks = masks;
     this.logger = logger;
@@ -122,7 +132,8 @@ export class Observability {
         throw error;
       }
     }
-    const observability = new Observability(options, masks, logger, inspector, inspection);
+    const tracing = await startTracing(options.tracing, options.name, logger);
+    const observability = new Observability(options, masks, logger, inspector, inspection, tracing);
     if (inspector !== undefined) {
       observability.logger.info({ url: inspector.pageUrl }, `Stately inspector: open ${inspector.pageUrl}`);
     }
@@ -139,7 +150,7 @@ export class Observability {
 
   /** `createProsa` options that route the bus's logs, inspection and payload logs through this. */
   busOptions(): ObservedBusOptions {
-    return { logger: this.logger, inspect: this.inspect, maskPayload: this.maskPayload };
+    return { logger: this.logger, inspect: this.inspect, maskPayload: this.maskPayload, tracing: this.tracing?.option };
   }
 
   /** The logger of processor `name`, at `level` when given. */
@@ -168,8 +179,8 @@ export class Observability {
   }
 
   /**
-   * Closes the endpoint, stops the metrics, sends the last inspection events and closes
-   * the inspector server. Call it after the bus stopped. Idempotent.
+   * Closes the endpoint, stops the metrics, sends the last inspection events, closes
+   * the inspector server and sends the last spans. Call it after the bus stopped. Idempotent.
    */
   close(): Promise<void> {
     this.closing ??= (async () => {
@@ -177,6 +188,7 @@ export class Observability {
       this.metrics?.close();
       await this.inspection?.close();
       await this.inspector?.close();
+      await this.tracing?.close();
     })();
     return this.closing;
   }

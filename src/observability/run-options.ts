@@ -8,7 +8,7 @@ import type { LevelWithSilent } from 'pino';
 import { DEFAULT_INSPECTOR_PORT } from './inspector-defaults.js';
 import type { LogFormat } from './logger.js';
 import type { ObservabilityOptions } from './observability.js';
-import type { MetricsSettings, ServicesSettings } from './settings.js';
+import type { MetricsSettings, ServicesSettings, TracingSettings } from './settings.js';
 
 /** The observability parts of validated instance settings. */
 export interface ObservedSettings {
@@ -16,6 +16,7 @@ export interface ObservedSettings {
   log: { level: LevelWithSilent; format?: LogFormat };
   services?: ServicesSettings;
   metrics?: MetricsSettings;
+  tracing?: TracingSettings;
 }
 
 /** The observability flags of `prosa run`. */
@@ -42,7 +43,7 @@ export function parsePort(flag: string, text: string): number {
 
 /** Observability options for an instance run with `flags`. */
 export function observabilityOptions(settings: ObservedSettings, flags: ObservabilityFlags = {}): ObservabilityOptions {
-  const options: ObservabilityOptions = { name: settings.name, log: settings.log, services: settings.services };
+  const options: ObservabilityOptions = { name: settings.name, log: settings.log, services: settings.services, tracing: settings.tracing };
   if (settings.metrics !== undefined || flags.metricsPort !== undefined) {
     options.metrics = { ...settings.metrics, ...(flags.metricsPort === undefined ? {} : { port: flags.metricsPort }) };
   }

@@ -106,3 +106,46 @@ export const metricsSettingsSchema = z
 export type ServicesSettings = z.output<typeof servicesSettingsSchema>;
 /** Settings of the metrics endpoint, once validated. */
 export type MetricsSettings = NonNullable<z.output<typeof metricsSettingsSchema>>;
+
+/** Where `tracing.exporter` sends spans. */
+export const TRACING_EXPORTERS = ['otlp', 'console', 'none'] as const;
+
+/** Default of `tracing.endpoint`: an OpenTelemetry Collector (or Jaeger, Tempo) on this machine, OTLP over HTTP. */
+export const DEFAULT_OTLP_ENDPOINT = 'http://localhost:4318/v1/traces';
+
+/** `tracing`: OpenTelemetry spans of every request; leave the section out for none. */
+export const tracingSettingsSchema = z
+  .strictObject({
+    exporter: z
+      .enum(TRACING_EXPORTERS)
+      .default('otlp')
+      .describe(
+        'Where spans go: otlp (OTLP over HTTP, JSON, to `endpoint`: an OpenTelemetry Collector, Jaeger or Grafana Tempo), console (one log line per span, at info), or none (tracing off, as if the section were left out).',
+      ),
+    endpoint: z
+      .url({ protocol: /^https?$/ })
+      .default(DEFAULT_OTLP_ENDPOINT)
+      .describe('URL the otlp exporter posts spans to, path included (`/v1/traces` on a collector).'),
+    headers: z
+      .record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'an HTTP header name'), sensitive(z.string()))
+      .optional()
+      .describe('HTTP headers sent with each export (an `Authorization` for a hosted Tempo, say); their values are secrets, never logged.'),
+    sampleRatio: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(1)
+      .describe(
+        'Share of new traces to record, in [0, 1]: 1 traces every request, 0 none (yet a request that continues a sampled trace from NATS or HTTP is still traced).',
+      ),
+    serviceName: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("The `service.name` resource attribute of the spans (how Jaeger and Tempo group them); defaults to the instance's name."),
+  })
+  .optional()
+  .describe('OpenTelemetry traces of the requests (docs/tracing.md); leave out for none.');
+
+/** Settings of tracing, once validated. */
+export type TracingSettings = NonNullable<z.output<typeof tracingSettingsSchema>>;

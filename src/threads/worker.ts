@@ -86,6 +86,10 @@ class WorkerSide {
       signal: this.controller.signal,
       request: (service: string, payload: Tvf, options?: RequestOptions) => this.request(service, payload, options),
       fail: (error: unknown) => this.crash(error),
+      // No tracing on a worker (spans are made on the main thread's bus only), and no
+      // request-context headers are read here to count.
+      tracing: undefined,
+      contextIgnored: () => undefined,
     };
   }
 
@@ -130,6 +134,11 @@ class WorkerSide {
       timeoutMs: message.timeoutMs,
       deadline: now + message.leftMs,
       origin: message.origin,
+      // The request context does not cross to a worker yet: no metadata, no trace, and a
+      // nested request sent from here starts afresh (docs/tracing.md).
+      meta: undefined,
+      trace: undefined,
+      request: (nested: string, payload: Tvf, options?: RequestOptions) => this.request(nested, payload, options),
     };
     let result: unknown;
     try {

@@ -16,6 +16,9 @@ import type { TvfReadOptions } from '../tvf/read-limits.js';
 import type { Tvf } from '../tvf/tvf.js';
 import type { Subjects } from './subjects.js';
 import { encodeRecord, HEADER, headerText, isPayloadTooLarge } from './wire.js';
+import type { IncomingContext } from '../actors/request-context.js';
+import { CountedWarning } from '../observability/counted-warning.js';
+import { CONTEXT_HEADER, readContextHeaders } from '../observability/trace-context.js';
 import { messageOf } from '../tvf/unknown-value.js';
 
 /** Figures of the incoming side, counted since the transport started. */
@@ -81,6 +84,12 @@ export class IncomingRequests {
     dropped: 0,
   };
   private readonly flushAcks = () => this.acknowledge();
+  /** Bad request-context headers: counted on the bus, logged the 1st, 10th, 100th... time. */
+  private readonly badContext: CountedWarning;
+  private readonly ignoredHeader = (header: string, reason: string) => {
+    this.host.contextIgnored();
+    this.badContext.hit({ header, reason });
+  };
   /** Per-request logs cost nothing when off: decided once. */
   private readonly debug: Logger | undefined;
 
@@ -93,6 +102,7 @@ export class IncomingRequests {
     ack.set(HEADER.instance, options.instance);
     this.ack = { headers: ack };
     this.debug = options.logger.isLevelEnabled('debug') ? options.logger : undefined;
+    this.badContext = new CountedWarning(options.logger, 'ignored a bad request-context header from another instance');
   }
 
   /** Services whose queue group this instance is in, in the order it joined them. */
@@ -185,8 +195,14 @@ export class IncomingRequests {
     }
     const origin = h!.get(HEADER.origin) || 'unknown';
     this.debug?.debug({ service, origin, remote: true }, 'remote request taken');
+    // The caller's trace and metadata, when it sent any (a request without costs two lookups).
+    let context: IncomingContext | undefined;
+    if (h!.has(CONTEXT_HEADER.traceparent) || h!.has(CONTEXT_HEADER.baggage)) {
+      const read = readContextHeaders((name) => h!.get(name), this.ignoredHeader, false);
+      context = { trace: read.trace, meta: read.meta };
+    }
     this.inFlight++;
-    this.host.requestLocal(service, payload, Math.min(timeoutMs, MAX_TIMEOUT_MS), origin).then(
+    this.host.requestLocal(service, payload, Math.min(timeoutMs, MAX_TIMEOUT_MS), origin, context).then(
       (result) => this.answer(served, result),
       (error: unknown) => this.answerFailure(served, error),
     );

@@ -234,6 +234,9 @@ export class NatsLink {
     this.outgoing.use(connection);
     this.incoming.use(connection);
     this.announcements.use(connection);
+    // The server has the subscriptions before the link counts as up: an announcement or a
+    // request another client sends once this bus has started is heard, not lost.
+    await connection.flush();
     void followStatus(connection, { down: () => this.tell({ type: 'link.down' }), up: () => this.tell({ type: 'link.up' }) }, this.serverErrors);
     void connection.closed().then((error) => this.tell({ type: 'link.ended', error: error ?? new Error('the NATS connection closed') }));
     this.logger.info({ servers: this.connector.servers, server: connection.getServer() }, 'NATS link connected');

@@ -25,6 +25,7 @@ import { SimpleStringTvf } from '../tvf/simple-string-tvf.js';
 import type { TvfReadOptions } from '../tvf/read-limits.js';
 import type { RemoteSender, RemoteService } from './remote-service.js';
 import { encodeRecord, HEADER, isPayloadTooLarge } from './wire.js';
+import { writeContextHeaders } from '../observability/trace-context.js';
 import { messageOf } from '../tvf/unknown-value.js';
 
 /** Figures of the outgoing side, counted since the transport started. */
@@ -132,6 +133,9 @@ export class OutgoingRequests implements RemoteSender {
     h.set(HEADER.service, msg.service);
     h.set(HEADER.timeoutMs, String(Math.max(1, Math.ceil(msg.deadline - performance.now()))));
     h.set(HEADER.origin, `${this.options.instance}/${msg.origin ?? '-'}`);
+    // The request context (trace, metadata): read only for a request that carries one.
+    const context = msg.context;
+    if (context !== null) writeContextHeaders((name, value) => h.set(name, value), context.trace, context.meta);
     try {
       connection.publish(service.subject, data, { reply: this.options.inbox + msg.id, headers: h });
     } catch (error) {

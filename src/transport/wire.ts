@@ -9,6 +9,8 @@
  * | `prosa-service` | request | the service asked for |
  * | `prosa-timeout-ms` | request | milliseconds left before the caller's deadline, when sent |
  * | `prosa-origin` | request | `<instance>/<processor>` of the caller (`-` for a request from outside the bus) |
+ * | `traceparent`, `tracestate` | request | W3C trace context: the caller's client span, when the request is traced (docs/tracing.md) |
+ * | `baggage` | request | W3C baggage: the request's metadata (`RequestOptions.meta`), when it has any |
  * | `prosa-instance` | ack, error | the instance that took the request |
  * | `prosa-ack` | ack | `1`: the request was taken and is being worked on |
  * | `prosa-error` | error | the `ServiceError` kind |

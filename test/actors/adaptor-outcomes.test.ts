@@ -59,7 +59,7 @@ describe('bus: the adaptor chooses the error kind', () => {
 describe('bus: the adaptor sees the request deadline', () => {
   it('passes id, sentAt, timeoutMs, deadline and origin as the fourth argument', async () => {
     bus = testBus();
-    const seen: RequestInfo[] = [];
+    const seen: Pick<RequestInfo, 'id' | 'sentAt' | 'timeoutMs' | 'deadline' | 'origin'>[] = [];
     bus.processor('p', {
       services: ['S'],
       adaptor: {

@@ -3,7 +3,7 @@ import { DeadlineWheel } from '../../src/actors/deadlines.js';
 import { RequestMsg, type SettleSink } from '../../src/actors/msg.js';
 import { record } from '../support/bus.js';
 
-const sink: SettleSink = { settled: () => {}, late: () => {}, unschedule: () => {} };
+const sink: SettleSink = { settled: () => {}, late: () => {}, unschedule: () => {}, orphan: () => Promise.reject(new Error('no')) };
 const msg = (timeoutMs: number, sent = Number.NaN) => new RequestMsg(sink, 1, 'S', record(0), timeoutMs, sent, undefined);
 
 describe('deadline wheel', () => {

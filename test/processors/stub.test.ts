@@ -119,7 +119,7 @@ describe('stub', () => {
     try {
       const failed: unknown[] = [];
       const context = (signal: AbortSignal) =>
-        ({ name: 'stub-1', logger: pino({ level: 'silent' }), signal, request: () => Promise.reject(new Error('unused')), fail: (error: unknown) => failed.push(error) }) satisfies ProcessorContext;
+        ({ name: 'stub-1', logger: pino({ level: 'silent' }), signal, request: () => Promise.reject(new Error('unused')), fail: (error: unknown) => failed.push(error), tracing: undefined, contextIgnored: () => undefined }) satisfies ProcessorContext;
       const crashing = new StubAdaptor(stubSettingsSchema.parse({ services: ['A'], crashEveryMs: 1000 }));
       const run = new AbortController();
       crashing.init(context(run.signal));

@@ -24,6 +24,7 @@ import { probeUpstream, type ProbeTarget } from './probe.js';
 import type { HttpClientSettings } from './settings.js';
 import { planUpstreamRoutes, type UpstreamRoute } from './upstream-routes.js';
 import { UpstreamHealth } from './upstream-health.js';
+import { writeContextHeaders } from '../../../observability/trace-context.js';
 
 /** First wait between two probes of an upstream that is not up yet; it doubles up to {@link PROBE_RETRY_MAX_MS}. */
 const PROBE_RETRY_FIRST_MS = 50;
@@ -209,7 +210,7 @@ export class HttpClientAdaptor implements Adaptor {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), budgetMs);
     try {
-      const response = await pool.request({ path, method: route.method, headers: route.headers, body, signal: deadline.signal });
+      const response = await pool.request({ path, method: route.method, headers: upstreamHeaders(route.headers, info), body, signal: deadline.signal });
       const bytes = await readBounded(response.body, this.settings.maxBodyBytes);
       this.health.answered();
       return this.replyOf(service, ctx, response.statusCode, headerText(response.headers['content-type']), bytes);
@@ -265,4 +266,18 @@ export class HttpClientAdaptor implements Adaptor {
     // other requests in flight, and this one should keep its detail.
     setImmediate(() => ctx.fail(error));
   }
+}
+
+/**
+ * The headers of an upstream call: the route's own, plus the request's context when it
+ * has one (`traceparent`/`tracestate` of the work done for it, `baggage` of its metadata);
+ * the route's frozen object itself otherwise (nothing allocated).
+ */
+function upstreamHeaders(headers: Readonly<Record<string, string>>, info: RequestInfo): Readonly<Record<string, string>> {
+  const trace = info.trace;
+  const meta = info.meta;
+  if (trace === undefined && meta === undefined) return headers;
+  const out: Record<string, string> = { ...headers };
+  writeContextHeaders((name, value) => (out[name] = value), trace, meta);
+  return out;
 }

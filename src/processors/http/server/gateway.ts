@@ -23,6 +23,14 @@ import { ABORTED, declaresBody, readBody, TOO_LARGE, type BodyOutcome } from './
 import { copyRequestFields, type RouteHit, type RouteTable } from './routes.js';
 import type { HttpServerSettings } from './settings.js';
 import { messageOf, safeError } from '../../../tvf/unknown-value.js';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { MAX_TIMEOUT_MS, type RequestOptions } from '../../../actors/requests.js';
+import { CountedWarning } from '../../../observability/counted-warning.js';
+import { CONTEXT_HEADER, formatTraceparent, readContextHeaders } from '../../../observability/trace-context.js';
+import type { ServerRoute } from './routes.js';
+
+/** The answer header that gives the caller the trace its request joined (W3C Trace Context level 2). */
+export const TRACE_RESPONSE_HEADER = 'traceresponse';
 
 /** What every run of an http-server shares: resolved once from the settings. */
 export interface GatewayPlan {
@@ -66,10 +74,17 @@ export class Gateway {
   private whenIdle: (() => void) | undefined;
   private readonly defaultFormat: BodyFormat;
   private readonly maxBodyBytes: number;
+  /** Bad request-context headers: counted on the bus, logged the 1st, 10th, 100th... time. */
+  private readonly badContext: CountedWarning;
+  private readonly ignoredHeader = (header: string, reason: string) => {
+    this.ctx.contextIgnored();
+    this.badContext.hit({ header, reason });
+  };
 
   constructor(plan: GatewayPlan, ctx: ProcessorContext) {
     this.plan = plan;
     this.ctx = ctx;
+    this.badContext = new CountedWarning(ctx.logger, 'ignored a bad request-context header');
     const settings = plan.settings;
     this.defaultFormat = settings.defaultFormat;
     this.maxBodyBytes = settings.maxBodyBytes;
@@ -219,10 +234,50 @@ export class Gateway {
       this.answerError(res, 400, 'malformedBody', messageOf(error), false);
       return;
     }
-    this.ctx.request(hit.store.service, tvf, hit.store.requestOptions).then(
+    const headers = req.headers;
+    // The request context: read only when the client sent one, or when tracing makes a span of the exchange.
+    const options =
+      headers.traceparent !== undefined || headers.baggage !== undefined || headers[CONTEXT_HEADER.timeoutMs] !== undefined || this.ctx.tracing !== undefined
+        ? this.contextOptions(req, res, hit.store)
+        : hit.store.requestOptions;
+    this.ctx.request(hit.store.service, tvf, options).then(
       (reply) => this.answerReply(res, reply, replyFormat),
       (error: unknown) => this.answerFailure(res, error),
     );
+  }
+
+  /**
+   * The bus request's options with the client's context: its trace (through this
+   * exchange's span, kind server, when tracing is on), its metadata (`baggage`), and its
+   * deadline (`prosa-timeout-ms`, capping the route's `timeoutMs`). A traced answer
+   * carries `traceresponse`. A bad header is ignored and counted.
+   */
+  private contextOptions(req: IncomingMessage, res: ServerResponse, route: ServerRoute): RequestOptions {
+    const read = readContextHeaders((name) => {
+      const value = req.headers[name];
+      return typeof value === 'string' ? value : undefined;
+    }, this.ignoredHeader);
+    let trace = read.trace;
+    const tracing = this.ctx.tracing;
+    if (tracing !== undefined) {
+      const span = tracing.startSpan(
+        `${route.method} ${route.path}`,
+        { kind: SpanKind.SERVER, attributes: { 'http.request.method': route.method, 'http.route': route.path, 'prosa.processor': this.ctx.name } },
+        trace,
+      );
+      if (span !== undefined) {
+        trace = span.spanContext();
+        res.once('close', () => {
+          span.setAttribute('http.response.status_code', res.statusCode);
+          if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+          span.end();
+        });
+      }
+      if (trace !== null) res.setHeader(TRACE_RESPONSE_HEADER, formatTraceparent(trace));
+    }
+    const own = route.requestOptions?.timeoutMs;
+    const timeoutMs = read.timeoutMs === undefined ? own : Math.min(read.timeoutMs, own ?? MAX_TIMEOUT_MS);
+    return { timeoutMs, meta: read.meta, trace: trace ?? undefined };
   }
 
   private answerMiss(req: IncomingMessage, res: ServerResponse, method: string, url: string): void {
