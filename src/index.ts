@@ -17,3 +17,8 @@ export * from './processors/index.js';
 export type { ProcessorState, MainState, RestartPolicy, Crash } from './machines/index.js';
 export { sensitive, SECRET_MASK } from './observability/secrets.js';
 export type { LogFormat } from './observability/logger.js';
+/**
+ * zod, the schema library of every kind's `settings`: a plugin writes its schema with
+ * this `z` (`import { defineFactory, z } from 'prosa'`), so it needs no zod of its own.
+ */
+export { z } from 'zod';

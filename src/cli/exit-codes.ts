@@ -10,7 +10,7 @@ export const ExitCode = {
   Failed: 1,
   /** The command line is wrong: unknown command or flag, missing or bad argument. */
   Usage: 2,
-  /** The settings file cannot be read or is invalid; every issue is printed. */
+  /** The settings file cannot be read or is invalid (a plugin it names does not load, say); every issue is printed. */
   InvalidSettings: 3,
   /** A second SIGINT or SIGTERM arrived while stopping: the process quit without waiting. */
   Interrupted: 130,

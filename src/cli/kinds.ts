@@ -1,10 +1,13 @@
 /**
- * `prosa kinds`: the processor kinds with their settings, defaults and docs, as text,
- * JSON, or the Markdown reference of docs/settings-reference.md.
+ * `prosa kinds`: the processor kinds (built-in, and those of `--plugin` modules) with
+ * their settings, defaults and docs, as text, JSON, or the Markdown reference of
+ * docs/settings-reference.md.
  */
 import { z } from 'zod';
 import { describeFields, type FieldDoc } from '../config/describe.js';
+import { join } from 'node:path';
 import type { KindRegistry } from '../config/registry.js';
+import { loadPlugins, PluginError, type LoadedPlugins } from '../config/plugins.js';
 import { SECRET_MASK } from '../observability/secrets.js';
 import { instanceSettingsSchema } from '../config/settings-schema.js';
 import { ExitCode } from './exit-codes.js';
@@ -78,6 +81,27 @@ function maskedDefaults<T>(node: T): T {
   for (const [key, value] of Object.entries(node)) out[key] = maskedDefaults(value);
   if (out['sensitive'] === true && 'default' in out) out['default'] = SECRET_MASK;
   return out as T;
+}
+
+/**
+ * `prosa kinds --plugin <module>...`: the built-in kinds and those of each plugin (paths
+ * relative to the working directory, package names resolved from it). Resolves 0, or 3
+ * with the plugin's error when one does not load.
+ */
+export async function kindsWithPlugins(kinds: KindRegistry, plugins: readonly string[], options: KindsOptions, io: CommandIo): Promise<number> {
+  let loaded: LoadedPlugins;
+  try {
+    loaded = await loadPlugins(plugins, kinds, { from: join(process.cwd(), 'prosa.yaml') });
+  } catch (error) {
+    if (!(error instanceof PluginError)) throw error;
+    io.stderr.write(`prosa kinds: ${error.message}\n`);
+    return ExitCode.InvalidSettings;
+  }
+  try {
+    return kindsCommand(kinds, options, io);
+  } finally {
+    loaded.dispose();
+  }
 }
 
 /** Prints the kinds of `kinds`; resolves 0. */

@@ -1,5 +1,5 @@
 /**
- * The `prosa` command line: `run`, `validate`, `kinds`, `status`, `call`, parsed with commander (unknown
+ * The `prosa` command line: `run`, `validate`, `kinds`, `new kind`, `status`, `call`, parsed with commander (unknown
  * flags and extra arguments are errors), each command's exit code returned (see
  * `exit-codes.ts`).
  */
@@ -13,7 +13,8 @@ import { DEFAULT_CONSOLE_PORT } from '../config/console-settings.js';
 import { MAX_TIMEOUT_MS } from '../actors/requests.js';
 import { ExitCode } from './exit-codes.js';
 import { callCommand, CONSOLE_TOKEN_ENV, DEFAULT_CONSOLE_URL, statusCommand } from './console-client.js';
-import { kindsCommand } from './kinds.js';
+import { kindsWithPlugins } from './kinds.js';
+import { newKindCommand } from './scaffold.js';
 import type { CommandIo } from './io.js';
 import { runCommand } from './run.js';
 import { validateCommand } from './validate.js';
@@ -61,7 +62,8 @@ export function prosaProgram(io: CommandIo, result: { code: number }): Command {
       'Run an instance until --duration is over or SIGINT/SIGTERM arrives, then stop it gracefully and print a summary.\n' +
         'Without a file, runs the embedded default: an injector driving a stub.\n' +
         'With a file, SIGHUP re-applies it as a diff (new processors start, removed ones drain and stop, changed ones\n' +
-        'are replaced, the rest keep serving); an invalid file is refused with every issue and the instance runs on.',
+        'are replaced, the rest keep serving); an invalid file is refused with every issue and the instance runs on.\n' +
+        'The file\'s `plugins` list names modules that provide more kinds (docs/plugins.md).',
     )
     .argument('[file]', 'settings file (YAML or JSON)')
     .addOption(new Option('-d, --duration <seconds>', 'stop after this many seconds').argParser(positiveSeconds))
@@ -83,7 +85,7 @@ export function prosaProgram(io: CommandIo, result: { code: number }): Command {
         port('--console', ' (a settings file goes before --console: prosa run file.yaml --console)'),
       ),
     )
-    .option('-w, --watch', 're-apply the settings file whenever it changes (as SIGHUP does)')
+    .option('-w, --watch', 're-apply the settings file whenever it changes (as SIGHUP does), and reload a plugin whenever one of its files changes')
     .action(
       async (
         file: string | undefined,
@@ -153,8 +155,26 @@ export function prosaProgram(io: CommandIo, result: { code: number }): Command {
     .description('List the processor kinds with their settings, defaults and docs.')
     .addOption(new Option('--json', 'print the kinds as JSON, JSON Schemas included').conflicts('markdown'))
     .option('--markdown', 'print the whole settings reference as Markdown')
-    .action((options: { json?: boolean; markdown?: boolean }) => {
-      result.code = kindsCommand(defaultKinds(), options, io);
+    .addOption(
+      new Option('--plugin <module>', 'also list the kinds of this plugin (a path from here, or a package name); repeatable')
+        .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]),
+    )
+    .action(async (options: { json?: boolean; markdown?: boolean; plugin?: string[] }) => {
+      result.code = await kindsWithPlugins(defaultKinds(), options.plugin ?? [], options, io);
+    });
+
+  const scaffold = program.command('new').description('Write the files of something new to start from.');
+  scaffold
+    .command('kind')
+    .description(
+      'Write a plugin providing processor kind <name> (settings schema, adaptor, factory), a settings file that runs it\n' +
+        'with an injector, and a test; `prosa run <dir>/prosa.yaml` runs it at once (docs/plugins.md).',
+    )
+    .argument('<name>', 'the kind: lower-case letters, digits and -, starting with a letter')
+    .option('--dir <folder>', 'write into this folder (default ./<name>); no file there is overwritten')
+    .option('--typescript', 'write TypeScript (.mts): running it needs a TypeScript loader (tsx)')
+    .action(async (name: string, options: { dir?: string; typescript?: boolean }) => {
+      result.code = await newKindCommand(name, options, io);
     });
 
   return program;

@@ -5,10 +5,11 @@
  * (a diff: see `Instance.apply`), and `--watch` re-applies it whenever it changes.
  */
 import { buildInstance, type BuildOptions, type Instance } from '../instance/instance.js';
-import { messageOf } from '../tvf/unknown-value.js';
+import { messageOf, safeError } from '../tvf/unknown-value.js';
 import type { KindRegistry } from '../config/registry.js';
 import { liveReload, type LiveReload } from '../instance/live-reload.js';
-import { loadSettings, parseSettings } from '../config/load.js';
+import { loadSettingsWithPlugins, parseSettings } from '../config/load.js';
+import { PluginSet } from '../config/plugins.js';
 import { instanceSecrets } from '../config/mask-settings.js';
 import { redactSecrets } from '../observability/secrets.js';
 import { SettingsError } from '../config/settings-error.js';
@@ -78,11 +79,18 @@ const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 // exactly the same (test/property/settings.property.test.ts runs both stages against it).
 
 /**
- * The settings `prosa run` runs: `file` loaded as `loadSettings` does (YAML, schema,
- * `PROSA__` overrides from `env`), or the embedded default. Throws a `SettingsError`.
+ * The settings `prosa run` runs: `file` loaded as `loadSettingsWithPlugins` does (YAML,
+ * its `plugins` loaded into `plugins`, schema, `PROSA__` overrides from `env`), or the
+ * embedded default. Throws a `SettingsError`.
+ * @param plugins - where the file's plugins load; a set of its own on `kinds` (left loaded) when left out
  */
-export async function readRunSettings(file: string | undefined, kinds: KindRegistry, env: CommandIo['env']): Promise<InstanceSettings> {
-  if (file !== undefined) return loadSettings(file, { kinds, env });
+export async function readRunSettings(
+  file: string | undefined,
+  kinds: KindRegistry,
+  env: CommandIo['env'],
+  plugins: PluginSet | undefined = file === undefined ? undefined : new PluginSet(kinds, file),
+): Promise<InstanceSettings> {
+  if (file !== undefined && plugins !== undefined) return loadSettingsWithPlugins(file, { kinds, env, plugins });
   return parseSettings(DEFAULT_SETTINGS_YAML, { kinds, env, source: DEFAULT_SETTINGS_SOURCE });
 }
 
@@ -105,9 +113,19 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
     return ExitCode.Usage;
   }
   const kinds = options.kinds ?? defaultKinds();
+  const plugins = options.file === undefined ? undefined : new PluginSet(kinds, options.file);
+  try {
+    return await runWith(options, kinds, plugins, io);
+  } finally {
+    plugins?.close();
+  }
+}
+
+/** {@link runCommand} once the plugin set is made (it closes it). */
+async function runWith(options: RunOptions, kinds: KindRegistry, plugins: PluginSet | undefined, io: CommandIo): Promise<number> {
   let settings: InstanceSettings;
   try {
-    settings = await readRunSettings(options.file, kinds, io.env);
+    settings = await readRunSettings(options.file, kinds, io.env, plugins);
   } catch (error) {
     if (!(error instanceof SettingsError)) throw error;
     io.stderr.write(`${error.message}\n`);
@@ -201,9 +219,22 @@ export async function runCommand(options: RunOptions, io: CommandIo): Promise<nu
       io.stderr.write(`prosa: ${redactSecrets(error.message, instanceSecrets(settings, kinds))}\n`);
       return ExitCode.Failed;
     }
-    if (options.file !== undefined) {
-      // SIGHUP re-applies the file on demand; --watch on every change. Each apply is logged.
-      reload = liveReload(instance, { file: options.file, kinds, env: io.env, logger, watch: options.watch === true });
+    if (options.file !== undefined && plugins !== undefined) {
+      // SIGHUP re-applies the file on demand; --watch on every change, of the file or of
+      // a plugin's files (then only the processors of that plugin's kinds are replaced).
+      // Each apply is logged.
+      const load = (path: string) => loadSettingsWithPlugins(path, { kinds, env: io.env, plugins, source: path });
+      const live = liveReload(instance, { file: options.file, kinds, env: io.env, logger, watch: options.watch === true, load });
+      reload = live;
+      if (options.watch === true) {
+        plugins.watch(
+          (changed) => {
+            logger.info({ plugins: changed }, `plugin changed: ${changed.join(', ')}; reloading its kinds`);
+            void live.reload('plugin');
+          },
+          { onError: (error) => logger.warn({ err: safeError(error) }, 'watching plugins failed') },
+        );
+      }
     }
     status?.start();
     const reason = await stopReason;

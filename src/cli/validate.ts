@@ -1,11 +1,13 @@
 /**
  * `prosa validate <file>`: checks a settings file (environment overrides included)
- * without running it: the same checks as `prosa run` (`checkSettingsText`), then the same
+ * without running it: the same checks as `prosa run` (its plugins loaded, then
+ * `checkSettingsTextWithPlugins`), then the same
  * build (`buildInstance`, through `checkBuild`: factories, processor specs, transports),
  * stopped before anything starts. Whatever `run` refuses with exit 3, `validate` refuses.
  */
 import { checkBuild } from '../instance/instance.js';
-import { checkSettingsText, readSettingsFile } from '../config/load.js';
+import { checkSettingsTextWithPlugins, readSettingsFile } from '../config/load.js';
+import { PluginSet } from '../config/plugins.js';
 import type { KindRegistry } from '../config/registry.js';
 import { SettingsError, type SettingsErrorKind, type SettingsIssue } from '../config/settings-error.js';
 import { defaultKinds } from '../processors/builtins.js';
@@ -32,10 +34,11 @@ export async function validateCommand(file: string, options: ValidateCommandOpti
   let issues: readonly SettingsIssue[];
   let processors: string[] = [];
   let kind: SettingsErrorKind = 'InvalidSettings';
+  const kinds = options.kinds ?? defaultKinds();
+  const plugins = new PluginSet(kinds, file);
   try {
-    const kinds = options.kinds ?? defaultKinds();
     const text = await readSettingsFile(file);
-    const check = checkSettingsText(text, { kinds, env: io.env, source: file });
+    const { check } = await checkSettingsTextWithPlugins(text, { kinds, env: io.env, source: file, plugins });
     if (check.ok) {
       issues = await checkBuild(check.settings, { kinds, transports: TRANSPORT_MAKERS });
       processors = check.settings.processors.map((p) => `${p.name} (${p.kind})`);
@@ -46,6 +49,8 @@ export async function validateCommand(file: string, options: ValidateCommandOpti
     if (!(error instanceof SettingsError)) throw error;
     issues = error.issues;
     kind = error.kind;
+  } finally {
+    plugins.close();
   }
   const valid = issues.length === 0;
   if (options.json === true) {

@@ -1,6 +1,6 @@
 /**
  * Config: the settings file (schema, loader, environment overrides, errors, secrets) and
- * processor kinds (factories and their registry). Instances are built from settings one
+ * processor kinds (factories, their registry, plugins that provide more). Instances are built from settings one
  * layer up, in src/instance.
  */
 export {
@@ -41,7 +41,28 @@ export {
   type SchemaLookup,
 } from './env-overrides.js';
 export { checkSettings, validateSettings, type ValidateOptions, type SettingsCheck } from './validate.js';
-export { loadSettings, parseSettings, checkSettingsText, readSettingsFile, type LoadOptions } from './load.js';
+export {
+  loadSettings,
+  parseSettings,
+  checkSettingsText,
+  readSettingsFile,
+  checkSettingsTextWithPlugins,
+  loadSettingsWithPlugins,
+  type LoadOptions,
+  type PluginLoadOptions,
+} from './load.js';
+export {
+  loadPlugins,
+  resolvePlugin,
+  pluginFactories,
+  PluginSet,
+  PluginError,
+  type PluginErrorKind,
+  type LoadPluginsOptions,
+  type LoadedPlugin,
+  type LoadedPlugins,
+  type PluginChange,
+} from './plugins.js';
 export { parseSettingsText, type SettingsText } from './settings-text.js';
 export { checkSettingsShape, MAX_SETTINGS_DEPTH, MAX_SETTINGS_VALUES, MAX_ALIAS_COUNT } from './settings-shape.js';
 export {

@@ -1,5 +1,5 @@
 /**
- * The settings file's schema: the instance (name, shutdown, log, request timeout) and its
+ * The settings file's schema: the instance (name, plugins, shutdown, log, request timeout) and its
  * processors (name, kind, settings, restart, queue, init timeout, threads, log). Each processor's
  * `settings` block is checked against its kind's own schema by the validator.
  *
@@ -146,6 +146,12 @@ export const INSTANCE_SECTIONS = {
   transport: transportSettingsSchema.optional(),
   services: servicesSettingsSchema,
   metrics: metricsSettingsSchema,
+  plugins: z
+    .array(z.string().min(1).describe('A module: a package name, or a path relative to the settings file (`./kinds/upper.js`).'))
+    .default([])
+    .describe(
+      'Modules that provide processor kinds (`export const kinds = [defineFactory(...)]`), loaded before the processors are checked; package names resolve from the settings file\'s folder, relative paths from the file (docs/plugins.md).',
+    ),
   tracing: tracingSettingsSchema,
   console: consoleSettingsSchema,
 };

@@ -13,18 +13,30 @@ import type { Directives } from '../directives/directives.js';
 import type { DirectiveReference } from '../directives/reference.js';
 import { callbackResolver } from '../directives/resolver.js';
 import { stableKey } from '../directives/stable-key.js';
-import { LoadProcessor, type LoadedProcessor } from './load-processor.js';
+import { LoadProcessor, loadProcessorParams, type LoadedProcessor } from './load-processor.js';
 
 /** Parameters of {@link ApplySettings}. */
 export interface ApplySettingsParams {
   /** The instance's validated settings; only `processors` matter to the directive. */
   settings: InstanceSettings;
+  /**
+   * Kind -> its revision in the instance (see `LoadProcessorParams.kindRevision`), for
+   * the kinds whose factory changed since the instance was built: part of the key, and
+   * given to each `LoadProcessor`, so that their processors are replaced while the others
+   * keep serving.
+   * @defaultValue none: every processor is `LoadProcessor(entry)`
+   */
+  revisions?: Readonly<Record<string, number>>;
 }
 
 /** The processors of an instance: one value per running processor, in the order they were built. */
 export const ApplySettings = defineDirective<ApplySettingsParams, LoadedProcessor>({
   kind: 'ApplySettings',
-  key: (params) => stableKey(params.settings.processors),
+  key: (params) => {
+    const revisions = params.revisions ?? {};
+    const processors = params.settings.processors;
+    return Object.keys(revisions).length === 0 ? stableKey(processors) : stableKey({ processors, revisions });
+  },
   // Named by the instance: the key is every processor's entry, settings and secrets included.
   label: (params) => (typeof params?.settings?.name === 'string' ? params.settings.name : ''),
   validate: (params) => {
@@ -45,6 +57,7 @@ export function applySettingsHandler(directives: Directives): (directive: Direct
   return (directive) => {
     if (!ApplySettings.is(directive)) return undefined;
     const entries = directive.params.settings.processors;
+    const revisions = directive.params.revisions;
     const resolver = callbackResolver<LoadedProcessor>('processors', (handle) => {
       const refs: DirectiveReference<LoadedProcessor>[] = [];
       const forwarded = new Map<string, number>();
@@ -60,7 +73,7 @@ export function applySettingsHandler(directives: Directives): (directive: Direct
       const allSettled = () => refs.length === entries.length && settledCount === entries.length;
       entries.forEach((entry, index) => {
         isSettled.push(false);
-        const ref = directives.add(LoadProcessor(entry));
+        const ref = directives.add(LoadProcessor(loadProcessorParams(entry, revisions)));
         refs.push(ref);
         ref.subscribe({
           added: (value) => {

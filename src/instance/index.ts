@@ -19,7 +19,9 @@ export {
   LoadProcessorError,
   type LoadProcessorErrorKind,
   loadProcessorHandler,
+  loadProcessorParams,
   type LoadedProcessor,
+  type LoadProcessorParams,
   type LoadProcessorOptions,
 } from './load-processor.js';
 export { ApplySettings, applySettingsHandler, type ApplySettingsParams } from './apply-settings.js';

@@ -111,7 +111,8 @@ export class Instance {
   /**
    * Applies changed settings as a diff (see `LiveSettings.apply`): new processors start,
    * removed ones are quieted, drained and stopped, changed ones (any field of their entry
-   * differs) are replaced, untouched ones keep serving without a blip. Resolves with what
+   * differs, or their kind's factory changed in the kind registry: a reloaded plugin) are
+   * replaced, untouched ones keep serving without a blip. Resolves with what
    * changed; logs it. Instance-level sections (`name`, `shutdown`, ...) take effect only
    * on a restart: the report lists those that changed. `settings` must be validated
    * (`loadSettings`, `validateSettings`). Applies run one at a time. Once the instance
@@ -122,6 +123,16 @@ export class Instance {
     const report = await this.live.apply(settings, options);
     this.events.emit('settings.applied', { report });
     return report;
+  }
+
+  /**
+   * What {@link Instance.apply} of `settings` would change now, without applying it:
+   * started, stopped, replaced (an entry that differs, or of a kind whose factory
+   * changed in the kind registry since the last apply) and unchanged processors, and
+   * the sections that need a restart.
+   */
+  diff(settings: InstanceSettings): ApplyReport {
+    return this.live.diff(settings);
   }
 
   /** Starts the bus: resolves once every processor settled its first start (`Prosa.start`). */
@@ -180,7 +191,7 @@ export function buildInstance(settings: InstanceSettings, options: BuildOptions)
   );
   directives.handle('ApplySettings', applySettingsHandler(directives));
   // Every processor is built synchronously here, by its LoadProcessor's resolver.
-  const live = new LiveSettings(directives, settings);
+  const live = new LiveSettings(directives, settings, options.kinds);
   const issues: SettingsIssue[] = live.buildErrors().map(({ index, entry, error }) => {
     if (error instanceof LoadProcessorError && error.kind === 'UnknownKind') {
       const path = formatPath(['processors', index, 'kind']);

@@ -3,7 +3,7 @@
  * (`Instance.apply`), when the file changes (`fs.watch`, debounced, tolerant of editors
  * that replace the file) and on SIGHUP. A file that does not load is refused with its
  * full issue list and the instance keeps running unchanged. `prosa run <file> --watch`
- * uses it.
+ * uses it, with a `load` that loads the file's plugins too (src/plugins).
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
@@ -15,6 +15,7 @@ import { SettingsError } from '../config/settings-error.js';
 import { stableKey } from '../directives/stable-key.js';
 import { safeError } from '../tvf/unknown-value.js';
 import type { Instance } from './instance.js';
+import type { InstanceSettings } from '../config/settings-schema.js';
 import type { ApplyReport } from './live-settings.js';
 
 /** Options of {@link liveReload}. */
@@ -51,21 +52,29 @@ export interface LiveReloadOptions {
   debounceMs?: number;
   /** Told of every reload's outcome (tests, status lines). */
   onReload?(outcome: ReloadOutcome): void;
+  /**
+   * Reads and validates the file (given as `file` was), once per reload, before anything
+   * is applied; rejects with a `SettingsError` to refuse it. A loader that also loads the
+   * file's plugins (or re-imports changed ones) goes here: kinds whose factory changed in
+   * `kinds` count as changed, so their processors are replaced.
+   * @defaultValue `loadSettings(file, { kinds, env, source: file })`
+   */
+  load?(file: string, trigger: ReloadTrigger): Promise<InstanceSettings>;
 }
 
 /** How one reload ended. */
 export type ReloadOutcome =
   /** Applied: what changed. */
   | { status: 'applied'; trigger: ReloadTrigger; report: ApplyReport }
-  /** The file loads to the settings already applied: nothing done. */
+  /** The file loads to the settings already applied, and no kind they use changed: nothing done. */
   | { status: 'unchanged'; trigger: ReloadTrigger }
   /** The file did not load: the instance runs on, unchanged. */
   | { status: 'refused'; trigger: ReloadTrigger; error: SettingsError }
   /** Applying failed unexpectedly (a bug, a stopped bus): logged; the instance runs on. */
   | { status: 'failed'; trigger: ReloadTrigger; error: unknown };
 
-/** What asked for a reload. */
-export type ReloadTrigger = 'watch' | 'sighup' | 'call';
+/** What asked for a reload: the file changed, SIGHUP, a call, or a plugin module changed. */
+export type ReloadTrigger = 'watch' | 'sighup' | 'call' | 'plugin';
 
 /** A running live reload. */
 export interface LiveReload {
@@ -87,6 +96,7 @@ export function liveReload(instance: Instance, options: LiveReloadOptions): Live
   const file = resolve(options.file);
   const name = basename(file);
   const debounceMs = options.debounceMs ?? 100;
+  const load = options.load ?? ((path: string) => loadSettings(path, { kinds: options.kinds, env: options.env, source: path }));
   let chain: Promise<unknown> = Promise.resolve();
   let waiting: Promise<ReloadOutcome> | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -96,8 +106,8 @@ export function liveReload(instance: Instance, options: LiveReloadOptions): Live
   const once = async (trigger: ReloadTrigger): Promise<ReloadOutcome> => {
     let outcome: ReloadOutcome;
     try {
-      const settings = await loadSettings(file, { kinds: options.kinds, env: options.env, source: options.file });
-      if (stableKey(settings) === stableKey(instance.settings)) {
+      const settings = await load(options.file, trigger);
+      if (stableKey(settings) === stableKey(instance.settings) && instance.diff(settings).replaced.length === 0) {
         outcome = { status: 'unchanged', trigger };
         logger.debug({ file: options.file, trigger }, 'settings reloaded: no change');
       } else {

@@ -4,13 +4,14 @@
  * {@link LiveSettings} holds the current `ApplySettings` reference and applies new
  * settings as that diff (add the new `ApplySettings`, then release the old one).
  */
+import type { KindRegistry } from '../config/registry.js';
 import type { InstanceSettings, ProcessorSettings } from '../config/settings-schema.js';
 import type { Directives } from '../directives/directives.js';
 import type { DirectiveReference } from '../directives/reference.js';
 import { stableKey } from '../directives/stable-key.js';
 import { messageOf } from '../tvf/unknown-value.js';
 import { ApplySettings } from './apply-settings.js';
-import { LoadProcessor, type LoadedProcessor } from './load-processor.js';
+import { LoadProcessor, loadProcessorParams, type LoadedProcessor } from './load-processor.js';
 import { whenRemoved } from './removal.js';
 
 /** What changed when settings were applied, by processor name (settings order; stopped ones in old order). */
@@ -19,7 +20,11 @@ export interface ApplyReport {
   started: string[];
   /** Declared before, not now: quieted, drained and removed. */
   stopped: string[];
-  /** Declared in both with a different entry (kind, settings, restart, queue, ...): the old one drained, a new one built. */
+  /**
+   * Declared in both with a different entry (kind, settings, restart, queue, ...), or
+   * with the same entry of a kind whose factory changed (a reloaded plugin): the old one
+   * drained, a new one built.
+   */
   replaced: string[];
   /** Declared in both with the same entry: never touched. */
   unchanged: string[];
@@ -39,8 +44,18 @@ export interface ApplyOptions {
   timeoutMs?: number;
 }
 
-/** The changes from `before` to `after`, by processor name; `failed` and `restartNeeded` are left empty. */
-export function diffSettings(before: InstanceSettings, after: InstanceSettings): ApplyReport {
+/**
+ * Top-level sections that take effect without a restart: the processors (the diff), and
+ * the plugins (whoever loads the settings loads them; the instance sees only their kinds).
+ */
+const LIVE_SECTIONS: ReadonlySet<string> = new Set(['processors', 'plugins']);
+
+/**
+ * The changes from `before` to `after`, by processor name; `failed` is left empty. An
+ * entry equal in both counts as replaced when its kind is one of `changedKinds` (kinds
+ * whose factory changed in between).
+ */
+export function diffSettings(before: InstanceSettings, after: InstanceSettings, changedKinds: ReadonlySet<string> = new Set()): ApplyReport {
   const previous = new Map(before.processors.map((entry) => [entry.name, stableKey(entry)]));
   const report: ApplyReport = { started: [], stopped: [], replaced: [], unchanged: [], failed: [], restartNeeded: [] };
   const declared = new Set<string>();
@@ -48,13 +63,13 @@ export function diffSettings(before: InstanceSettings, after: InstanceSettings):
     declared.add(entry.name);
     const key = previous.get(entry.name);
     if (key === undefined) report.started.push(entry.name);
-    else if (key === stableKey(entry)) report.unchanged.push(entry.name);
+    else if (key === stableKey(entry) && !changedKinds.has(entry.kind)) report.unchanged.push(entry.name);
     else report.replaced.push(entry.name);
   }
   for (const entry of before.processors) if (!declared.has(entry.name)) report.stopped.push(entry.name);
   const sections = new Set([...Object.keys(before), ...Object.keys(after)]);
-  sections.delete('processors');
   for (const section of [...sections].sort()) {
+    if (LIVE_SECTIONS.has(section)) continue;
     const a = (before as unknown as Record<string, unknown>)[section];
     const b = (after as unknown as Record<string, unknown>)[section];
     if (stableKey(a) !== stableKey(b)) report.restartNeeded.push(section);
@@ -63,6 +78,50 @@ export function diffSettings(before: InstanceSettings, after: InstanceSettings):
 }
 
 
+/** What an instance knows of one kind: the registry's revision it last applied, and how many times it changed. */
+interface KindRecord {
+  readonly revision: number;
+  readonly changes: number;
+}
+
+/**
+ * The kind records after `settings` are applied with `kinds` as it is now: a kind whose
+ * registry revision differs from the one recorded counts one more change. Pure: `seen`
+ * is left as it is.
+ */
+function recordKinds(seen: ReadonlyMap<string, KindRecord>, settings: InstanceSettings, kinds: KindRegistry | undefined): Map<string, KindRecord> {
+  const next = new Map(seen);
+  if (kinds === undefined) return next;
+  for (const { kind } of settings.processors) {
+    const revision = kinds.revision(kind);
+    if (revision === undefined) continue;
+    const known = next.get(kind);
+    if (known === undefined) next.set(kind, { revision, changes: 0 });
+    else if (known.revision !== revision) next.set(kind, { revision, changes: known.changes + 1 });
+  }
+  return next;
+}
+
+/** The `LoadProcessor` revisions of `settings`' kinds: how many times each changed, for those that did. */
+function revisionsOf(settings: InstanceSettings, records: ReadonlyMap<string, KindRecord>): Record<string, number> {
+  const revisions: Record<string, number> = {};
+  for (const { kind } of settings.processors) {
+    const changes = records.get(kind)?.changes ?? 0;
+    if (changes > 0) revisions[kind] = changes;
+  }
+  return revisions;
+}
+
+/** The kinds `settings` use whose record changed from `before` to `after`. */
+function changedKinds(settings: InstanceSettings, before: ReadonlyMap<string, KindRecord>, after: ReadonlyMap<string, KindRecord>): Set<string> {
+  const changed = new Set<string>();
+  for (const { kind } of settings.processors) {
+    const a = before.get(kind);
+    if (a !== undefined && a.revision !== after.get(kind)?.revision) changed.add(kind);
+  }
+  return changed;
+}
+
 /**
  * The settings an instance runs now, as one held `ApplySettings` reference; applies new
  * ones as a diff, one apply at a time. The registry must have the `LoadProcessor` and
@@ -70,7 +129,10 @@ export function diffSettings(before: InstanceSettings, after: InstanceSettings):
  */
 export class LiveSettings {
   private readonly directives: Directives;
+  private readonly kinds: KindRegistry | undefined;
   private current: InstanceSettings;
+  /** Each kind applied so far: its registry revision then, and how many times it changed. */
+  private kindRecords: Map<string, KindRecord>;
   private ref: DirectiveReference<LoadedProcessor>;
   private queue: Promise<unknown> = Promise.resolve();
   /**
@@ -80,11 +142,18 @@ export class LiveSettings {
    */
   private byName = new Map<string, LoadedProcessor>();
 
-  /** Adds the `ApplySettings` of `settings`: its processors are built at once (synchronously). */
-  constructor(directives: Directives, settings: InstanceSettings) {
+  /**
+   * Adds the `ApplySettings` of `settings`: its processors are built at once
+   * (synchronously). With `kinds` (the registry the `LoadProcessor` handler builds
+   * from), a later apply also replaces the processors of kinds whose factory changed
+   * there since (`KindRegistry.revision`).
+   */
+  constructor(directives: Directives, settings: InstanceSettings, kinds?: KindRegistry) {
     this.directives = directives;
+    this.kinds = kinds;
     this.current = settings;
-    this.ref = directives.add(ApplySettings({ settings }));
+    this.kindRecords = recordKinds(new Map(), settings, kinds);
+    this.ref = directives.add(ApplySettings({ settings, revisions: revisionsOf(settings, this.kindRecords) }));
     this.follow();
   }
 
@@ -136,8 +205,21 @@ export class LiveSettings {
   /** The errors of the current settings' `LoadProcessor`s, with their entries: what a build reports as settings issues. */
   buildErrors(): { index: number; entry: ProcessorSettings; error: unknown }[] {
     return this.current.processors.flatMap((entry, index) =>
-      (this.directives.info(LoadProcessor(entry))?.errors ?? []).map((failure) => ({ index, entry, error: failure.error })),
+      (this.directives.info(LoadProcessor(loadProcessorParams(entry, revisionsOf(this.current, this.kindRecords))))?.errors ?? []).map((failure) => ({
+        index,
+        entry,
+        error: failure.error,
+      })),
     );
+  }
+
+  /**
+   * What {@link LiveSettings.apply} of `next` would change now, without applying it
+   * (`failed` empty): the diff of the entries, and the processors of kinds whose factory
+   * changed since the last apply counted as replaced.
+   */
+  diff(next: InstanceSettings): ApplyReport {
+    return diffSettings(this.current, next, changedKinds(next, this.kindRecords, recordKinds(this.kindRecords, next, this.kinds)));
   }
 
   /**
@@ -154,13 +236,16 @@ export class LiveSettings {
   }
 
   private async applyNow(next: InstanceSettings, timeoutMs: number): Promise<ApplyReport> {
-    const report = diffSettings(this.current, next);
+    const records = recordKinds(this.kindRecords, next, this.kinds);
+    const report = diffSettings(this.current, next, changedKinds(next, this.kindRecords, records));
+    const revisions = revisionsOf(next, records);
     const before = new Map(this.ref.values.map((loaded) => [loaded.processor.name, loaded.processor]));
     const prosa = this.directives.prosa;
-    const nextRef = this.directives.add(ApplySettings({ settings: next }));
+    const nextRef = this.directives.add(ApplySettings({ settings: next, revisions }));
     const previousRef = this.ref;
     this.ref = nextRef;
     this.current = next;
+    this.kindRecords = records;
     this.follow();
     previousRef.release();
     const deadline = Date.now() + timeoutMs;
@@ -205,7 +290,7 @@ export class LiveSettings {
 
   /** The failures of one entry's `LoadProcessor`, if its instance lives. */
   private failureOf(entry: ProcessorSettings): { processor: string; error: string }[] {
-    const info = this.directives.info(LoadProcessor(entry));
+    const info = this.directives.info(LoadProcessor(loadProcessorParams(entry, revisionsOf(this.current, this.kindRecords))));
     return (info?.errors ?? []).map((failure) => ({ processor: entry.name, error: messageOf(failure.error) }));
   }
 }

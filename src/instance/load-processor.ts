@@ -6,7 +6,9 @@
  * all started this way (through `ApplySettings`), so one path builds everything.
  *
  * Two entries that differ in any field (kind, settings, restart, queue, init timeout,
- * threads, log level) are different directives: applying the other one replaces the processor.
+ * threads, log level) are different directives: applying the other one replaces the
+ * processor. So are two builds of one entry by different factories of its kind
+ * (`kindRevision`): a reloaded plugin replaces the processors of its kinds.
  */
 import type { Logger } from 'pino';
 import type { DirectiveShape, Processor, Prosa, ResolverShape } from '../actors/index.js';
@@ -35,8 +37,27 @@ export interface LoadedProcessor {
   readonly product: FactoryProduct;
 }
 
+/** Parameters of {@link LoadProcessor}: a settings entry, and the revision of its kind's factory. */
+export type LoadProcessorParams = ProcessorSettings & {
+  /**
+   * The kind's revision in the instance: how many times a new factory of the kind
+   * (`KindRegistry.revision` changed) was applied since the instance was built. Part of
+   * the directive's key, so each new factory makes a new directive; left out while 0, so
+   * a processor whose kind never changed is `LoadProcessor(entry)`. Not part of the
+   * loaded processor's `settings`.
+   * @defaultValue none (0)
+   */
+  readonly kindRevision?: number;
+};
+
+/** The parameters of `entry`'s {@link LoadProcessor} under `revisions` (kind -> its revision in the instance; 0 when left out). */
+export function loadProcessorParams(entry: ProcessorSettings, revisions: Readonly<Record<string, number>> = {}): LoadProcessorParams {
+  const kindRevision = Object.hasOwn(revisions, entry.kind) ? revisions[entry.kind] : undefined;
+  return kindRevision === undefined ? entry : { ...entry, kindRevision };
+}
+
 /** One processor, as its settings entry declares it (validated: defaults filled). */
-export const LoadProcessor = defineDirective<ProcessorSettings, LoadedProcessor>({
+export const LoadProcessor = defineDirective<LoadProcessorParams, LoadedProcessor>({
   kind: 'LoadProcessor',
   // Named by the processor: the key is the whole entry, settings and their secrets included.
   label: (entry) => (typeof entry?.name === 'string' ? entry.name : ''),
@@ -198,7 +219,7 @@ export function loadProcessorHandler(
   };
   return (directive) => {
     if (!LoadProcessor.is(directive)) return undefined;
-    const entry = directive.params;
+    const { kindRevision: _revision, ...entry } = directive.params;
     const resolver = callbackResolver<LoadedProcessor>('factory', (handle) => {
       let synchronous = true;
       const stopWaiting = whenRemoved(prosa, entry.name, () => {

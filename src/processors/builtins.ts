@@ -31,7 +31,5 @@ export const kinds: readonly ProcessorFactory[] = BUILTIN_FACTORIES;
  * fresh registry, so registrations never leak between instances or tests.
  */
 export function defaultKinds(): KindRegistry {
-  const registry = new KindRegistry();
-  for (const factory of BUILTIN_FACTORIES) registry.register(factory, { module: import.meta.url });
-  return registry;
+  return new KindRegistry(BUILTIN_FACTORIES, { module: import.meta.url });
 }

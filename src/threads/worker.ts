@@ -14,6 +14,7 @@ import type { Adaptor, ProcessorContext, RequestInfo } from '../actors/adaptor.j
 import { ServiceError } from '../actors/errors.js';
 import type { RequestOptions } from '../actors/requests.js';
 import type { ProcessorFactory } from '../config/factory.js';
+import { installReloadHook } from '../config/plugin-hooks.js';
 import { isTvf } from '../tvf/is-tvf.js';
 import type { Tvf } from '../tvf/tvf.js';
 import { messageOf } from '../tvf/unknown-value.js';
@@ -38,6 +39,8 @@ interface Asked {
 
 /** The adaptor `source` names, imported and built. Throws a readable error when it names nothing usable. */
 async function buildAdaptor(source: AdaptorSource, name: string, logger: Logger): Promise<Adaptor> {
+  // A plugin's `import ... from 'prosa'` is this prosa, as on the main thread.
+  installReloadHook();
   const mod = (await import(source.module)) as Record<string, unknown>;
   if ('export' in source) {
     const value = mod[source.export];

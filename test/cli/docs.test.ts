@@ -24,7 +24,7 @@ describe('docs', () => {
 
   it('docs/cli.md documents every command, option and exit code', () => {
     const text = docs('cli.md');
-    for (const word of ['prosa run', 'prosa validate', 'prosa kinds', '--duration', '--json', '--no-status', '--watch', 'SIGHUP', '--markdown', 'SIGTERM', 'SIGINT']) {
+    for (const word of ['prosa run', 'prosa validate', 'prosa kinds', '--duration', '--json', '--no-status', '--watch', 'SIGHUP', '--markdown', 'SIGTERM', 'SIGINT', '--plugin', 'prosa new kind', '--dir', '--typescript']) {
       expect(text).toContain(word);
     }
     for (const code of [0, 1, 2, 3, 130]) expect(text).toMatch(new RegExp(`\\| \`${code}\` \\|`));

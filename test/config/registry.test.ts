@@ -84,4 +84,31 @@ describe('KindRegistry', () => {
       expect((error as SettingsError).issues[0]!.expected).toBe('a registered kind (none is registered)');
     }
   });
+
+  it('keeps the module each kind was registered from (moduleOf); built-ins name src/processors/builtins', async () => {
+    const kinds = defaultKinds();
+    const builtins = await import(kinds.moduleOf('stub')!);
+    expect(builtins.kinds).toContain(kinds.get('stub'));
+    kinds.register(pingFactory, { module: 'file:///plugins/ping.js' });
+    expect(kinds.moduleOf('ping')).toBe('file:///plugins/ping.js');
+    expect(kinds.moduleOf('nope')).toBeUndefined();
+    const bare = new KindRegistry([pingFactory]);
+    expect(bare.moduleOf('ping')).toBeUndefined();
+    expect(() => new KindRegistry().register(pingFactory, { module: './ping.js' })).toThrow(
+      expect.objectContaining({ kind: 'InvalidFactory', message: expect.stringContaining('"./ping.js"') }),
+    );
+  });
+
+  it('gives a kind the same revision while one factory holds it, a new one once another replaces it', () => {
+    const kinds = new KindRegistry();
+    expect(kinds.revision('ping')).toBeUndefined();
+    let dispose = kinds.register(pingFactory);
+    const first = kinds.revision('ping');
+    dispose();
+    dispose = kinds.register(pingFactory);
+    expect(kinds.revision('ping')).toBe(first);
+    dispose();
+    kinds.register({ ...pingFactory });
+    expect(kinds.revision('ping')).not.toBe(first);
+  });
 });

@@ -75,6 +75,17 @@ describe('the packed package', () => {
     expect(summary.errorCount).toBe(0);
   }, SLOW);
 
+  it('scaffolds a kind with npx prosa new kind, which runs, and whose test passes, as installed', async () => {
+    await sh(app, 'npx', ['--offline', 'prosa', 'new', 'kind', 'upper']);
+    const { stdout } = await sh(app, 'npx', ['--offline', 'prosa', 'run', 'upper/prosa.yaml', '--duration', '1', '--json', '--no-status']);
+    const summary = JSON.parse(stdout) as { responses: number; errorCount: number; processors: Record<string, unknown> };
+    expect(Object.keys(summary.processors)).toEqual(['upper-1', 'inj-1']);
+    expect(summary.responses).toBeGreaterThan(0);
+    expect(summary.errorCount).toBe(0);
+    const tested = await sh(join(app, 'upper'), process.execPath, ['--test', 'upper.test.mjs']);
+    expect(tested.stdout).toMatch(/# pass 3\n/);
+  }, SLOW);
+
   it("loads none of the subpath entries' packages on import 'prosa', and each entry on its own", async () => {
     const { stdout } = await sh(app, process.execPath, ['--import', './record-packages.mjs', 'import-entries.mjs']);
     const loaded = JSON.parse(stdout) as Record<string, string[]>;
