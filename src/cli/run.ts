@@ -223,18 +223,19 @@ async function runWith(options: RunOptions, kinds: KindRegistry, plugins: Plugin
       // SIGHUP re-applies the file on demand; --watch on every change, of the file or of
       // a plugin's files (then only the processors of that plugin's kinds are replaced).
       // Each apply is logged.
+      // The plugins are watched before liveReload says the file is: once that line is out,
+      // an edit of a plugin's file is seen too.
       const load = (path: string) => loadSettingsWithPlugins(path, { kinds, env: io.env, plugins, source: path });
-      const live = liveReload(instance, { file: options.file, kinds, env: io.env, logger, watch: options.watch === true, load });
-      reload = live;
       if (options.watch === true) {
         plugins.watch(
           (changed) => {
             logger.info({ plugins: changed }, `plugin changed: ${changed.join(', ')}; reloading its kinds`);
-            void live.reload('plugin');
+            void reload?.reload('plugin');
           },
           { onError: (error) => logger.warn({ err: safeError(error) }, 'watching plugins failed') },
         );
       }
+      reload = liveReload(instance, { file: options.file, kinds, env: io.env, logger, watch: options.watch === true, load });
     }
     status?.start();
     const reason = await stopReason;
