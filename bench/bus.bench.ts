@@ -9,9 +9,9 @@
 import { ServiceBroker, type Context } from 'moleculer';
 import { pino } from 'pino';
 import { createActor, fromCallback } from 'xstate';
-import { createProsa, type ProcessorContext, type Tvf } from '../src/index.js';
+import { createProsa, type Tvf } from '../src/index.js';
 import { benchScale, figure, gcExposed, heapUsed, interleave, timed, type BenchFigure, type BenchSuite } from './lib.js';
-import { IN_FLIGHT, makePayload, makeRecord, type EchoPayload } from './payload.js';
+import { addClient, IN_FLIGHT, makePayload, makeRecord, type EchoPayload } from './payload.js';
 
 /** Figure names. */
 export const BUS = {
@@ -131,17 +131,9 @@ async function startProsa() {
     queue: { maxInFlight: 2 * HELD },
     adaptor: { processRequest: (_service, request) => new Promise<Tvf>((resolve) => holder.hold([resolve, request])) },
   });
-  let client: ProcessorContext | undefined;
-  bus.processor('client', {
-    adaptor: {
-      init: (ctx) => void (client = ctx),
-      processRequest: () => {
-        throw new Error('the client serves nothing');
-      },
-    },
-  });
+  const client = addClient(bus);
   await bus.start();
-  return { bus, ctx: client!, holder };
+  return { bus, ctx: client(), holder };
 }
 
 export default {

@@ -3,7 +3,7 @@
  * object for the peers that carry objects (Moleculer, the bare XState floor, JSON bodies)
  * and its TVF twin for prosa.
  */
-import { SimpleStringTvf, type Tvf } from '../src/index.js';
+import { SimpleStringTvf, type ProcessorContext, type Prosa, type Tvf } from '../src/index.js';
 
 /** Calls in flight per batch in the "1000 in flight" figures. */
 export const IN_FLIGHT = 1_000;
@@ -52,4 +52,24 @@ export function makeRecord(): Tvf {
   tvf.putByte(9, 1);
   tvf.putUnsigned(10, 1_700_000_000_000);
   return tvf;
+}
+
+/**
+ * Adds processor `client` to `bus`: it serves nothing, and its context (given once the bus
+ * has started) is what a suite sends requests from, as an adaptor would.
+ */
+export function addClient(bus: Prosa): () => ProcessorContext {
+  let client: ProcessorContext | undefined;
+  bus.processor('client', {
+    adaptor: {
+      init: (ctx) => void (client = ctx),
+      processRequest: () => {
+        throw new Error('the client serves nothing');
+      },
+    },
+  });
+  return () => {
+    if (client === undefined) throw new Error('the client has no context before the bus starts');
+    return client;
+  };
 }

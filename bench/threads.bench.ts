@@ -13,7 +13,7 @@ import { Worker } from 'node:worker_threads';
 import { pino } from 'pino';
 import { createProsa, SimpleStringTvf, threadAdaptor, type ProcessorContext, type Prosa, type Tvf } from '../src/index.js';
 import { benchScale, figure, interleave, timed, type BenchFigure, type BenchSuite } from './lib.js';
-import { IN_FLIGHT, makeRecord } from './payload.js';
+import { addClient, IN_FLIGHT, makeRecord } from './payload.js';
 import { burn, echo } from './threads-adaptors.js';
 
 /** Figure names. */
@@ -124,20 +124,12 @@ async function startBus(): Promise<{ bus: Prosa; ctx: ProcessorContext }> {
   bus.processor('burn-one', { services: ['BURN1'], adaptor: threadAdaptor({ module: MODULE, export: 'burn', threads: 1 }) });
   bus.processor('cpu-one', { services: ['CPU1'], adaptor: threadAdaptor({ module: MODULE, export: 'burn', threads: 1 }) });
   bus.processor('cpu-two', { services: ['CPU2'], adaptor: threadAdaptor({ module: MODULE, export: 'burn', threads: 2 }) });
-  let client: ProcessorContext | undefined;
-  bus.processor('client', {
-    adaptor: {
-      init: (ctx) => void (client = ctx),
-      processRequest: () => {
-        throw new Error('the client serves nothing');
-      },
-    },
-  });
+  const client = addClient(bus);
   await bus.start();
   for (const processor of bus.processors()) {
     if (processor.state !== 'serving') throw new Error(`processor ${processor.name} is ${processor.state}: ${String(processor.lastError)}`);
   }
-  return { bus, ctx: client! };
+  return { bus, ctx: client() };
 }
 
 export default {

@@ -10,7 +10,7 @@ import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { createProsa, type ProcessorContext, type Tvf } from '../src/index.js';
 import { startTracing } from '../src/observability/tracing-setup.js';
 import { benchScale, figure, interleave, timed, type BenchFigure } from './lib.js';
-import { IN_FLIGHT, makeRecord } from './payload.js';
+import { addClient, IN_FLIGHT, makeRecord } from './payload.js';
 
 /** An exporter that counts the spans it is given and drops them. */
 export class DroppingExporter implements SpanExporter {
@@ -32,20 +32,12 @@ export async function echoBus(name: string, sampleRatio?: number) {
       : await startTracing({ exporter: 'otlp', endpoint: 'http://127.0.0.1:1/v1/traces', sampleRatio }, name, silent, exporter);
   const bus = createProsa({ name, logger: silent, requestTimeoutMs: 60_000, tracing: tracing?.option });
   bus.processor('stub', { services: ['ECHO'], adaptor: { processRequest: (_service, request) => request } });
-  let client: ProcessorContext | undefined;
-  bus.processor('client', {
-    adaptor: {
-      init: (ctx) => void (client = ctx),
-      processRequest: () => {
-        throw new Error('the client serves nothing');
-      },
-    },
-  });
+  const client = addClient(bus);
   await bus.start();
   const record = makeRecord();
-  if ((await client!.request('ECHO', record)) !== record) throw new Error('the stub did not echo the record');
+  if ((await client().request('ECHO', record)) !== record) throw new Error('the stub did not echo the record');
   return {
-    ctx: client!,
+    ctx: client(),
     exporter,
     stop: async () => {
       await bus.stop();
