@@ -11,9 +11,7 @@ import type { BusObserver } from '../actors/requests.js';
 import { SERVICE_ERROR_KINDS, serviceErrorCounts, type ServiceErrorKind } from '../actors/errors.js';
 import { LatencyRecorder } from '../observability/latency-recorder.js';
 import type { ProcessSample } from '../observability/process-figures.js';
-import { OTHER_SERVICES, OUTCOMES } from '../observability/request-figures.js';
-
-const OUTCOME_INDEX: Readonly<Record<RequestOutcome, number>> = Object.fromEntries(OUTCOMES.map((outcome, i) => [outcome, i])) as Record<RequestOutcome, number>;
+import { OTHER_SERVICES, OUTCOME_INDEX, OUTCOMES } from '../observability/request-figures.js';
 
 /** Latency percentiles over one interval, in milliseconds (0 when nothing was timed). */
 export interface IntervalLatency {

@@ -12,7 +12,8 @@ import type { RequestOutcome } from '../actors/msg.js';
 /** Every outcome of a request, in the order of {@link ServiceFigures.outcomes}: a response, or a service-error kind. */
 export const OUTCOMES: readonly RequestOutcome[] = Object.freeze(['response', ...SERVICE_ERROR_KINDS]);
 
-const OUTCOME_INDEX = Object.freeze(Object.fromEntries(OUTCOMES.map((outcome, i) => [outcome, i])) as Record<RequestOutcome, number>);
+/** Where each outcome is in {@link OUTCOMES} (and in every array indexed as it). */
+export const OUTCOME_INDEX = Object.freeze(Object.fromEntries(OUTCOMES.map((outcome, i) => [outcome, i])) as Record<RequestOutcome, number>);
 
 /**
  * Default upper bounds of the latency buckets, in seconds: 100 µs (an in-process hop) to
