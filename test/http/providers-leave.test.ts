@@ -9,7 +9,7 @@ import { buildInstance, type Instance } from '../../src/instance/index.js';
 import { defaultKinds } from '../../src/processors/index.js';
 import type { HttpServerReport } from '../../src/processors/http/index.js';
 import type { Prosa } from '../../src/index.js';
-import { testBus, silentLogger } from '../support/bus.js';
+import { testBus, silentLogger, within } from '../support/bus.js';
 import { addGateway, httpClient } from './support.js';
 
 const silent = silentLogger();
@@ -39,22 +39,13 @@ afterEach(async () => {
   process.off('unhandledRejection', onUncaught);
 });
 
-/** Rejects after `ms`: an answer that never comes fails the test at once, naming what was lost. */
-function within<T>(ms: number, promise: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms; uncaught: ${uncaught.map(String).join('; ')}`)), ms);
-  });
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}
-
 /** POSTs `count` payments one after another; returns each answer's status and `servedBy`. */
 async function pay(url: string, count: number): Promise<string[]> {
   const http = httpClient(url);
   closers.push(http.close);
   const served: string[] = [];
   for (let i = 0; i < count; i++) {
-    const answer = await within(2_000, http.send('POST', '/pay', `{"amount": ${i}}`, JSON_HEADERS));
+    const answer = await within(http.send('POST', '/pay', `{"amount": ${i}}`, JSON_HEADERS), 2_000, () => `an answer (uncaught: ${uncaught.map(String).join('; ')})`);
     served.push(`${answer.status} ${answer.status === 200 ? (JSON.parse(answer.body) as { servedBy: string }).servedBy : answer.body}`);
   }
   return served;

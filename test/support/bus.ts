@@ -1,3 +1,4 @@
+import pTimeout from 'p-timeout';
 import { SimpleStringTvf, type Tvf } from '../../src/index.js';
 import { quietBus } from '../../src/testing.js';
 
@@ -28,6 +29,20 @@ export async function until(test: () => boolean, timeoutMs = 3_000): Promise<voi
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await sleep(5);
   }
+}
+
+/**
+ * `promise`, or a rejection naming `what` (a text, or a function read at the time) once
+ * `ms` have passed without it: a wait that never ends fails the test at once, saying what
+ * was lost.
+ */
+export function within<T>(promise: PromiseLike<T>, ms: number, what: string | (() => string)): Promise<T> {
+  return pTimeout(Promise.resolve(promise), {
+    milliseconds: ms,
+    fallback: () => {
+      throw new Error(`${typeof what === 'function' ? what() : what}: not within ${ms} ms`);
+    },
+  });
 }
 
 /** A promise with its resolve function exposed. */

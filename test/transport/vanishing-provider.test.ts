@@ -22,7 +22,7 @@ import { injectorFactory, type InjectorReport } from '../../src/processors/index
 import { decodeAnnouncement } from '../../src/transport/wire.js';
 import { start, type Finished, type Running } from '../cli/command.js';
 import { addProcessor } from '../support/processors.js';
-import { testBus, sleep } from '../support/bus.js';
+import { testBus, sleep, within } from '../support/bus.js';
 import { startNatsServer, type NatsServer } from '../support/nats-server.js';
 import { Instances, type InstanceProcess } from './support/instances.js';
 
@@ -63,17 +63,6 @@ afterAll(async () => {
   await server?.stop();
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
-
-/** Rejects with `what` when `promise` takes longer than `ms`. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)));
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** The provider: an instance in its own process serving ECHO. */
 function provider(): Promise<InstanceProcess> {
