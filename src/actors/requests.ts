@@ -282,7 +282,7 @@ export class Requests implements SettleSink {
       if (this.sampleEvery !== 0 && --this.untilTimed <= 0) {
         this.untilTimed = this.sampleEvery === 1 ? 1 : 1 + Math.floor(Math.random() * (2 * this.sampleEvery - 1));
         made.timed = true;
-        made.sent = performance.now();
+        if (sent !== sent) made.sent = performance.now(); // a nested request has it already
       }
       if (meta !== undefined || askedMs === askedMs) {
         const context = new RequestContext();
