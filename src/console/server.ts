@@ -90,21 +90,6 @@ const FALLBACK_PAGE = `<!doctype html>
 <a href="/api/v1/machines">machines</a>, <a href="/api/v1/stream">stream</a>.</p></body></html>
 `;
 
-/** The API's endpoints, as `/api/v1` lists them. */
-const ENDPOINTS = [
-  'GET /api/v1/instance',
-  'GET /api/v1/processors',
-  'GET /api/v1/processors/<name>',
-  'GET /api/v1/services',
-  'GET /api/v1/events',
-  'GET /api/v1/figures',
-  'GET /api/v1/machines',
-  'GET /api/v1/machines/<name>',
-  'GET /api/v1/stream',
-  'POST /api/v1/call/<service>',
-  'POST /api/v1/apply',
-];
-
 const EVENT_TYPES: ReadonlySet<string> = new Set<ConsoleEvent['type']>(['processor.state', 'processor.removed', 'main.state', 'settings.applied', 'settings.refused']);
 
 function optionError(error: { issues: readonly { path: readonly PropertyKey[]; message: string; input?: unknown }[] }): ConsoleError {
@@ -323,74 +308,107 @@ function segment(path: string, prefix: string): string {
   }
 }
 
+/** What an endpoint answers: the request, its URL, and the name at the end of a `<name>` route. */
+interface Call {
+  readonly context: Context;
+  readonly url: URL;
+  readonly request: IncomingMessage;
+  readonly response: ServerResponse;
+  /** The URL-decoded rest of the path after a `<name>` route's prefix ('' for other routes); read after the checks that come first (a bad name is a 400). */
+  name(): string;
+}
+
+/** One endpoint of the API. Each checks its own method (the stream takes no HEAD). */
+interface Endpoint {
+  /** Method and path as `/api/v1` lists it; a path ending in `/<name>` takes the rest of the URL's path as `Call.name`. */
+  readonly route: string;
+  answer(call: Call): Promise<void> | void;
+}
+
+const ENDPOINTS: readonly Endpoint[] = [
+  { route: 'GET /api/v1/instance', answer: view((model) => JSON.stringify(model.instanceView())) },
+  { route: 'GET /api/v1/processors', answer: view((model) => JSON.stringify(model.processorViews())) },
+  {
+    route: 'GET /api/v1/processors/<name>',
+    answer: view((model, name) => {
+      const detail = model.processorDetail(name);
+      if (detail === undefined) throw new ApiError(404, 'notFound', `no processor named ${JSON.stringify(name.slice(0, 200))}`);
+      return JSON.stringify(detail);
+    }),
+  },
+  { route: 'GET /api/v1/services', answer: view((model) => JSON.stringify(model.servicesView())) },
+  { route: 'GET /api/v1/events', answer: view((model, _name, url) => model.events.jsonArray(eventFilter(url.searchParams))) },
+  { route: 'GET /api/v1/figures', answer: view((model) => model.figures.jsonArray()) },
+  { route: 'GET /api/v1/machines', answer: view((model) => JSON.stringify(model.machines())) },
+  {
+    route: 'GET /api/v1/machines/<name>',
+    answer: view((model, name) => {
+      const machines = model.machines();
+      const machine = Object.hasOwn(machines, name) ? machines[name] : undefined;
+      if (machine === undefined) throw new ApiError(404, 'notFound', `no machine named ${JSON.stringify(name.slice(0, 200))}: try processor or main`);
+      return JSON.stringify(machine);
+    }),
+  },
+  {
+    route: 'GET /api/v1/stream',
+    answer: ({ context, request, response }) => {
+      if (request.method !== 'GET') throw new ApiError(405, 'methodNotAllowed', 'the stream answers GET only', { allow: 'GET' });
+      if (!context.hub.open(request, response, `event: snapshot\ndata: ${context.model.snapshotText()}\n\n`)) {
+        throw new ApiError(503, 'tooManyClients', `the console serves at most ${context.settings.limits.maxStreamClients} stream clients at once`);
+      }
+    },
+  },
+  {
+    route: 'POST /api/v1/call/<service>',
+    answer: async ({ context, url, request, response, name }) => {
+      only(request, 'POST');
+      if (!context.settings.enableCall) throw new ApiError(403, 'disabled', 'calls are off: set console.enableCall: true in the settings');
+      const service = name();
+      if (service.length === 0) throw new ApiError(404, 'notFound', 'name a service: POST /api/v1/call/<service>');
+      const timeoutMs = parseTimeout(url.searchParams.get('timeoutMs'));
+      const body = await readBody(request, context.settings.limits.maxBodyBytes);
+      const reply = await context.caller.call(service, body, request.headers['content-type'], timeoutMs);
+      sendJson(response, 200, JSON.stringify(reply));
+    },
+  },
+  {
+    route: 'POST /api/v1/apply',
+    answer: async ({ context, request, response }) => {
+      only(request, 'POST');
+      if (!context.settings.enableApply) throw new ApiError(403, 'disabled', 'applies are off: set console.enableApply: true in the settings');
+      const body = await readBody(request, context.settings.limits.maxBodyBytes);
+      sendJson(response, 200, JSON.stringify(await apply(context, body)));
+    },
+  },
+];
+
+/** The routes `GET /api/v1` lists. */
+const ROUTES = ENDPOINTS.map((endpoint) => endpoint.route);
+
+/** A GET (or HEAD) endpoint answering the JSON text `json` makes of the model. */
+function view(json: (model: ConsoleModel, name: string, url: URL) => string): Endpoint['answer'] {
+  return ({ context, url, request, response, name }) => {
+    only(request, 'GET');
+    sendJson(response, 200, json(context.model, name(), url));
+  };
+}
+
+/** Each endpoint's path, split into the path it matches exactly or the prefix of its `<name>`. */
+const MATCHERS = ENDPOINTS.map((endpoint) => {
+  const path = endpoint.route.slice(endpoint.route.indexOf(' ') + 1);
+  const named = /\/<[a-z]+>$/.exec(path);
+  return { endpoint, exact: named === null ? path : undefined, prefix: named === null ? undefined : path.slice(0, named.index + 1) };
+});
+
 async function api(context: Context, url: URL, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const { model } = context;
   const path = url.pathname.replace(/\/+$/, '');
   if (path === '/api/v1') {
     only(request, 'GET');
-    return sendJson(response, 200, JSON.stringify({ version: 1, endpoints: ENDPOINTS }));
+    return sendJson(response, 200, JSON.stringify({ version: 1, endpoints: ROUTES }));
   }
-  if (path === '/api/v1/instance') {
-    only(request, 'GET');
-    return sendJson(response, 200, JSON.stringify(model.instanceView()));
-  }
-  if (path === '/api/v1/processors') {
-    only(request, 'GET');
-    return sendJson(response, 200, JSON.stringify(model.processorViews()));
-  }
-  if (path.startsWith('/api/v1/processors/')) {
-    only(request, 'GET');
-    const name = segment(path, '/api/v1/processors/');
-    const detail = model.processorDetail(name);
-    if (detail === undefined) throw new ApiError(404, 'notFound', `no processor named ${JSON.stringify(name.slice(0, 200))}`);
-    return sendJson(response, 200, JSON.stringify(detail));
-  }
-  if (path === '/api/v1/services') {
-    only(request, 'GET');
-    return sendJson(response, 200, JSON.stringify(model.servicesView()));
-  }
-  if (path === '/api/v1/events') {
-    only(request, 'GET');
-    return sendJson(response, 200, model.events.jsonArray(eventFilter(url.searchParams)));
-  }
-  if (path === '/api/v1/figures') {
-    only(request, 'GET');
-    return sendJson(response, 200, model.figures.jsonArray());
-  }
-  if (path === '/api/v1/machines') {
-    only(request, 'GET');
-    return sendJson(response, 200, JSON.stringify(model.machines()));
-  }
-  if (path.startsWith('/api/v1/machines/')) {
-    only(request, 'GET');
-    const name = segment(path, '/api/v1/machines/');
-    const machines = model.machines();
-    const machine = Object.hasOwn(machines, name) ? machines[name] : undefined;
-    if (machine === undefined) throw new ApiError(404, 'notFound', `no machine named ${JSON.stringify(name.slice(0, 200))}: try processor or main`);
-    return sendJson(response, 200, JSON.stringify(machine));
-  }
-  if (path === '/api/v1/stream') {
-    if (request.method !== 'GET') throw new ApiError(405, 'methodNotAllowed', 'the stream answers GET only', { allow: 'GET' });
-    if (!context.hub.open(request, response, `event: snapshot\ndata: ${model.snapshotText()}\n\n`)) {
-      throw new ApiError(503, 'tooManyClients', `the console serves at most ${context.settings.limits.maxStreamClients} stream clients at once`);
-    }
-    return;
-  }
-  if (path.startsWith('/api/v1/call/')) {
-    only(request, 'POST');
-    if (!context.settings.enableCall) throw new ApiError(403, 'disabled', 'calls are off: set console.enableCall: true in the settings');
-    const service = segment(path, '/api/v1/call/');
-    if (service.length === 0) throw new ApiError(404, 'notFound', 'name a service: POST /api/v1/call/<service>');
-    const timeoutMs = parseTimeout(url.searchParams.get('timeoutMs'));
-    const body = await readBody(request, context.settings.limits.maxBodyBytes);
-    const reply = await context.caller.call(service, body, request.headers['content-type'], timeoutMs);
-    return sendJson(response, 200, JSON.stringify(reply));
-  }
-  if (path === '/api/v1/apply') {
-    only(request, 'POST');
-    if (!context.settings.enableApply) throw new ApiError(403, 'disabled', 'applies are off: set console.enableApply: true in the settings');
-    const body = await readBody(request, context.settings.limits.maxBodyBytes);
-    return sendJson(response, 200, JSON.stringify(await apply(context, body)));
+  for (const { endpoint, exact, prefix } of MATCHERS) {
+    if (exact === path) return endpoint.answer({ context, url, request, response, name: () => '' });
+    if (prefix !== undefined && path.startsWith(prefix)) return endpoint.answer({ context, url, request, response, name: () => segment(path, prefix) });
   }
   throw new ApiError(404, 'notFound', `no endpoint ${JSON.stringify(path.slice(0, 200))}: GET /api/v1 lists them`);
 }
