@@ -107,7 +107,7 @@ export type FromWorker =
 
 /** `tvf` in the form it crosses. Throws a `TvfError` for a record whose text cannot be written. */
 export function encodeTvf(tvf: Tvf): string {
-  return (SimpleStringTvf.isInstance(tvf) ? tvf : SimpleStringTvf.from(tvf)).serialize();
+  return SimpleStringTvf.own(tvf).serialize();
 }
 
 /** A record read back from its crossing form. Throws a `TvfError` for text that is not one. */
