@@ -381,7 +381,14 @@ describe('validate and run, property', () => {
           expect(validated.stderr).toMatch(/^Invalid settings in .+\(\d+ issues?\):\n {2}- /);
         } else seen.valid++;
       }),
-      { numRuns: Number(process.env.PROSA_PROPERTY_RUNS ?? 60) },
+      {
+        numRuns: Number(process.env.PROSA_PROPERTY_RUNS ?? 60),
+        // Each side is reached whatever the seed: a valid document, and one refused at build.
+        examples: [
+          [{ base: { name: 'plain' }, http: false, mutations: [] }],
+          [{ base: { name: 'odd', processors: [{ name: 'p', kind: 'picky', settings: { n: 1, token: PICKY_TOKEN } }] }, http: false, mutations: [] }],
+        ],
+      },
     );
     // The generators reach both sides, and refusals at build.
     expect(seen.valid).toBeGreaterThan(0);
