@@ -241,7 +241,11 @@ export class TvfDict {
         value = JSON.stringify(tvf.getString(id));
       } else {
         key = this.#jsonKeys.get(id)!;
-        value = entry.type === 'buffer' ? entry.dict!.#jsonText(tvf.getBuffer(id)) : jsonText(fieldToJson(tvf, id, entry));
+        if (entry.type === 'buffer') value = entry.dict!.#jsonText(tvf.getBuffer(id));
+        else if (entry.type === 'unsigned' || entry.type === 'signed') {
+          const text = tvf.getString(id);
+          value = isCanonicalSmallInteger(text, entry.type === 'signed') ? text : jsonText(fieldToJson(tvf, id, entry));
+        } else value = jsonText(fieldToJson(tvf, id, entry));
       }
       out += (out === '' ? key : ',' + key) + value;
     }
@@ -465,6 +469,24 @@ function smallInteger(text: string, signed: boolean): number | undefined {
     value = value * 10 + (c - 48);
   }
   return sign === 45 ? 0 - value : value; // 0 - 0 is 0, as the bigint path gives
+}
+
+/**
+ * True when `text` is an integer of at most 15 digits written as `String(number)` writes
+ * it (no `+`, no leading zero, no `-0`; a `-` only when `signed`), so it is its own JSON
+ * text: what {@link smallInteger} reads from it, written back, is `text` again.
+ */
+function isCanonicalSmallInteger(text: string, signed: boolean): boolean {
+  const n = text.length;
+  const i = signed && n > 1 && text.charCodeAt(0) === 45 /* - */ ? 1 : 0;
+  if (i === n || n - i > 15) return false;
+  const first = text.charCodeAt(i);
+  if (first === 48 /* 0 */) return n === 1; // '0' alone; '-0' and leading zeros are not canonical
+  for (let j = i; j < n; j++) {
+    const c = text.charCodeAt(j);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 function fieldToJson(tvf: SimpleStringTvf, id: number, entry: TvfDictEntry): TvfJsonValue {
