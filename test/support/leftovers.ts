@@ -14,9 +14,9 @@ export const RUN_MARK = 'PROSA_TEST_RUN';
 
 /**
  * The processes whose environment holds `mark`, with their command lines: not this one, nor
- * its own children (vitest's workers and esbuild), only what the tests started.
+ * (unless `withWorkers`) its own children, vitest's workers and esbuild: what the tests started.
  */
-export function markedProcesses(mark: string): { pid: number; command: string }[] {
+export function markedProcesses(mark: string, withWorkers = false): { pid: number; command: string }[] {
   let entries: string[];
   try {
     entries = readdirSync('/proc');
@@ -32,7 +32,7 @@ export function markedProcesses(mark: string): { pid: number; command: string }[
       if (!readFileSync(`/proc/${pid}/environ`, 'latin1').includes(needle)) continue;
       // stat: "pid (comm) state ppid ...", where comm may hold spaces and parentheses
       const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid) continue;
+      if (!withWorkers && Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid) continue;
       found.push({ pid, command: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim() });
     } catch {
       // gone already, or not ours to read
@@ -42,21 +42,27 @@ export function markedProcesses(mark: string): { pid: number; command: string }[
 }
 
 /**
+ * Kills the processes that carry the run's `mark`, naming each on stderr; with `withWorkers`,
+ * vitest's own workers too (for a run that ends before its workers do).
+ */
+export function endLeftovers(mark = process.env[RUN_MARK], withWorkers = false): void {
+  if (mark === undefined) return;
+  for (const { pid, command } of markedProcesses(mark, withWorkers)) {
+    process.stderr.write(`[leftovers] a process the tests started was still running at the end; killed: ${pid} ${command.slice(0, 200)}\n`);
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // it ended meanwhile
+    }
+  }
+}
+
+/**
  * Marks the run's processes (with PROSA_TEST_RUN_MARK when set, for the guard's own test);
  * returns the teardown that ends those left.
  */
 export default function setup(): () => void {
   const mark = process.env['PROSA_TEST_RUN_MARK'] ?? randomUUID();
   process.env[RUN_MARK] = mark;
-  return () => {
-    const left = markedProcesses(mark);
-    for (const { pid, command } of left) {
-      process.stderr.write(`[leftovers] a process the tests started was still running at the end; killed: ${pid} ${command.slice(0, 200)}\n`);
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // it ended meanwhile
-      }
-    }
-  };
+  return () => endLeftovers(mark);
 }
