@@ -1,7 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   BusError,
   ProcessorError,
+  type Processor,
   type Prosa,
   ServiceError,
   SimpleStringTvf,
@@ -231,21 +232,39 @@ describe('threads: what a worker posts is untrusted', () => {
     expect(bus!.stats()).toMatchObject({ requests: 2, responses: 1, inFlight: 0, late: 0 });
   }, SLOW);
 
-  it.each([
-    ['a failed whose error is null', [FROM_WORKER.failed, 1, null], /message code 4 at 0: the error is null/],
-    ['a failed whose error kind is made up', [FROM_WORKER.failed, 1, { message: 'x', kind: 'nonsense', recoverable: true }], /the error is /],
-    ['a done cut short', [FROM_WORKER.done, 1], /message code 3 at 0 is cut short/],
-    ['a done whose id is a string', [FROM_WORKER.done, '1', '1;1;a;'], /message code 3 at 0: the request id is a string/],
-    ['an ask whose payload is a number', [FROM_WORKER.ask, 1, 'OK', 42, null], /the payload is 42, not a record's text/],
-    ['a crash whose error is a string', [FROM_WORKER.crash, 'boom'], /message code 6 at 0: the error is a string/],
-    ['an unknown code after a good message', [FROM_WORKER.log, '{}', 99], /an unknown message code 99 at 2/],
-  ])('%s crashes the processor, naming what is wrong; the request ends once', async (_what, forged, problem) => {
-    const proc = await hostileBus();
-    const outcome = await Promise.allSettled([bus!.request('RAW', forge(forged))]);
-    expect(outcome[0]).toMatchObject({ status: 'rejected', reason: { kind: 'unreachable', service: 'RAW', processor: 'h' } });
-    await proc.when('serving');
-    expect(String(proc.lastError)).toMatch(problem);
-    expect(valueOf(await bus!.request('OK', record(4)))).toBe(4);
-    expect(bus!.stats()).toMatchObject({ inFlight: 0, late: 0 });
-  }, SLOW);
+  describe('a forged message of the wrong shape crashes the processor, naming what is wrong; the request ends once', () => {
+    // One bus for every case (a worker starts in about a second through tsx): each crash
+    // restarts the processor, whose next run starts fresh workers.
+    let shared: Prosa | undefined;
+    let proc: Processor;
+    beforeAll(async () => {
+      shared = testBus();
+      proc = shared.processor('h', {
+        services: ['RAW', 'OK'],
+        adaptor: threadAdaptor({ module: HOSTILE, export: 'hostile', terminateTimeoutMs: 200 }),
+        restart: { delayMs: 10, maxDelayMs: 10, maxRestarts: 100 },
+      });
+      await shared.start();
+    }, SLOW);
+    afterAll(async () => {
+      await shared?.stop();
+    });
+
+    it.each([
+      ['a failed whose error is null', [FROM_WORKER.failed, 1, null], /message code 4 at 0: the error is null/],
+      ['a failed whose error kind is made up', [FROM_WORKER.failed, 1, { message: 'x', kind: 'nonsense', recoverable: true }], /the error is /],
+      ['a done cut short', [FROM_WORKER.done, 1], /message code 3 at 0 is cut short/],
+      ['a done whose id is a string', [FROM_WORKER.done, '1', '1;1;a;'], /message code 3 at 0: the request id is a string/],
+      ['an ask whose payload is a number', [FROM_WORKER.ask, 1, 'OK', 42, null], /the payload is 42, not a record's text/],
+      ['a crash whose error is a string', [FROM_WORKER.crash, 'boom'], /message code 6 at 0: the error is a string/],
+      ['an unknown code after a good message', [FROM_WORKER.log, '{}', 99], /an unknown message code 99 at 2/],
+    ])('%s', async (_what, forged, problem) => {
+      const outcome = await Promise.allSettled([shared!.request('RAW', forge(forged))]);
+      expect(outcome[0]).toMatchObject({ status: 'rejected', reason: { kind: 'unreachable', service: 'RAW', processor: 'h' } });
+      await proc.when('serving');
+      expect(String(proc.lastError)).toMatch(problem);
+      expect(valueOf(await shared!.request('OK', record(4)))).toBe(4);
+      expect(shared!.stats()).toMatchObject({ inFlight: 0, late: 0 });
+    }, SLOW);
+  });
 });
