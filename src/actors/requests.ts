@@ -281,9 +281,10 @@ export class Requests implements SettleSink {
       const made = new RequestMsg(this, this.nextId++, service, payload, timeoutMs, sent, origin);
       if (this.sampleEvery !== 0 && --this.untilTimed <= 0) {
         this.untilTimed = this.sampleEvery === 1 ? 1 : 1 + Math.floor(Math.random() * (2 * this.sampleEvery - 1));
-        made.timed = true;
-        if (sent !== sent) made.sent = performance.now(); // a nested request has it already
+        made.stampSent(sent === sent ? sent : performance.now()); // a nested request has read the clock already
       }
+      // A capped request's deadline is its parent's exactly (sent + (deadline - sent) may round).
+      if (askedMs === askedMs) made.due = parent!.deadline;
       if (meta !== undefined || askedMs === askedMs) {
         const context = new RequestContext();
         context.meta = meta;
@@ -292,9 +293,8 @@ export class Requests implements SettleSink {
       }
       const tracing = this.tracing;
       if (tracing !== undefined) tracing.sent(made, trace, incoming !== null);
-      reply = new Promise<Tvf>((resolve, reject) => {
+      reply = new Promise<Tvf>((resolve) => {
         made.resolve = resolve;
-        made.reject = reject;
       });
       this.counts.inFlight++;
       this.wheel.schedule(made);
@@ -356,7 +356,7 @@ export class Requests implements SettleSink {
         observer.requestSettled(
           msg.service,
           outcome,
-          msg.timed ? performance.now() - msg.sent : Number.NaN,
+          msg.timed ? performance.now() - msg.sentAt : Number.NaN,
           provider?.processor,
           provider?.remote ?? false,
         );
