@@ -2,7 +2,8 @@
  * Requests of one bus: sending, deadlines, and the counters every settled request feeds.
  *
  * A request goes to a provider picked from a service entry. Sending is the hot path: one
- * record, one promise, no timer, no map write.
+ * record, one promise, no timer, no map write, and for a request its provider answers
+ * while it is delivered, not even a link on the deadline wheel.
  */
 import { isTvf } from '../tvf/is-tvf.js';
 import type { Tvf } from '../tvf/tvf.js';
@@ -297,9 +298,13 @@ export class Requests implements SettleSink {
         made.resolve = resolve;
       });
       this.counts.inFlight++;
-      this.wheel.schedule(made);
       msg = made;
       made.deliverTo(provider);
+      // On the deadline wheel only when still in flight once delivered: a provider that
+      // answers at once (a synchronous adaptor) settles the request inside `deliverTo`,
+      // and the wheel never sees it. The wheel stamps a request at its next sweep, after
+      // this, so a deadline still never comes early.
+      if (!made.settled) this.wheel.schedule(made);
       return reply;
     } catch (error) {
       return this.sendFailed(service, counted, msg, reply, error);
