@@ -108,7 +108,7 @@ export class Intake {
     // wrong value: `new Promise` adopts a thenable safely (a `then` getter or call that
     // throws is a rejection, a second call is ignored); any other value comes through as
     // is and fails `isTvf` in `reply`.
-    const promise = types.isPromise(result) ? result : new Promise<unknown>((resolve) => resolve(result));
+    const promise = types.isPromise(result) ? result : adopted(result);
     PROMISE_THEN.call(promise, (reply: unknown) => this.reply(msg, reply), (error: unknown) => this.protocolFailure(msg, error));
   }
 
@@ -190,6 +190,11 @@ export class Intake {
       this.logger.warn({ err: safeError(error), service: msg.service, id: msg.id }, `tracing a ${what} failed: ${messageOf(error)}`);
     }
   }
+}
+
+/** A promise of `value`, adopting it safely when it is a thenable (out of `follow`, whose closure would hold `value`). */
+function adopted(value: unknown): Promise<unknown> {
+  return new Promise<unknown>((resolve) => resolve(value));
 }
 
 /**

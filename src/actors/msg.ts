@@ -4,8 +4,9 @@
  * A request is one {@link RequestMsg} record, which is also the `request.sent` event
  * delivered to the provider's mailbox. It holds its reply target (the requester's
  * promise), its timeout and its provider, and is linked into its provider's in-flight list
- * and into the deadline wheel, so that settling it costs no `Map` churn, no timer of its
- * own and (unless the bus times requests) no clock read. ProSA's `Service` message, a
+ * and (when still in flight once delivered) into the deadline wheel, so that settling it
+ * costs no `Map` churn, no timer of its own and (unless the bus times requests) no clock
+ * read. ProSA's `Service` message, a
  * processor told of the service table, is the {@link TableChanged} event, delivered to the
  * mailbox of a processor that asked for it.
  */
@@ -257,7 +258,7 @@ export class RequestMsg {
   private close(): boolean {
     if ((this.state & SETTLED) !== 0) return false;
     this.state |= SETTLED;
-    this.sink.unschedule(this);
+    if (this.slot !== -1) this.sink.unschedule(this); // most requests never went on the wheel
     const provider = this.provider;
     if (provider !== null) {
       const prev = this.prevInFlight;
