@@ -25,11 +25,14 @@ import {
   encodeError,
   encodeTvf,
   Outbox,
+  readWorkerBatch,
   requestError,
+  TO_WORKER,
+  TO_WORKER_ARITY,
   type AdaptorSource,
-  type FromWorker,
-  type ToWorker,
+  type WireError,
   type WorkerInput,
+  type WorkerMessages,
 } from './protocol.js';
 
 /** Default of {@link ThreadAdaptorOptions.terminateTimeoutMs}. */
@@ -74,10 +77,10 @@ function startWorker(input: WorkerInput): Worker {
   return new Worker(boot, { eval: true, workerData: input });
 }
 
-/** One worker of a run. */
-class Thread {
+/** One worker of a run: the messages it posts arrive as calls of {@link WorkerMessages}. */
+class Thread implements WorkerMessages {
   readonly worker: Worker;
-  private readonly outbox: Outbox<ToWorker>;
+  private readonly outbox: Outbox;
   inFlight = 0;
   /** False once it exited or was told to stop: it takes no new request. */
   alive = true;
@@ -86,22 +89,20 @@ class Thread {
   private readonly held = new Map<number, Held>();
   private readonly run: ThreadRun;
   readonly index: number;
-  /** Settles `ready` (resolve on `ready`, reject on `initFailed` or exit). */
+  /** Settles `whenReady` (resolve on `ready`, reject on `initFailed` or exit). */
   private started: { resolve(): void; reject(error: unknown): void } | undefined;
   private stopped: (() => void) | undefined;
-  readonly ready: Promise<void>;
+  readonly whenReady: Promise<void>;
 
   constructor(run: ThreadRun, index: number, input: WorkerInput) {
     this.run = run;
     this.index = index;
-    this.ready = new Promise<void>((resolve, reject) => {
+    this.whenReady = new Promise<void>((resolve, reject) => {
       this.started = { resolve, reject };
     });
     this.worker = startWorker(input);
-    this.outbox = new Outbox(this.worker);
-    this.worker.on('message', (messages: readonly FromWorker[]) => {
-      for (const message of messages) this.receive(message);
-    });
+    this.outbox = new Outbox(this.worker, TO_WORKER_ARITY);
+    this.worker.on('message', (batch: unknown) => this.receive(batch));
     this.worker.on('error', (error) => this.exited(`worker thread ${index} of processor '${run.name}' threw`, encodeError(error).message));
     this.worker.on('exit', (code) => this.exited(`worker thread ${index} of processor '${run.name}' exited`, `exit code ${code}`));
   }
@@ -112,26 +113,27 @@ class Thread {
     const deadline = info.deadline;
     const sentAt = info.sentAt;
     const now = performance.now();
-    const message: ToWorker = {
-      t: 'request',
-      id,
-      service,
-      payload: encodeTvf(payload),
-      rid: info.id,
-      timeoutMs: info.timeoutMs,
-      leftMs: deadline - now,
-      ageMs: now - sentAt,
-      origin: info.origin,
-    };
+    const text = encodeTvf(payload);
     return new Promise<Tvf>((resolve, reject) => {
       this.held.set(id, { resolve, reject, service });
       this.inFlight++;
-      this.outbox.push(message);
+      this.outbox.push(TO_WORKER.request, id, service, text, info.id, info.timeoutMs, deadline - now, now - sentAt, info.origin);
     });
   }
 
-  post(message: ToWorker): void {
-    if (this.alive) this.outbox.push(message);
+  /** Answers the worker's `ask` of `id` with a reply's text. */
+  answer(id: number, payload: string): void {
+    if (this.alive) this.outbox.push(TO_WORKER.answer, id, payload);
+  }
+
+  /** Refuses the worker's `ask` of `id` with `error`. */
+  refuse(id: number, error: WireError): void {
+    if (this.alive) this.outbox.push(TO_WORKER.refused, id, error);
+  }
+
+  /** Tells the worker the run ended (its adaptor's signal aborts). */
+  end(): void {
+    if (this.alive) this.outbox.push(TO_WORKER.end);
   }
 
   /** Asks the adaptor's `terminate`, waits for it at most `timeoutMs`, then ends the thread whatever it does. */
@@ -146,7 +148,7 @@ class Thread {
         resolve();
       };
       timer = setTimeout(resolve, timeoutMs);
-      this.outbox.push({ t: 'terminate' });
+      this.outbox.push(TO_WORKER.terminate);
     });
     clearTimeout(timer);
     await this.kill(answered || this.gone ? '' : `its adaptor's terminate did not answer within ${timeoutMs} ms`);
@@ -164,45 +166,67 @@ class Thread {
     if (why !== '') this.run.warn(`worker thread ${this.index} terminated: ${why}`);
   }
 
-  private receive(message: FromWorker): void {
-    switch (message.t) {
-      case 'done': {
-        const held = this.take(message.id);
-        if (held === undefined) return;
-        let reply: Tvf;
-        try {
-          reply = decodeTvf(message.payload);
-        } catch (error) {
-          held.reject(new Error(`the reply cannot be read: ${messageOf(error)}`));
-          return;
-        }
-        held.resolve(reply);
-        return;
-      }
-      case 'failed': {
-        const held = this.take(message.id);
-        held?.reject(requestError(message.error, held.service, this.run.name));
-        return;
-      }
-      case 'ask':
-        this.run.ask(this, message);
-        return;
-      case 'log':
-        this.run.log(message.line);
-        return;
-      case 'ready':
-        this.started?.resolve();
-        return;
-      case 'initFailed':
-        this.started?.reject(crashError(message.error, `worker thread ${this.index} of processor '${this.run.name}' failed to start`));
-        return;
-      case 'crash':
-        this.run.crash(crashError(message.error, `worker thread ${this.index} of processor '${this.run.name}' crashed`));
-        return;
-      case 'terminated':
-        this.stopped?.();
-        return;
+  /**
+   * A batch the worker posted, read as untrusted ({@link readWorkerBatch}): one that is
+   * not a batch of ours is a crash of the processor ({@link malformed}). Never throws.
+   */
+  private receive(batch: unknown): void {
+    const problem = readWorkerBatch(batch, this);
+    if (problem !== undefined) this.malformed(problem);
+  }
+
+  /** See {@link WorkerMessages.done}: a reply whose record does not read ends its request with an error. */
+  done(id: number, text: string): void {
+    const held = this.take(id);
+    if (held === undefined) return; // settled already (a crash, a stop): once each
+    let reply: Tvf;
+    try {
+      reply = decodeTvf(text);
+    } catch (error) {
+      held.reject(new Error(`the reply cannot be read: ${messageOf(error)}`));
+      return;
     }
+    held.resolve(reply);
+  }
+
+  failed(id: number, error: WireError): void {
+    const held = this.take(id);
+    held?.reject(requestError(error, held.service, this.run.name));
+  }
+
+  ask(id: number, service: string, text: string, timeoutMs: number | undefined): void {
+    this.run.ask(this, id, service, text, timeoutMs);
+  }
+
+  log(line: string): void {
+    this.run.log(line);
+  }
+
+  ready(): void {
+    this.started?.resolve();
+  }
+
+  initFailed(error: WireError): void {
+    this.started?.reject(crashError(error, `worker thread ${this.index} of processor '${this.run.name}' failed to start`));
+  }
+
+  crash(error: WireError): void {
+    this.run.crash(crashError(error, `worker thread ${this.index} of processor '${this.run.name}' crashed`));
+  }
+
+  terminated(): void {
+    this.stopped?.();
+  }
+
+  /**
+   * The worker posted what no worker of ours posts: a crash of the processor
+   * (recoverable: a restart starts fresh workers); what it held ends
+   * `unreachable` when the run ends. The rest of its batch is dropped.
+   */
+  private malformed(problem: string): void {
+    const error = new ProcessorError(`worker thread ${this.index} of processor '${this.run.name}' sent a malformed batch: ${problem}`);
+    this.started?.reject(error);
+    this.run.crash(error);
   }
 
   private take(id: number): Held | undefined {
@@ -253,7 +277,7 @@ class ThreadRun {
 
   /** Resolves once every worker is ready; rejects with the first that fails to start. */
   async started(): Promise<void> {
-    await Promise.all(this.threads.map((thread) => thread.ready));
+    await Promise.all(this.threads.map((thread) => thread.whenReady));
     this.ctx.logger.info({ threads: this.threads.map((thread) => thread.worker.threadId) }, `started ${this.threads.length} worker thread(s)`);
   }
 
@@ -269,29 +293,28 @@ class ThreadRun {
     return best.request(this.nextId++, service, payload, info);
   }
 
-  /** A worker's `ctx.request`, sent as the processor; its outcome crosses back. */
-  ask(thread: Thread, message: Extract<FromWorker, { t: 'ask' }>): void {
-    const { id } = message;
+  /** A worker's `ctx.request` of `id`, sent as the processor; its outcome crosses back. */
+  ask(thread: Thread, id: number, service: string, text: string, timeoutMs: number | undefined): void {
     let payload: Tvf;
     try {
-      payload = decodeTvf(message.payload);
+      payload = decodeTvf(text);
     } catch (error) {
-      thread.post({ t: 'refused', id, error: encodeError(new BusError('InvalidOption', `the payload cannot be read: ${messageOf(error)}`)) });
+      thread.refuse(id, encodeError(new BusError('InvalidOption', `the payload cannot be read: ${messageOf(error)}`)));
       return;
     }
-    const options = message.timeoutMs === undefined ? undefined : { timeoutMs: message.timeoutMs };
-    this.ctx.request(message.service, payload, options).then(
+    const options = timeoutMs === undefined ? undefined : { timeoutMs };
+    this.ctx.request(service, payload, options).then(
       (reply) => {
-        let text: string;
+        let answer: string;
         try {
-          text = encodeTvf(reply);
+          answer = encodeTvf(reply);
         } catch (error) {
-          thread.post({ t: 'refused', id, error: { message: `the reply cannot be written: ${messageOf(error)}`, kind: 'protocol', recoverable: false } });
+          thread.refuse(id, { message: `the reply cannot be written: ${messageOf(error)}`, kind: 'protocol', recoverable: false });
           return;
         }
-        thread.post({ t: 'answer', id, payload: text });
+        thread.answer(id, answer);
       },
-      (error: unknown) => thread.post({ t: 'refused', id, error: encodeError(error) }),
+      (error: unknown) => thread.refuse(id, encodeError(error)),
     );
   }
 
@@ -322,7 +345,7 @@ class ThreadRun {
   private ended(): void {
     for (const thread of this.threads) {
       if (thread.inFlight > 0) void thread.kill(`it still had ${thread.inFlight} request(s) in flight when the run ended`);
-      else thread.post({ t: 'end' });
+      else thread.end();
     }
   }
 

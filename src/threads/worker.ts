@@ -22,11 +22,15 @@ import {
   decodeTvf,
   encodeError,
   encodeTvf,
+  FROM_WORKER,
+  FROM_WORKER_ARITY,
   Outbox,
   requestError,
+  TO_WORKER,
+  TO_WORKER_ARITY,
   type AdaptorSource,
-  type FromWorker,
-  type ToWorker,
+  type Batch,
+  type WireError,
   type WorkerInput,
 } from './protocol.js';
 
@@ -60,7 +64,7 @@ async function buildAdaptor(source: AdaptorSource, name: string, logger: Logger)
 
 /** Serves one processor's adaptor in this thread, over `port`. */
 class WorkerSide {
-  private readonly outbox: Outbox<FromWorker>;
+  private readonly outbox: Outbox;
   private readonly input: WorkerInput;
   private readonly logger: Logger;
   private readonly controller = new AbortController();
@@ -70,12 +74,12 @@ class WorkerSide {
   private adaptor: Adaptor | undefined;
 
   constructor(port: MessagePort, input: WorkerInput) {
-    this.outbox = new Outbox(port);
+    this.outbox = new Outbox(port, FROM_WORKER_ARITY);
     this.input = input;
     // Every line goes to the processor's logger on the main thread, which masks and writes it.
     const lines = new Writable({
       write: (chunk: Buffer | string, _encoding, done) => {
-        this.post({ t: 'log', line: String(chunk) });
+        this.outbox.push(FROM_WORKER.log, String(chunk));
         done();
       },
     });
@@ -99,52 +103,67 @@ class WorkerSide {
       const adaptor = await buildAdaptor(this.input.source, this.input.name, this.logger);
       await adaptor.init?.(this.ctx);
       this.adaptor = adaptor;
-      this.post({ t: 'ready' });
+      this.outbox.push(FROM_WORKER.ready);
     } catch (error) {
-      this.post({ t: 'initFailed', error: encodeError(error) });
+      this.outbox.push(FROM_WORKER.initFailed, encodeError(error));
     }
   }
 
-  /** One message of the main thread. Never throws. */
-  readonly receive = (message: ToWorker): void => {
-    switch (message.t) {
-      case 'request':
-        this.serve(message);
-        return;
-      case 'answer':
-      case 'refused':
-        this.answered(message);
-        return;
-      case 'end':
-        this.controller.abort(new Error('the processor run ended (crash or stop)'));
-        return;
-      case 'terminate':
-        void this.terminate();
-        return;
+  /**
+   * A batch of the main thread (trusted: only the processor's side posts to this port).
+   * Never throws.
+   */
+  readonly receive = (batch: Batch): void => {
+    for (let i = 0; i < batch.length; i += 1 + TO_WORKER_ARITY[batch[i] as number]!) {
+      switch (batch[i]) {
+        case TO_WORKER.request:
+          this.serve(
+            batch[i + 1] as number,
+            batch[i + 2] as string,
+            batch[i + 3] as string,
+            batch[i + 4] as number,
+            batch[i + 5] as number,
+            batch[i + 6] as number,
+            batch[i + 7] as number,
+            batch[i + 8] as string | undefined,
+          );
+          break;
+        case TO_WORKER.answer:
+          this.answered(batch[i + 1] as number, batch[i + 2] as string, undefined);
+          break;
+        case TO_WORKER.refused:
+          this.answered(batch[i + 1] as number, undefined, batch[i + 2] as WireError);
+          break;
+        case TO_WORKER.end:
+          this.controller.abort(new Error('the processor run ended (crash or stop)'));
+          break;
+        case TO_WORKER.terminate:
+          void this.terminate();
+          break;
+      }
     }
   };
 
-  /** Serves one request: whatever the adaptor does, one `done` or `failed` crosses back. */
-  private serve(message: Extract<ToWorker, { t: 'request' }>): void {
-    const { id, service } = message;
+  /** Serves one request (fields as {@link TO_WORKER} lists them): whatever the adaptor does, one `done` or `failed` crosses back. */
+  private serve(id: number, service: string, payload: string, rid: number, timeoutMs: number, leftMs: number, ageMs: number, origin: string | undefined): void {
     const now = performance.now();
     const info: RequestInfo = {
-      id: message.rid,
-      sentAt: now - message.ageMs,
-      timeoutMs: message.timeoutMs,
-      deadline: now + message.leftMs,
-      origin: message.origin,
+      id: rid,
+      sentAt: now - ageMs,
+      timeoutMs,
+      deadline: now + leftMs,
+      origin,
       // The request context does not cross to a worker yet: no metadata, no trace, and a
       // nested request sent from here starts afresh (docs/tracing.md).
       meta: undefined,
       trace: undefined,
-      request: (nested: string, payload: Tvf, options?: RequestOptions) => this.request(nested, payload, options),
+      request: this.ctx.request, // made once: the same for every request
     };
     let result: unknown;
     try {
-      result = this.adaptor!.processRequest(service, decodeTvf(message.payload), this.ctx, info);
+      result = this.adaptor!.processRequest(service, decodeTvf(payload), this.ctx, info);
     } catch (error) {
-      this.post({ t: 'failed', id, error: encodeError(error) });
+      this.outbox.push(FROM_WORKER.failed, id, encodeError(error));
       return;
     }
     if (isTvf(result)) {
@@ -156,12 +175,12 @@ class WorkerSide {
       (reply) => {
         if (!isTvf(reply)) {
           const what = typeof reply === 'string' ? 'a string' : messageOf(reply);
-          this.post({ t: 'failed', id, error: { message: `processRequest returned ${what}, not a Tvf`, recoverable: true } });
+          this.outbox.push(FROM_WORKER.failed, id, { message: `processRequest returned ${what}, not a Tvf`, recoverable: true });
           return;
         }
         this.replied(id, reply);
       },
-      (error: unknown) => this.post({ t: 'failed', id, error: encodeError(error) }),
+      (error: unknown) => this.outbox.push(FROM_WORKER.failed, id, encodeError(error)),
     );
   }
 
@@ -171,10 +190,10 @@ class WorkerSide {
     try {
       text = encodeTvf(reply);
     } catch (error) {
-      this.post({ t: 'failed', id, error: { message: `the reply cannot be written: ${messageOf(error)}`, recoverable: true } });
+      this.outbox.push(FROM_WORKER.failed, id, { message: `the reply cannot be written: ${messageOf(error)}`, recoverable: true });
       return;
     }
-    this.post({ t: 'done', id, payload: text });
+    this.outbox.push(FROM_WORKER.done, id, text);
   }
 
   /** The adaptor's `ctx.request`: crosses to the processor on the main thread. Never throws. */
@@ -192,20 +211,21 @@ class WorkerSide {
     const id = this.nextAsk++;
     return new Promise<Tvf>((resolve, reject) => {
       this.asked.set(id, { resolve, reject, service });
-      this.post({ t: 'ask', id, service, payload: text, timeoutMs });
+      this.outbox.push(FROM_WORKER.ask, id, service, text, timeoutMs);
     });
   }
 
-  private answered(message: Extract<ToWorker, { t: 'answer' | 'refused' }>): void {
-    const asked = this.asked.get(message.id);
+  /** The outcome of the adaptor's `ctx.request` of `id`: the reply's text, or the error it was refused with. */
+  private answered(id: number, payload: string | undefined, error: WireError | undefined): void {
+    const asked = this.asked.get(id);
     if (asked === undefined) return;
-    this.asked.delete(message.id);
-    if (message.t === 'refused') {
-      asked.reject(requestError(message.error, asked.service, undefined));
+    this.asked.delete(id);
+    if (payload === undefined) {
+      asked.reject(requestError(error!, asked.service, undefined));
       return;
     }
     try {
-      asked.resolve(decodeTvf(message.payload));
+      asked.resolve(decodeTvf(payload));
     } catch (error) {
       asked.reject(new ServiceError('protocol', asked.service, undefined, `the reply cannot be read: ${messageOf(error)}`));
     }
@@ -219,24 +239,14 @@ class WorkerSide {
     } catch (error) {
       this.logger.warn({ err: { message: messageOf(error) } }, `adaptor terminate failed: ${messageOf(error)}`);
     }
-    this.post({ t: 'terminated' });
-  }
-
-  /** Posts to the main thread, batched (our messages are plain data, so they always clone). */
-  post(message: FromWorker): void {
-    this.outbox.push(message);
+    this.outbox.push(FROM_WORKER.terminated);
   }
 
   /** Posts a crash at once, after what was queued before it. */
   crash(error: unknown): void {
-    this.outbox.push({ t: 'crash', error: encodeError(error) });
+    this.outbox.push(FROM_WORKER.crash, encodeError(error));
     this.outbox.flush();
   }
-
-  /** A batch of messages of the main thread. */
-  readonly receiveAll = (messages: readonly ToWorker[]): void => {
-    for (const message of messages) this.receive(message);
-  };
 }
 
 const port = parentPort;
@@ -245,6 +255,6 @@ if (port !== null) {
   // An error nothing caught is a crash of the processor, as `ctx.fail` is.
   process.on('uncaughtException', (error) => side.crash(error));
   process.on('unhandledRejection', (error) => side.crash(error));
-  port.on('message', side.receiveAll);
+  port.on('message', side.receive);
   void side.start();
 }

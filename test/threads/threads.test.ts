@@ -1,7 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   BusError,
   ProcessorError,
+  type Processor,
   type Prosa,
   ServiceError,
   SimpleStringTvf,
@@ -9,6 +10,7 @@ import {
   type ThreadAdaptorOptions,
   type Tvf,
 } from '../../src/index.js';
+import { FROM_WORKER } from '../../src/threads/protocol.js';
 import { captureLogs } from '../support/log-capture.js';
 import { record, testBus, until, valueOf } from '../support/bus.js';
 
@@ -182,5 +184,87 @@ describe('threads: a processor on worker threads', () => {
     expect(() => threadAdaptor({ module: './relative.js', export: 'x' })).toThrow(/module must be a file URL/);
     expect(() => threadAdaptor({ module: MODULE, export: 7 as unknown as string })).toThrow(/export/);
     expect(() => threaded({ terminateTimeoutMs: -1 })).toThrow(/terminateTimeoutMs/);
+  });
+});
+
+describe('threads: what a worker posts is untrusted', () => {
+  const HOSTILE = new URL('../fixtures/threads/hostile.ts', import.meta.url).href;
+
+  it.each(['NOT_A_BATCH', 'NULL_MESSAGE'])('a worker posting a malformed batch (%s) crashes its processor, not the main thread; the request ends once', async (service) => {
+    bus = testBus();
+    const proc = bus.processor('h', { services: [service, 'OK'], adaptor: threadAdaptor({ module: HOSTILE, export: 'hostile', terminateTimeoutMs: 200 }), restart: { delayMs: 10 } });
+    await bus.start();
+    const states: string[] = [];
+    proc.subscribe((state) => states.push(state));
+    const outcome = await Promise.allSettled([bus.request(service, record(1))]);
+    // The forged batch comes before the reply: the crash ends the request, unreachable.
+    expect(outcome[0]).toMatchObject({ status: 'rejected', reason: { kind: 'unreachable', service, processor: 'h' } });
+    await proc.when('serving');
+    expect(states).toContain('crashed');
+    expect(String(proc.lastError)).toMatch(/worker thread 0 of processor 'h' sent a malformed batch: /);
+    expect(valueOf(await bus.request('OK', record(7)))).toBe(7);
+    expect(bus.stats()).toMatchObject({ inFlight: 0, late: 0 });
+  }, SLOW);
+
+  /** A bus whose processor `h` runs the hostile fixture; its first request has wire id 1. */
+  async function hostileBus() {
+    bus = testBus();
+    const proc = bus.processor('h', { services: ['RAW', 'OK'], adaptor: threadAdaptor({ module: HOSTILE, export: 'hostile', terminateTimeoutMs: 200 }), restart: { delayMs: 10 } });
+    await bus.start();
+    return proc;
+  }
+
+  /** A request to `RAW` that has the worker post `forged` (as JSON in field 1) before its reply. */
+  function forge(forged: unknown): Tvf {
+    const tvf = new SimpleStringTvf();
+    tvf.putString(1, JSON.stringify(forged));
+    return tvf;
+  }
+
+  it("a forged reply whose record does not read ends its request with a protocol error; the worker's real reply comes too late to count", async () => {
+    const proc = await hostileBus();
+    const error = await rejection(bus!.request('RAW', forge([FROM_WORKER.done, 1, '1;5;ab;'])));
+    expect(error).toBeInstanceOf(ServiceError);
+    expect(error).toMatchObject({ kind: 'protocol', service: 'RAW', processor: 'h' });
+    expect((error as Error).message).toMatch(/the reply cannot be read: at byte \d+: value of field 1 runs past the end/);
+    expect(valueOf(await bus!.request('OK', record(3)))).toBe(3);
+    expect(proc.state).toBe('serving');
+    expect(bus!.stats()).toMatchObject({ requests: 2, responses: 1, inFlight: 0, late: 0 });
+  }, SLOW);
+
+  describe('a forged message of the wrong shape crashes the processor, naming what is wrong; the request ends once', () => {
+    // One bus for every case (a worker starts in about a second through tsx): each crash
+    // restarts the processor, whose next run starts fresh workers.
+    let shared: Prosa | undefined;
+    let proc: Processor;
+    beforeAll(async () => {
+      shared = testBus();
+      proc = shared.processor('h', {
+        services: ['RAW', 'OK'],
+        adaptor: threadAdaptor({ module: HOSTILE, export: 'hostile', terminateTimeoutMs: 200 }),
+        restart: { delayMs: 10, maxDelayMs: 10, maxRestarts: 100 },
+      });
+      await shared.start();
+    }, SLOW);
+    afterAll(async () => {
+      await shared?.stop();
+    });
+
+    it.each([
+      ['a failed whose error is null', [FROM_WORKER.failed, 1, null], /message code 4 at 0: the error is null/],
+      ['a failed whose error kind is made up', [FROM_WORKER.failed, 1, { message: 'x', kind: 'nonsense', recoverable: true }], /the error is /],
+      ['a done cut short', [FROM_WORKER.done, 1], /message code 3 at 0 is cut short/],
+      ['a done whose id is a string', [FROM_WORKER.done, '1', '1;1;a;'], /message code 3 at 0: the request id is a string/],
+      ['an ask whose payload is a number', [FROM_WORKER.ask, 1, 'OK', 42, null], /the payload is 42, not a record's text/],
+      ['a crash whose error is a string', [FROM_WORKER.crash, 'boom'], /message code 6 at 0: the error is a string/],
+      ['an unknown code after a good message', [FROM_WORKER.log, '{}', 99], /an unknown message code 99 at 2/],
+    ])('%s', async (_what, forged, problem) => {
+      const outcome = await Promise.allSettled([shared!.request('RAW', forge(forged))]);
+      expect(outcome[0]).toMatchObject({ status: 'rejected', reason: { kind: 'unreachable', service: 'RAW', processor: 'h' } });
+      await proc.when('serving');
+      expect(String(proc.lastError)).toMatch(problem);
+      expect(valueOf(await shared!.request('OK', record(4)))).toBe(4);
+      expect(shared!.stats()).toMatchObject({ inFlight: 0, late: 0 });
+    }, SLOW);
   });
 });
