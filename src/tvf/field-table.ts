@@ -51,6 +51,11 @@ export class FieldTable {
    * `undefined` with slots past the run, those may repeat an id (the last one counts).
    */
   #late: Map<number, number> | undefined;
+  /**
+   * The text form, once made (or the very text the table was read from, when that was
+   * already in the text form): {@link text} made again only after the table changed.
+   */
+  #text: string | undefined;
 
   /** A table over columns already in strictly ascending id order (owned from now on). */
   constructor(ids: number[] = [], texts: string[] = [], sizes: number[] = [], kinds: FieldKindSlot[] = []) {
@@ -144,6 +149,7 @@ export class FieldTable {
 
   /** Sets field `id`, replacing any field there; O(1) past the last id, else O(log n). */
   set(id: number, text: string, size: number, kind: FieldKindSlot): void {
+    this.#text = undefined;
     const ids = this.#ids;
     const n = ids.length;
     if (this.#ordered === n && (n === 0 || ids[n - 1]! < id)) {
@@ -183,6 +189,7 @@ export class FieldTable {
   delete(id: number): boolean {
     const i = this.#slot(id);
     if (i < 0 || this.#sizes[i]! < 0) return false;
+    this.#text = undefined;
     const last = this.#ids.length - 1;
     if (i >= this.#ordered) this.#late!.delete(id);
     if (i !== last) {
@@ -210,13 +217,31 @@ export class FieldTable {
 
   /** The text form of the fields: `ID;LEN;VALUE;` for each, in ascending id order. */
   text(): string {
+    if (this.#text !== undefined) return this.#text;
     this.#settle();
     const ids = this.#ids;
     const texts = this.#texts;
     const sizes = this.#sizes;
     let out = '';
     for (let i = 0; i < ids.length; i++) out += ids[i] + ';' + sizes[i] + ';' + texts[i] + ';';
+    this.#text = out;
     return out;
+  }
+
+  /**
+   * Keeps `source`, the text this table was just read from, as its text form when it is
+   * one: fields in strictly ascending id order, none repeated, ids and lengths written
+   * without sign or leading zero. Each field's `ID;LEN;VALUE;` is at least as long as its
+   * text form, equal only when it is that form, so equal total lengths say it.
+   */
+  adoptSource(source: string): void {
+    if (this.#ordered !== this.#ids.length || this.#removed !== 0) return;
+    const ids = this.#ids;
+    const texts = this.#texts;
+    const sizes = this.#sizes;
+    let length = 0;
+    for (let i = 0; i < ids.length; i++) length += digits(ids[i]!) + digits(sizes[i]!) + texts[i]!.length + 3;
+    if (length === source.length) this.#text = source;
   }
 
   /**
@@ -333,7 +358,9 @@ export class FieldTable {
   /** A copy whose columns are its own; nested tables are shared, as they never change. */
   copy(): FieldTable {
     this.#settle();
-    return new FieldTable(this.#ids.slice(), this.#texts.slice(), this.#sizes.slice(), this.#kinds.slice());
+    const copy = new FieldTable(this.#ids.slice(), this.#texts.slice(), this.#sizes.slice(), this.#kinds.slice());
+    copy.#text = this.#text;
+    return copy;
   }
 
   /** True when both tables hold the same ids with the same texts. */
@@ -349,4 +376,14 @@ export class FieldTable {
     for (let i = 0; i < n; i++) if (a[i] !== b[i] || at[i] !== bt[i]) return false;
     return true;
   }
+}
+
+/** How many decimal digits `n` (a whole number, 0 or more) takes. */
+function digits(n: number): number {
+  let count = 1;
+  while (n >= 10) {
+    n = Math.floor(n / 10);
+    count++;
+  }
+  return count;
 }
