@@ -90,7 +90,7 @@ describe('NATS transport: wire format', () => {
     const [request] = seen;
     expect(request!.subject).toBe('prosa.svc.pay%2Eauth');
     expect(request!.headers).toBe(0);
-    expect(request!.reply).toMatch(/^prosa\.in\.a-[0-9a-f]+\.[0-9a-f]+\.[0-9]+$/);
+    expect(request!.reply).toMatch(/^prosa\.in\.[A-Za-z0-9_-]{22}\.[0-9]+$/);
     const match = /^prosa2 ([0-9]+) ([^\n]*)\n(.*)$/s.exec(request!.data);
     expect(match, request!.data).not.toBeNull();
     const [, remaining, origin, body] = match!;
