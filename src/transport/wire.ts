@@ -64,7 +64,7 @@ export function isPayloadTooLarge(error: unknown): boolean {
 
 /** The wire form of a record: its `SimpleStringTvf` text in UTF-8 (converted first if it is another `Tvf`). */
 export function encodeRecord(tvf: Tvf): Uint8Array {
-  return Buffer.from(SimpleStringTvf.own(tvf).serialize(), 'utf8');
+  return SimpleStringTvf.own(tvf).toUtf8();
 }
 
 // Request frames ----------------------------------------------------------------
