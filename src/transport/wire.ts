@@ -118,10 +118,29 @@ export function readRequestFrame(data: Uint8Array): RequestFrame | string | unde
   const timeoutMs = readNumber(data, ++at);
   at = skipDigits(data, at);
   if (timeoutMs === undefined || data[at] !== SPACE) return 'the request frame has no timeout (whole milliseconds then a space after the version)';
-  const newline = data.subarray(0, Math.min(length, MAX_FRAME_HEAD_BYTES)).indexOf(NEWLINE, ++at);
-  if (newline < 0) return `the request frame head has no end of line within its first ${MAX_FRAME_HEAD_BYTES} bytes`;
-  const origin = Buffer.from(data.buffer, data.byteOffset + at, newline - at).toString('utf8');
-  return { timeoutMs, origin, body: data.subarray(newline + 1) };
+  const start = ++at;
+  const end = Math.min(length, MAX_FRAME_HEAD_BYTES);
+  while (at < end && data[at] !== NEWLINE) at++;
+  if (at === end) return `the request frame head has no end of line within its first ${MAX_FRAME_HEAD_BYTES} bytes`;
+  return { timeoutMs, origin: originText(data, start, at), body: data.subarray(at + 1) };
+}
+
+/** The last origin read, and its bytes: a caller sends the same few origins again and again. */
+let lastOrigin = '';
+let lastOriginBytes = new Uint8Array(0);
+
+/** The text of `data[start, end)`, an origin (UTF-8; a bad byte reads as U+FFFD). */
+function originText(data: Uint8Array, start: number, end: number): string {
+  const length = end - start;
+  const last = lastOriginBytes;
+  if (last.length === length) {
+    let i = 0;
+    while (i < length && last[i] === data[start + i]) i++;
+    if (i === length) return lastOrigin;
+  }
+  lastOriginBytes = data.slice(start, end);
+  lastOrigin = Buffer.from(lastOriginBytes.buffer, lastOriginBytes.byteOffset, length).toString('utf8');
+  return lastOrigin;
 }
 
 /** The whole number written in ASCII digits at `at` (at most 15 of them), or undefined when none is. */

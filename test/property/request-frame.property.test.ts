@@ -37,6 +37,25 @@ describe('request frame', () => {
     );
   });
 
+  it('reads each origin as its own, in any sequence of origins alike or differing by one byte', () => {
+    const sameLength = fc.tuple(fc.stringMatching(/^[a-z]{1,12}$/), fc.nat(), fc.integer({ min: 0x61, max: 0x7a })).map(([base, at, byte]) => {
+      const bytes = Buffer.from(base);
+      bytes[at % bytes.length] = byte;
+      return [base, bytes.toString('latin1')] as const;
+    });
+    fc.assert(
+      fc.property(sameLength, fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }), ([one, other], picks) => {
+        const tvf = new SimpleStringTvf();
+        for (const pick of picks) {
+          const from = pick ? one : other;
+          const frame = readRequestFrame(encodeRequest(tvf, 5, from));
+          expect(typeof frame === 'object' && frame.origin).toBe(from);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
   it('reads a TVF text alone (the header form) as no frame', () => {
     fc.assert(
       fc.property(record, (tvf) => {
