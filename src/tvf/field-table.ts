@@ -52,10 +52,10 @@ export class FieldTable {
    */
   #late: Map<number, number> | undefined;
   /**
-   * The text form, once made (or the very text the table was read from, when that was
-   * already in the text form): {@link text} made again only after the table changed.
+   * The text this table was read from, until the table changes: {@link text} returns it
+   * when it is the text form already, instead of writing the same text again.
    */
-  #text: string | undefined;
+  #source: string | undefined;
 
   /** A table over columns already in strictly ascending id order (owned from now on). */
   constructor(ids: number[] = [], texts: string[] = [], sizes: number[] = [], kinds: FieldKindSlot[] = []) {
@@ -149,7 +149,7 @@ export class FieldTable {
 
   /** Sets field `id`, replacing any field there; O(1) past the last id, else O(log n). */
   set(id: number, text: string, size: number, kind: FieldKindSlot): void {
-    this.#text = undefined;
+    this.#source = undefined;
     const ids = this.#ids;
     const n = ids.length;
     if (this.#ordered === n && (n === 0 || ids[n - 1]! < id)) {
@@ -189,7 +189,7 @@ export class FieldTable {
   delete(id: number): boolean {
     const i = this.#slot(id);
     if (i < 0 || this.#sizes[i]! < 0) return false;
-    this.#text = undefined;
+    this.#source = undefined;
     const last = this.#ids.length - 1;
     if (i >= this.#ordered) this.#late!.delete(id);
     if (i !== last) {
@@ -217,31 +217,43 @@ export class FieldTable {
 
   /** The text form of the fields: `ID;LEN;VALUE;` for each, in ascending id order. */
   text(): string {
-    if (this.#text !== undefined) return this.#text;
+    const source = this.#source;
+    if (source !== undefined && this.#isTextForm(source)) return source;
+    this.#source = undefined;
     this.#settle();
     const ids = this.#ids;
     const texts = this.#texts;
     const sizes = this.#sizes;
     let out = '';
     for (let i = 0; i < ids.length; i++) out += ids[i] + ';' + sizes[i] + ';' + texts[i] + ';';
-    this.#text = out;
     return out;
   }
 
   /**
-   * Keeps `source`, the text this table was just read from, as its text form when it is
-   * one: fields in strictly ascending id order, none repeated, ids and lengths written
-   * without sign or leading zero. Each field's `ID;LEN;VALUE;` is at least as long as its
-   * text form, equal only when it is that form, so equal total lengths say it.
+   * Keeps `source`, the text this table was just read from: {@link text} returns it, while
+   * the table is unchanged, when it is the text form already (a record passed on as it
+   * came is not written again).
    */
-  adoptSource(source: string): void {
-    if (this.#ordered !== this.#ids.length || this.#removed !== 0) return;
+  keepSource(source: string): void {
+    // Only fields read in strictly ascending order can be in the text form: decided now,
+    // before any lookup puts them in order.
+    if (this.#ordered === this.#ids.length && this.#removed === 0) this.#source = source;
+  }
+
+  /**
+   * True when `source`, the text the table was read from with its fields in strictly
+   * ascending id order ({@link keepSource}), is its text form: no id repeated, ids and
+   * lengths written without sign or leading zero. Each field's `ID;LEN;VALUE;` as read is
+   * at least as long as its text form, and equal only when it is that form (a repeated id
+   * adds a field the table does not hold), so equal total lengths say it.
+   */
+  #isTextForm(source: string): boolean {
     const ids = this.#ids;
     const texts = this.#texts;
     const sizes = this.#sizes;
     let length = 0;
     for (let i = 0; i < ids.length; i++) length += digits(ids[i]!) + digits(sizes[i]!) + texts[i]!.length + 3;
-    if (length === source.length) this.#text = source;
+    return length === source.length;
   }
 
   /**
@@ -359,7 +371,7 @@ export class FieldTable {
   copy(): FieldTable {
     this.#settle();
     const copy = new FieldTable(this.#ids.slice(), this.#texts.slice(), this.#sizes.slice(), this.#kinds.slice());
-    copy.#text = this.#text;
+    copy.#source = this.#source;
     return copy;
   }
 
