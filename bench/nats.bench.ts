@@ -11,9 +11,10 @@
  * - Moleculer 0.14: two brokers linked by Moleculer's NATS transporter.
  *
  * Each is measured serially (one call awaited at a time) and with 1,000 calls in flight.
- * The payload is the same 10-field record: its TVF text as bytes for the floor (the very
- * bytes prosa puts on the wire), `makeRecord()` for prosa, `makePayload()` for Moleculer
- * (its JSON serializer). When `nats-server` is not installed the suite prints a note and
+ * The payload is the same 10-field record: its TVF text as bytes for the floor (what
+ * prosa puts on the wire after its request frame head, docs/transport.md; a reply is that
+ * text alone), `makeRecord()` for prosa, `makePayload()` for Moleculer (its JSON
+ * serializer). When `nats-server` is not installed the suite prints a note and
  * reports nothing.
  */
 import { connect, type NatsConnection } from 'nats';

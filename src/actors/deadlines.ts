@@ -111,9 +111,8 @@ export class DeadlineWheel {
     this.intake = null;
     while (msg !== null) {
       const next: RequestMsg | null = msg.nextDue;
-      if (!(msg.sent <= now)) msg.sent = now; // NaN (not stamped) is not <= now
-      const due = msg.sent + msg.timeoutMs;
-      msg.due = due;
+      let due = msg.due;
+      if (due !== due) msg.due = due = now + msg.timeoutMs; // not stamped at send
       if (due <= now) {
         // Stamped at send, and a stalled loop kept it in the intake past its deadline.
         msg.slot = -1;

@@ -87,24 +87,29 @@ export class Intake {
           ? this.tracing.serve(msg, this.processor, this.adaptor, this.ctx!)
           : this.adaptor.processRequest(msg.service, msg.payload, this.ctx!, msg);
       SERVING.msg = previous;
-      if (isTvf(result)) {
-        this.respond(msg, result);
-      } else if (types.isPromise(result)) {
-        // A native promise: its own `then`, whatever the object says it is.
-        PROMISE_THEN.call(result, (reply: unknown) => this.reply(msg, reply), (error: unknown) => this.protocolFailure(msg, error));
-      } else {
-        // A thenable or a wrong value: `new Promise` adopts a thenable safely (a `then`
-        // getter or call that throws is a rejection, a second call is ignored); any other
-        // value comes through as is and fails `isTvf` in `reply`.
-        new Promise<unknown>((resolve) => resolve(result)).then(
-          (reply) => this.reply(msg, reply),
-          (error: unknown) => this.protocolFailure(msg, error),
-        );
-      }
+      if (isTvf(result)) this.respond(msg, result);
+      else this.follow(msg, result);
     } catch (error) {
       SERVING.msg = previous;
       this.protocolFailure(msg, error);
     }
+  }
+
+  /**
+   * Settles `msg` once `result` (what `processRequest` returned, not a record) settles.
+   * A function of its own so that the two handlers' closure holds only the intake and
+   * `msg` while the adaptor works: nothing else of `request` stays alive per request in
+   * flight.
+   */
+  private follow(msg: RequestMsg, result: unknown): void {
+    // The handlers are written inline, unnamed: a transpiler that keeps function names
+    // (esbuild's `keepNames`, as tsx runs it) would give a named one a property store of
+    // its own, a few hundred bytes per request. A native promise: its own `then`, whatever the object says it is. A thenable or a
+    // wrong value: `new Promise` adopts a thenable safely (a `then` getter or call that
+    // throws is a rejection, a second call is ignored); any other value comes through as
+    // is and fails `isTvf` in `reply`.
+    const promise = types.isPromise(result) ? result : adopted(result);
+    PROMISE_THEN.call(promise, (reply: unknown) => this.reply(msg, reply), (error: unknown) => this.protocolFailure(msg, error));
   }
 
   /**
@@ -185,6 +190,11 @@ export class Intake {
       this.logger.warn({ err: safeError(error), service: msg.service, id: msg.id }, `tracing a ${what} failed: ${messageOf(error)}`);
     }
   }
+}
+
+/** A promise of `value`, adopting it safely when it is a thenable (out of `follow`, whose closure would hold `value`). */
+function adopted(value: unknown): Promise<unknown> {
+  return new Promise<unknown>((resolve) => resolve(value));
 }
 
 /**

@@ -4,8 +4,9 @@
  * A request is one {@link RequestMsg} record, which is also the `request.sent` event
  * delivered to the provider's mailbox. It holds its reply target (the requester's
  * promise), its timeout and its provider, and is linked into its provider's in-flight list
- * and into the deadline wheel, so that settling it costs no `Map` churn, no timer of its
- * own and (unless the bus times requests) no clock read. ProSA's `Service` message, a
+ * and (when still in flight once delivered) into the deadline wheel, so that settling it
+ * costs no `Map` churn, no timer of its own and (unless the bus times requests) no clock
+ * read. ProSA's `Service` message, a
  * processor told of the service table, is the {@link TableChanged} event, delivered to the
  * mailbox of a processor that asked for it.
  */
@@ -76,10 +77,33 @@ export interface TableChanged {
 /** What a processor's mailbox receives. */
 export type MailboxEvent = RequestMsg | TableChanged;
 
-/** One request in flight, and the `request.sent` event its provider receives. */
+/** {@link RequestMsg}'s `state` bit: the request has its one response or error. */
+const SETTLED = 1;
+/** {@link RequestMsg}'s `state` bit: the bus read the clock at send, for an observer's latency. */
+const TIMED = 2;
+
+/**
+ * What a failed request's promise is resolved with: a thenable that rejects it with the
+ * error. The request keeps only its promise's `resolve` (the `reject` function would be
+ * one more closure per request in flight); failing costs the requester a microtask more.
+ */
+class Rejection {
+  constructor(private readonly error: ServiceError) {}
+
+  then(_resolve: unknown, reject: (error: ServiceError) => void): void {
+    reject(this.error);
+  }
+}
+
+/**
+ * One request in flight, and the `request.sent` event its provider receives. Every field
+ * is held per request in flight (docs/architecture.md, "The hot path"), so the record
+ * keeps few: its event type is on the prototype, two flags share one number, and its
+ * send time is its deadline less its timeout.
+ */
 export class RequestMsg {
-  /** Event type, so the record can be sent to an actor as is. */
-  readonly type = 'request.sent' as const;
+  /** Event type, so the record can be sent to an actor as is (on the prototype: no field per request). */
+  declare readonly type: 'request.sent';
   /** Bus-unique id. */
   readonly id: number;
   /** The service asked for. */
@@ -92,8 +116,8 @@ export class RequestMsg {
   readonly origin: string | undefined;
   /** The provider the request was delivered to. */
   provider: Provider | null = null;
-  /** True once the request has its one response or error. */
-  settled = false;
+  /** @internal {@link SETTLED} and {@link TIMED} bits */
+  state = 0;
   /** What the request carries besides its payload (trace, metadata, a capped deadline); null when nothing. */
   context: RequestContext | null = null;
 
@@ -108,19 +132,14 @@ export class RequestMsg {
   /** @internal wheel slot index: -1 when not scheduled, -2 in the wheel's intake */
   slot = -1;
   /**
-   * @internal `performance.now()` at send when the bus times this request (see `timed`),
-   * else NaN until the deadline wheel places the request.
+   * @internal the deadline, in `performance.now()` milliseconds: set at send when the bus
+   * read the clock then (a timed or nested request), else NaN until the deadline wheel
+   * stamps the request
    */
-  sent: number;
-  /** @internal true when `sent` was read at send, for an observer's latency */
-  timed = false;
-  /** @internal the deadline, NaN until the deadline wheel places the request */
-  due = Number.NaN;
+  due: number;
 
-  /** @internal */
-  resolve!: (payload: Tvf) => void;
-  /** @internal */
-  reject!: (error: ServiceError) => void;
+  /** @internal the requester's promise's `resolve` (a failure resolves it with a {@link Rejection}) */
+  resolve!: (reply: Tvf | PromiseLike<Tvf>) => void;
   private readonly sink: SettleSink;
 
   constructor(
@@ -137,8 +156,24 @@ export class RequestMsg {
     this.service = service;
     this.payload = payload;
     this.timeoutMs = timeoutMs;
-    this.sent = sent;
+    this.due = sent + timeoutMs;
     this.origin = origin;
+  }
+
+  /** True once the request has its one response or error. */
+  get settled(): boolean {
+    return (this.state & SETTLED) !== 0;
+  }
+
+  /** @internal True when the bus read the clock at send (an observer's latency is exact). */
+  get timed(): boolean {
+    return (this.state & TIMED) !== 0;
+  }
+
+  /** @internal Marks the request timed, sent at `now` (a clock read). */
+  stampSent(now: number): void {
+    this.state |= TIMED;
+    this.due = now + this.timeoutMs;
   }
 
   /**
@@ -147,8 +182,8 @@ export class RequestMsg {
    * took it in (at most one deadline tick after the send), and before that, now.
    */
   get sentAt(): number {
-    const sent = this.sent;
-    return sent === sent ? sent : performance.now();
+    const due = this.due;
+    return due === due ? due - this.timeoutMs : performance.now();
   }
 
   /**
@@ -158,7 +193,7 @@ export class RequestMsg {
    */
   get deadline(): number {
     const due = this.due;
-    return due === due ? due : this.sentAt + this.timeoutMs;
+    return due === due ? due : performance.now() + this.timeoutMs;
   }
 
   /** The request's metadata (`RequestInfo.meta`). */
@@ -197,7 +232,9 @@ export class RequestMsg {
   /** Settles the request with an error. Returns false when it had already settled. */
   fail(error: ServiceError): boolean {
     if (!this.close()) return false;
-    this.reject(error);
+    // A promise resolved with a thenable calls its `then` (one microtask later): the one
+    // way to reject it without its `reject`. The cast: `then` here needs no return value.
+    this.resolve(new Rejection(error) as unknown as PromiseLike<Tvf>);
     this.sink.settled(this, error.kind, error);
     return true;
   }
@@ -219,9 +256,9 @@ export class RequestMsg {
   }
 
   private close(): boolean {
-    if (this.settled) return false;
-    this.settled = true;
-    this.sink.unschedule(this);
+    if ((this.state & SETTLED) !== 0) return false;
+    this.state |= SETTLED;
+    if (this.slot !== -1) this.sink.unschedule(this); // most requests never went on the wheel
     const provider = this.provider;
     if (provider !== null) {
       const prev = this.prevInFlight;
@@ -248,3 +285,5 @@ export function failInFlight(provider: Provider, makeError: (msg: RequestMsg) =>
     msg = next;
   }
 }
+
+Object.defineProperty(RequestMsg.prototype, 'type', { value: 'request.sent', enumerable: true });

@@ -2,7 +2,8 @@
  * Requests of one bus: sending, deadlines, and the counters every settled request feeds.
  *
  * A request goes to a provider picked from a service entry. Sending is the hot path: one
- * record, one promise, no timer, no map write.
+ * record, one promise, no timer, no map write, and for a request its provider answers
+ * while it is delivered, not even a link on the deadline wheel.
  */
 import { isTvf } from '../tvf/is-tvf.js';
 import type { Tvf } from '../tvf/tvf.js';
@@ -281,9 +282,10 @@ export class Requests implements SettleSink {
       const made = new RequestMsg(this, this.nextId++, service, payload, timeoutMs, sent, origin);
       if (this.sampleEvery !== 0 && --this.untilTimed <= 0) {
         this.untilTimed = this.sampleEvery === 1 ? 1 : 1 + Math.floor(Math.random() * (2 * this.sampleEvery - 1));
-        made.timed = true;
-        if (sent !== sent) made.sent = performance.now(); // a nested request has it already
+        made.stampSent(sent === sent ? sent : performance.now()); // a nested request has read the clock already
       }
+      // A capped request's deadline is its parent's exactly (sent + (deadline - sent) may round).
+      if (askedMs === askedMs) made.due = parent!.deadline;
       if (meta !== undefined || askedMs === askedMs) {
         const context = new RequestContext();
         context.meta = meta;
@@ -292,14 +294,17 @@ export class Requests implements SettleSink {
       }
       const tracing = this.tracing;
       if (tracing !== undefined) tracing.sent(made, trace, incoming !== null);
-      reply = new Promise<Tvf>((resolve, reject) => {
+      reply = new Promise<Tvf>((resolve) => {
         made.resolve = resolve;
-        made.reject = reject;
       });
       this.counts.inFlight++;
-      this.wheel.schedule(made);
       msg = made;
       made.deliverTo(provider);
+      // On the deadline wheel only when still in flight once delivered: a provider that
+      // answers at once (a synchronous adaptor) settles the request inside `deliverTo`,
+      // and the wheel never sees it. The wheel stamps a request at its next sweep, after
+      // this, so a deadline still never comes early.
+      if (!made.settled) this.wheel.schedule(made);
       return reply;
     } catch (error) {
       return this.sendFailed(service, counted, msg, reply, error);
@@ -356,7 +361,7 @@ export class Requests implements SettleSink {
         observer.requestSettled(
           msg.service,
           outcome,
-          msg.timed ? performance.now() - msg.sent : Number.NaN,
+          msg.timed ? performance.now() - msg.sentAt : Number.NaN,
           provider?.processor,
           provider?.remote ?? false,
         );

@@ -15,7 +15,7 @@ import { SimpleStringTvf } from '../tvf/simple-string-tvf.js';
 import type { TvfReadOptions } from '../tvf/read-limits.js';
 import type { Tvf } from '../tvf/tvf.js';
 import type { Subjects } from './subjects.js';
-import { encodeRecord, HEADER, headerText, isPayloadTooLarge } from './wire.js';
+import { encodeRecord, HEADER, headerText, isPayloadTooLarge, readRequestFrame, REQUEST_FRAME_HEAD_HINT } from './wire.js';
 import type { IncomingContext } from '../actors/request-context.js';
 import { CountedWarning } from '../observability/counted-warning.js';
 import { CONTEXT_HEADER, readContextHeaders } from '../observability/trace-context.js';
@@ -176,29 +176,38 @@ export class IncomingRequests {
     }
     const served = new Served(reply, service);
     const h = message.headers;
-    const timeoutMs = h === undefined ? NaN : Number(h.get(HEADER.timeoutMs));
+    const frame = readRequestFrame(message.data);
+    if (typeof frame === 'string') {
+      this.answerError(served, 'protocol', undefined, frame);
+      return;
+    }
+    // Without a frame, the header form: the TVF text alone, the fields in headers.
+    const timeoutMs = frame !== undefined ? frame.timeoutMs : h === undefined ? NaN : Number(h.get(HEADER.timeoutMs));
     if (!(timeoutMs > 0)) {
       this.answerError(
         served,
         Number.isNaN(timeoutMs) ? 'protocol' : 'timeout',
         undefined,
-        Number.isNaN(timeoutMs) ? `header ${HEADER.timeoutMs} is missing or not a number` : "the caller's deadline had passed on arrival",
+        Number.isNaN(timeoutMs)
+          ? `the request has no frame (${REQUEST_FRAME_HEAD_HINT}) and its header ${HEADER.timeoutMs} is missing or not a number`
+          : "the caller's deadline had passed on arrival",
       );
       return;
     }
     let payload: SimpleStringTvf;
     try {
-      payload = SimpleStringTvf.fromUtf8(message.data, this.options.readLimits);
+      payload = SimpleStringTvf.fromUtf8(frame !== undefined ? frame.body : message.data, this.options.readLimits);
     } catch (error) {
       this.answerError(served, 'protocol', undefined, `the request is not a TVF text: ${messageOf(error)}`);
       return;
     }
-    const origin = h!.get(HEADER.origin) || 'unknown';
+    const origin = (frame !== undefined ? frame.origin : h!.get(HEADER.origin)) || 'unknown';
     this.debug?.debug({ service, origin, remote: true }, 'remote request taken');
-    // The caller's trace and metadata, when it sent any (a request without costs two lookups).
+    // The caller's trace and metadata, when it sent any (a request without has no headers,
+    // or costs two lookups).
     let context: IncomingContext | undefined;
-    if (h!.has(CONTEXT_HEADER.traceparent) || h!.has(CONTEXT_HEADER.baggage)) {
-      const read = readContextHeaders((name) => h!.get(name), this.ignoredHeader, false);
+    if (h !== undefined && (h.has(CONTEXT_HEADER.traceparent) || h.has(CONTEXT_HEADER.baggage))) {
+      const read = readContextHeaders((name) => h.get(name), this.ignoredHeader, false);
       context = { trace: read.trace, meta: read.meta };
     }
     this.inFlight++;

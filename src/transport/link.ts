@@ -64,8 +64,9 @@ export class NatsLink {
     this.instance = instance;
     const logger = options.logger ?? host.logger.child({ transport: name, instance });
     this.logger = logger;
-    // The inbox token is never announced: only who saw a request knows where to answer it.
-    const subjects = new Subjects(settings.subjectPrefix, instance, randomBytes(16).toString('hex'));
+    // The inbox token is never announced: only who saw a request knows where to answer it
+    // (128 random bits, base64url: a plain subject token of 22 characters).
+    const subjects = new Subjects(settings.subjectPrefix, randomBytes(16).toString('base64url'));
     const readLimits = { maxBytes: settings.maxPayloadBytes };
     const refusals = new Refusals(logger);
     this.refusals = refusals;

@@ -17,14 +17,14 @@
  * of header encoding: a client that reads requests (server permissions stop that) can
  * answer them.
  */
-import { headers, type Msg, type NatsConnection } from 'nats';
+import { headers, type Msg, type MsgHdrs, type NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import { isServiceErrorKind, ServiceError, serviceErrorCounts, type ServiceErrorKind } from '../actors/errors.js';
 import { failInFlight, type RequestMsg } from '../actors/msg.js';
 import { SimpleStringTvf } from '../tvf/simple-string-tvf.js';
 import type { TvfReadOptions } from '../tvf/read-limits.js';
 import type { RemoteSender, RemoteService } from './remote-service.js';
-import { encodeRecord, HEADER, isPayloadTooLarge } from './wire.js';
+import { encodeRequest, HEADER, isPayloadTooLarge, oneLine } from './wire.js';
 import { writeContextHeaders } from '../observability/trace-context.js';
 import { messageOf } from '../tvf/unknown-value.js';
 
@@ -64,6 +64,9 @@ export interface OutgoingOptions {
   refuse: (why: string, instance: string | undefined) => void;
 }
 
+/** Most processor origins kept at once (a bus with more makes the rest again as it sends). */
+const MAX_ORIGINS = 10_000;
+
 /** Stands in for a reply that came after its request had settled: never read. */
 const DROPPED = new SimpleStringTvf();
 
@@ -89,8 +92,14 @@ export class OutgoingRequests implements RemoteSender {
   /** Per-request logs cost nothing when off: decided once. */
   private readonly debug: Logger | undefined;
 
+  /** The frame's origin of a request from outside the bus. */
+  private readonly anonymous: string;
+  /** Processor -> its frame origin, `<instance>/<processor>` on one line: made once per processor. */
+  private readonly origins = new Map<string, string>();
+
   constructor(options: OutgoingOptions) {
     this.options = options;
+    this.anonymous = `${oneLine(options.instance)}/-`;
     this.debug = options.logger.isLevelEnabled('debug') ? options.logger : undefined;
   }
 
@@ -121,23 +130,29 @@ export class OutgoingRequests implements RemoteSender {
       this.fail(msg, 'unreachable', service.processor, 'the NATS link is down');
       return;
     }
+    const origin = msg.origin;
     let data: Uint8Array;
     try {
-      data = encodeRecord(msg.payload);
+      data = encodeRequest(
+        msg.payload,
+        Math.max(1, Math.ceil(msg.deadline - performance.now())),
+        origin === undefined ? this.anonymous : this.origins.get(origin) ?? this.originOf(origin),
+      );
     } catch (error) {
       this.fail(msg, 'protocol', service.processor, `the request cannot be written as a TVF text: ${messageOf(error)}`);
       return;
     }
-    const h = headers();
-    h.set(HEADER.id, String(msg.id));
-    h.set(HEADER.service, msg.service);
-    h.set(HEADER.timeoutMs, String(Math.max(1, Math.ceil(msg.deadline - performance.now()))));
-    h.set(HEADER.origin, `${this.options.instance}/${msg.origin ?? '-'}`);
-    // The request context (trace, metadata): read only for a request that carries one.
+    // The request context (trace, metadata), the only headers a request may have: read
+    // only for a request that carries one.
     const context = msg.context;
-    if (context !== null) writeContextHeaders((name, value) => h.set(name, value), context.trace, context.meta);
+    let h: MsgHdrs | undefined;
+    if (context !== null) {
+      const set = headers();
+      writeContextHeaders((name, value) => set.set(name, value), context.trace, context.meta);
+      if (set.keys().length > 0) h = set;
+    }
     try {
-      connection.publish(service.subject, data, { reply: this.options.inbox + msg.id, headers: h });
+      connection.publish(service.subject, data, h === undefined ? { reply: this.options.inbox + msg.id } : { reply: this.options.inbox + msg.id, headers: h });
     } catch (error) {
       if (isPayloadTooLarge(error)) {
         this.fail(msg, 'protocol', service.processor, `the request is larger than the NATS server's max_payload (${data.length} bytes of TVF text)`);
@@ -289,6 +304,14 @@ export class OutgoingRequests implements RemoteSender {
 
   private processorOf(msg: RequestMsg): string | undefined {
     return msg.provider?.processor;
+  }
+
+  /** `processor`'s frame origin, kept (processors are few: at most {@link MAX_ORIGINS} are kept). */
+  private originOf(processor: string): string {
+    const origin = oneLine(`${this.options.instance}/${processor}`);
+    if (this.origins.size >= MAX_ORIGINS) this.origins.clear();
+    this.origins.set(processor, origin);
+    return origin;
   }
 
   private forget(id: number): void {

@@ -5,7 +5,7 @@
  * | --- | --- |
  * | `<prefix>.ctl` | announcements: hello, heartbeat (with the services), bye, gone |
  * | `<prefix>.svc.<service>` | requests for a service; its providers subscribe in a queue group of the same name |
- * | `<prefix>.in.<instance>.<token>.<id>` | the acknowledgement and the reply (or error) of request `<id>` sent by `<instance>`; `<token>` is random, made at start and never announced |
+ * | `<prefix>.in.<token>.<id>` | the acknowledgement and the reply (or error) of request `<id>` sent by the instance whose inbox token `<token>` is (random, made at start, never announced) |
  *
  * Service names are free text; in a subject each becomes one token (see {@link subjectToken}).
  */
@@ -49,15 +49,16 @@ export class Subjects {
 
   /**
    * @param prefix - the subject prefix (see {@link isSubjectPrefix})
-   * @param instance - this instance's id, already a plain token
-   * @param inboxToken - a random plain token: nobody who has not seen a request of this
-   *   instance knows its reply subjects
+   * @param inboxToken - a random plain token, this instance's alone: nobody who has not
+   *   seen a request of this instance knows its reply subjects. The inbox holds nothing
+   *   else (not the instance id): every reply subject is parsed on both sides and crosses
+   *   the server twice, so its length costs on every request.
    */
-  constructor(prefix: string, instance: string, inboxToken: string) {
+  constructor(prefix: string, inboxToken: string) {
     this.prefix = `${prefix}.`;
     this.control = `${prefix}.ctl`;
     this.inboxes = `${prefix}.in.`;
-    this.inbox = `${prefix}.in.${instance}.${inboxToken}.`;
+    this.inbox = `${prefix}.in.${inboxToken}.`;
     this.inboxWildcard = `${this.inbox}>`;
     this.servicePrefix = `${prefix}.svc.`;
   }

@@ -1,14 +1,20 @@
 /**
- * What crosses the wire between instances. A request's payload is its TVF record in
- * ProSA's text form (`SimpleStringTvf`), UTF-8 encoded; what the bus knows of the
- * request travels in headers. Announcements are small JSON documents.
+ * What crosses the wire between instances. A request's payload is a one-line frame head
+ * and its TVF record in ProSA's text form (`SimpleStringTvf`), all UTF-8:
+ *
+ *     prosa2 <timeout-ms> <instance>/<processor>\n<TVF text>
+ *
+ * (`prosa2`: the frame's version; `<timeout-ms>`: milliseconds left before the caller's
+ * deadline; `-` as the processor for a request from outside the bus). The fields travel
+ * there, not in NATS headers, because building and reading headers cost more than the
+ * rest of the transport's work per request. A plain NATS client may still send the TVF
+ * text alone with the `prosa-timeout-ms` (and `prosa-origin`) headers, the form of prosa
+ * before frames. A reply is the TVF text alone. Announcements are small JSON documents.
  *
  * | header | on | value |
  * | --- | --- | --- |
- * | `prosa-id` | request | the request's id on the caller's bus |
- * | `prosa-service` | request | the service asked for |
- * | `prosa-timeout-ms` | request | milliseconds left before the caller's deadline, when sent |
- * | `prosa-origin` | request | `<instance>/<processor>` of the caller (`-` for a request from outside the bus) |
+ * | `prosa-timeout-ms` | request without a frame | milliseconds left before the caller's deadline |
+ * | `prosa-origin` | request without a frame | `<instance>/<processor>` of the caller |
  * | `traceparent`, `tracestate` | request | W3C trace context: the caller's client span, when the request is traced (docs/tracing.md) |
  * | `baggage` | request | W3C baggage: the request's metadata (`RequestOptions.meta`), when it has any |
  * | `prosa-instance` | ack, error | the instance that took the request |
@@ -27,8 +33,6 @@ import { codeOf } from '../tvf/unknown-value.js';
 
 /** Header names. */
 export const HEADER = {
-  id: 'prosa-id',
-  service: 'prosa-service',
   timeoutMs: 'prosa-timeout-ms',
   origin: 'prosa-origin',
   instance: 'prosa-instance',
@@ -60,7 +64,99 @@ export function isPayloadTooLarge(error: unknown): boolean {
 
 /** The wire form of a record: its `SimpleStringTvf` text in UTF-8 (converted first if it is another `Tvf`). */
 export function encodeRecord(tvf: Tvf): Uint8Array {
-  return Buffer.from(SimpleStringTvf.own(tvf).serialize(), 'utf8');
+  return SimpleStringTvf.own(tvf).toUtf8();
+}
+
+// Request frames ----------------------------------------------------------------
+
+/** Version of the request frame; a frame of another version is answered with a `protocol` error. */
+export const REQUEST_FRAME_VERSION = 2;
+
+/** What every request frame starts with: `prosa`, then its version (ASCII). */
+const FRAME_TAG = [0x70, 0x72, 0x6f, 0x73, 0x61] as const;
+const FRAME_HEAD = `prosa${REQUEST_FRAME_VERSION} `;
+/** How a request frame's head reads, for error messages. */
+export const REQUEST_FRAME_HEAD_HINT = `'${FRAME_HEAD}<timeout-ms> <origin>', docs/transport.md`;
+/** Longest frame head read before its end of line, in bytes: a longer one is refused. */
+const MAX_FRAME_HEAD_BYTES = 1_024;
+const SPACE = 0x20;
+const NEWLINE = 0x0a;
+
+/**
+ * The wire form of a request: its frame head (version, `timeoutMs`, `origin`) and its
+ * record's `SimpleStringTvf` text, in UTF-8. `origin` must be one line (see {@link oneLine}).
+ */
+export function encodeRequest(tvf: Tvf, timeoutMs: number, origin: string): Uint8Array {
+  return Buffer.from(`${FRAME_HEAD}${timeoutMs} ${origin}\n${SimpleStringTvf.own(tvf).serialize()}`, 'utf8');
+}
+
+/** A request frame read by {@link readRequestFrame}. */
+export interface RequestFrame {
+  /** Milliseconds the caller had left when it sent the request (0 or more). */
+  timeoutMs: number;
+  /** `<instance>/<processor>` of the caller, as it claims. */
+  origin: string;
+  /** The record's TVF text, UTF-8 (a view into the message's bytes). */
+  body: Uint8Array;
+}
+
+/**
+ * Reads the frame of a request's payload: `undefined` when the payload does not start
+ * with a frame tag (a TVF text alone, the header form), a string saying what is wrong
+ * with a frame that cannot be read (another version, a bad field), else the frame.
+ */
+export function readRequestFrame(data: Uint8Array): RequestFrame | string | undefined {
+  const length = data.length;
+  for (let i = 0; i < FRAME_TAG.length; i++) if (data[i] !== FRAME_TAG[i]) return undefined;
+  let at: number = FRAME_TAG.length;
+  const version = readNumber(data, at);
+  at = skipDigits(data, at);
+  if (version !== REQUEST_FRAME_VERSION || data[at] !== SPACE) {
+    const seen = JSON.stringify(Buffer.from(data.buffer, data.byteOffset, Math.min(at, 16)).toString('latin1'));
+    return `the request frame's version is ${seen}: this instance reads frame version ${REQUEST_FRAME_VERSION} (${REQUEST_FRAME_HEAD_HINT})`;
+  }
+  const timeoutMs = readNumber(data, ++at);
+  at = skipDigits(data, at);
+  if (timeoutMs === undefined || data[at] !== SPACE) return 'the request frame has no timeout (whole milliseconds then a space after the version)';
+  const start = ++at;
+  const end = Math.min(length, MAX_FRAME_HEAD_BYTES);
+  while (at < end && data[at] !== NEWLINE) at++;
+  if (at === end) return `the request frame head has no end of line within its first ${MAX_FRAME_HEAD_BYTES} bytes`;
+  return { timeoutMs, origin: originText(data, start, at), body: data.subarray(at + 1) };
+}
+
+/** The last origin read, and its bytes: a caller sends the same few origins again and again. */
+let lastOrigin = '';
+let lastOriginBytes = new Uint8Array(0);
+
+/** The text of `data[start, end)`, an origin (UTF-8; a bad byte reads as U+FFFD). */
+function originText(data: Uint8Array, start: number, end: number): string {
+  const length = end - start;
+  const last = lastOriginBytes;
+  if (last.length === length) {
+    let i = 0;
+    while (i < length && last[i] === data[start + i]) i++;
+    if (i === length) return lastOrigin;
+  }
+  lastOriginBytes = data.slice(start, end);
+  lastOrigin = Buffer.from(lastOriginBytes.buffer, lastOriginBytes.byteOffset, length).toString('utf8');
+  return lastOrigin;
+}
+
+/** The whole number written in ASCII digits at `at` (at most 15 of them), or undefined when none is. */
+function readNumber(data: Uint8Array, at: number): number | undefined {
+  let value = 0;
+  const end = skipDigits(data, at);
+  if (end === at || end - at > 15) return undefined;
+  for (let i = at; i < end; i++) value = value * 10 + (data[i]! - 0x30);
+  return value;
+}
+
+/** The index of the first byte at or after `at` that is not an ASCII digit. */
+function skipDigits(data: Uint8Array, at: number): number {
+  let i = at;
+  while (i < data.length && data[i]! >= 0x30 && data[i]! <= 0x39) i++;
+  return i;
 }
 
 // Announcements ----------------------------------------------------------------

@@ -51,6 +51,11 @@ export class FieldTable {
    * `undefined` with slots past the run, those may repeat an id (the last one counts).
    */
   #late: Map<number, number> | undefined;
+  /**
+   * The text this table was read from, until the table changes: {@link text} returns it
+   * when it is the text form already, instead of writing the same text again.
+   */
+  #source: string | undefined;
 
   /** A table over columns already in strictly ascending id order (owned from now on). */
   constructor(ids: number[] = [], texts: string[] = [], sizes: number[] = [], kinds: FieldKindSlot[] = []) {
@@ -144,6 +149,7 @@ export class FieldTable {
 
   /** Sets field `id`, replacing any field there; O(1) past the last id, else O(log n). */
   set(id: number, text: string, size: number, kind: FieldKindSlot): void {
+    this.#source = undefined;
     const ids = this.#ids;
     const n = ids.length;
     if (this.#ordered === n && (n === 0 || ids[n - 1]! < id)) {
@@ -183,6 +189,7 @@ export class FieldTable {
   delete(id: number): boolean {
     const i = this.#slot(id);
     if (i < 0 || this.#sizes[i]! < 0) return false;
+    this.#source = undefined;
     const last = this.#ids.length - 1;
     if (i >= this.#ordered) this.#late!.delete(id);
     if (i !== last) {
@@ -210,6 +217,9 @@ export class FieldTable {
 
   /** The text form of the fields: `ID;LEN;VALUE;` for each, in ascending id order. */
   text(): string {
+    const source = this.#source;
+    if (source !== undefined && this.#isTextForm(source)) return source;
+    this.#source = undefined;
     this.#settle();
     const ids = this.#ids;
     const texts = this.#texts;
@@ -217,6 +227,33 @@ export class FieldTable {
     let out = '';
     for (let i = 0; i < ids.length; i++) out += ids[i] + ';' + sizes[i] + ';' + texts[i] + ';';
     return out;
+  }
+
+  /**
+   * Keeps `source`, the text this table was just read from: {@link text} returns it, while
+   * the table is unchanged, when it is the text form already (a record passed on as it
+   * came is not written again).
+   */
+  keepSource(source: string): void {
+    // Only fields read in strictly ascending order can be in the text form: decided now,
+    // before any lookup puts them in order.
+    if (this.#ordered === this.#ids.length && this.#removed === 0) this.#source = source;
+  }
+
+  /**
+   * True when `source`, the text the table was read from with its fields in strictly
+   * ascending id order ({@link keepSource}), is its text form: no id repeated, ids and
+   * lengths written without sign or leading zero. Each field's `ID;LEN;VALUE;` as read is
+   * at least as long as its text form, and equal only when it is that form (a repeated id
+   * adds a field the table does not hold), so equal total lengths say it.
+   */
+  #isTextForm(source: string): boolean {
+    const ids = this.#ids;
+    const texts = this.#texts;
+    const sizes = this.#sizes;
+    let length = 0;
+    for (let i = 0; i < ids.length; i++) length += digits(ids[i]!) + digits(sizes[i]!) + texts[i]!.length + 3;
+    return length === source.length;
   }
 
   /**
@@ -333,7 +370,9 @@ export class FieldTable {
   /** A copy whose columns are its own; nested tables are shared, as they never change. */
   copy(): FieldTable {
     this.#settle();
-    return new FieldTable(this.#ids.slice(), this.#texts.slice(), this.#sizes.slice(), this.#kinds.slice());
+    const copy = new FieldTable(this.#ids.slice(), this.#texts.slice(), this.#sizes.slice(), this.#kinds.slice());
+    copy.#source = this.#source;
+    return copy;
   }
 
   /** True when both tables hold the same ids with the same texts. */
@@ -349,4 +388,14 @@ export class FieldTable {
     for (let i = 0; i < n; i++) if (a[i] !== b[i] || at[i] !== bt[i]) return false;
     return true;
   }
+}
+
+/** How many decimal digits `n` (a whole number, 0 or more) takes. */
+function digits(n: number): number {
+  let count = 1;
+  while (n >= 10) {
+    n = Math.floor(n / 10);
+    count++;
+  }
+  return count;
 }

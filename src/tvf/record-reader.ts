@@ -124,5 +124,6 @@ export function readFields(text: string, limits: TvfReadLimits, size = -1): Fiel
     byte += 1;
     table.set(id, value, len, 'text');
   }
+  table.keepSource(text);
   return table;
 }

@@ -25,7 +25,7 @@ function announcement(kind: Announcement['kind'], instance: string, services: st
 function setup() {
   const { logger, lines } = captureLogs();
   const changes: string[] = [];
-  const subjects = new Subjects('prosa', 'me-1', 'f00d');
+  const subjects = new Subjects('prosa', 'f00d');
   const outgoing = new OutgoingRequests({
     instance: 'me-1',
     inbox: subjects.inbox,

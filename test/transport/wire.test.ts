@@ -4,7 +4,7 @@
  * like on the wire, a caller that is not prosa, payloads over the server's limit,
  * garbage on the control subject, bad settings, an unreachable server.
  */
-import { connect, headers, type NatsConnection } from 'nats';
+import { connect, headers, type Msg, type NatsConnection } from 'nats';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { InspectionEvent } from 'xstate';
 import { linkState, type LinkSnapshot } from '../../src/machines/link.machine.js';
@@ -63,13 +63,16 @@ async function serviceError(promise: Promise<unknown>): Promise<ServiceError> {
 }
 
 describe('NATS transport: wire format', () => {
-  it("puts the TVF text on the wire with the request's id, service, remaining time and origin in headers", async () => {
-    const seen: { subject: string; data: string; headers: Record<string, string> }[] = [];
+  it('puts a frame head (version, remaining time, origin) and the TVF text on the wire, with no NATS header', async () => {
+    const seen: { subject: string; reply: string; data: string; headers: number }[] = [];
     const tap = watcher.subscribe('prosa.svc.>', {
       callback: (_error, message) => {
-        const h: Record<string, string> = {};
-        for (const [key, values] of message.headers ?? []) h[key] = values[0]!;
-        seen.push({ subject: message.subject, data: new TextDecoder().decode(message.data), headers: h });
+        seen.push({
+          subject: message.subject,
+          reply: message.reply ?? '',
+          data: new TextDecoder().decode(message.data),
+          headers: message.headers === undefined ? 0 : [...message.headers].length,
+        });
       },
     });
     await watcher.flush();
@@ -86,13 +89,45 @@ describe('NATS transport: wire format', () => {
     expect(seen).toHaveLength(1);
     const [request] = seen;
     expect(request!.subject).toBe('prosa.svc.pay%2Eauth');
-    expect(request!.data).toBe('1;5;hello;');
-    expect(request!.headers['prosa-service']).toBe('pay.auth');
-    expect(request!.headers['prosa-origin']).toBe(`${a.transport.instance}/-`);
-    expect(Number(request!.headers['prosa-id'])).toBeGreaterThan(0);
-    const remaining = Number(request!.headers['prosa-timeout-ms']);
-    expect(remaining).toBeGreaterThan(1_400);
-    expect(remaining).toBeLessThanOrEqual(1_500);
+    expect(request!.headers).toBe(0);
+    expect(request!.reply).toMatch(/^prosa\.in\.[A-Za-z0-9_-]{22}\.[0-9]+$/);
+    const match = /^prosa2 ([0-9]+) ([^\n]*)\n(.*)$/s.exec(request!.data);
+    expect(match, request!.data).not.toBeNull();
+    const [, remaining, origin, body] = match!;
+    expect(Number(remaining)).toBeGreaterThan(1_400);
+    expect(Number(remaining)).toBeLessThanOrEqual(1_500);
+    expect(origin).toBe(`${a.transport.instance}/-`);
+    expect(body).toBe('1;5;hello;');
+  });
+
+  it('answers a frame of another version, or one it cannot read, with a protocol error naming what it reads', async () => {
+    const b = bus('b', { ECHO: (request) => request });
+    await b.prosa.start();
+    const ask = (frame: string) => watcher.request('prosa.svc.ECHO', new TextEncoder().encode(frame), { timeout: 1_000 });
+    // b's queue subscription may not have reached the server when start() resolves: ask
+    // again while nobody responds
+    let good = await ask('prosa2 1000 raw/-\n1;2;hi;').catch((error: unknown) => error);
+    for (let i = 0; i < 40 && good instanceof Error && /503|no responders/i.test(String(good)); i++) {
+      await sleep(50);
+      good = await ask('prosa2 1000 raw/-\n1;2;hi;').catch((error: unknown) => error);
+    }
+    if (good instanceof Error) throw good;
+    expect((good as Msg).headers).toBeUndefined();
+    expect(new TextDecoder().decode((good as Msg).data)).toBe('1;2;hi;');
+    for (const [frame, why] of [
+      ['prosa3 1000 raw/-\n1;2;hi;', /version is "prosa3": this instance reads frame version 2 \('prosa2 <timeout-ms> <origin>'/],
+      ['prosa 1000 raw/-\n1;2;hi;', /version is "prosa"/],
+      ['prosa2 soon raw/-\n1;2;hi;', /no timeout/],
+      [`prosa2 1000 ${'o'.repeat(2_000)}\n1;2;hi;`, /no end of line within its first 1024 bytes/],
+      ['prosa2 1000 raw/-\nnot;tvf', /not a TVF text/],
+    ] as const) {
+      const bad = await ask(frame);
+      expect(bad.headers?.get('prosa-error'), frame).toBe('protocol');
+      expect(bad.headers?.get('prosa-instance')).toBe(b.transport.instance);
+      expect(bad.headers?.get('prosa-error-message'), frame).toMatch(why);
+    }
+    const late = await ask('prosa2 0 raw/-\n1;2;hi;');
+    expect(late.headers?.get('prosa-error')).toBe('timeout');
   });
 
   it('serves a caller that is not prosa: a plain NATS request with a TVF text and a timeout header', async () => {
@@ -110,10 +145,10 @@ describe('NATS transport: wire format', () => {
     }
     if (reply instanceof Error) throw reply;
     expect(new TextDecoder().decode((reply as { data: Uint8Array }).data)).toBe('1;2;hi;2;6;from b;');
-    // without the header it answers a protocol error, in headers
+    // without a frame or the header it answers a protocol error, in headers, naming both
     const bad = await watcher.request('prosa.svc.ECHO', new TextEncoder().encode('1;2;hi;'), { timeout: 1_000 });
     expect(bad.headers?.get('prosa-error')).toBe('protocol');
-    expect(bad.headers?.get('prosa-error-message')).toMatch(/prosa-timeout-ms/);
+    expect(bad.headers?.get('prosa-error-message')).toMatch(/no frame \('prosa2 <timeout-ms> <origin>'.*prosa-timeout-ms/);
     // a text that is not TVF is a protocol error too
     const garbage = await watcher.request('prosa.svc.ECHO', new TextEncoder().encode('not;tvf'), { timeout: 1_000, headers: h });
     expect(garbage.headers?.get('prosa-error')).toBe('protocol');
