@@ -8,6 +8,7 @@ import { isFieldId } from './field-id.js';
 import { formatFloat, parseFloatText } from './float-text.js';
 import { decodeHex, encodeHex } from './hex-text.js';
 import { I64_MAX, I64_MIN, parseInteger, U64_MAX } from './integer-text.js';
+import { jsonNumberEnd, plainJsonStringEnd, skipJsonWhitespace } from './json-syntax.js';
 import { DEFAULT_TVF_READ_LIMITS } from './read-limits.js';
 import { isDate, isUint8Array } from './host-values.js';
 import { SimpleStringTvf } from './simple-string-tvf.js';
@@ -66,6 +67,8 @@ const MAX_DICT_ENTRIES = 100_000;
  * at: reached no deeper, it is within the depth limit again.
  */
 type JsonWalk = Map<TvfDict, Map<object, { readonly tvf: SimpleStringTvf; readonly depth: number }>>;
+/** The walk of a conversion that meets no object: scalars never reach a nested conversion, so it stays empty. */
+const NO_OBJECTS: JsonWalk = new Map();
 const DECIMAL_ID = /^(?:0|[1-9]\d*)$/;
 const ALL_DIGITS = /^\d+$/;
 
@@ -100,6 +103,10 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 export class TvfDict {
   readonly #byId = new Map<number, TvfDictEntry>();
   readonly #byName = new Map<string, TvfDictEntry>();
+  /** The entries in definition order: {@link fromFlatJsonText} expects a body's keys in this order first. */
+  readonly #inOrder: TvfDictEntry[] = [];
+  /** Each name's index in {@link #inOrder}. */
+  readonly #position = new Map<string, number>();
   /** Each entry's JSON key and colon (`"name":`), made once for {@link toJsonText}. */
   readonly #jsonKeys = new Map<number, string>();
 
@@ -150,6 +157,7 @@ export class TvfDict {
       const entry: TvfDictEntry = Object.freeze({ id, name, type: type as TvfValueType | undefined, dict });
       this.#byId.set(entry.id, entry);
       this.#byName.set(name, entry);
+      this.#position.set(name, this.#inOrder.push(entry) - 1);
       this.#jsonKeys.set(entry.id, JSON.stringify(name) + ':');
     }
   }
@@ -233,7 +241,11 @@ export class TvfDict {
         value = JSON.stringify(tvf.getString(id));
       } else {
         key = this.#jsonKeys.get(id)!;
-        value = entry.type === 'buffer' ? entry.dict!.#jsonText(tvf.getBuffer(id)) : jsonText(fieldToJson(tvf, id, entry));
+        if (entry.type === 'buffer') value = entry.dict!.#jsonText(tvf.getBuffer(id));
+        else if (entry.type === 'unsigned' || entry.type === 'signed') {
+          const text = tvf.getString(id);
+          value = isCanonicalSmallInteger(text, entry.type === 'signed') ? text : jsonText(fieldToJson(tvf, id, entry));
+        } else value = jsonText(fieldToJson(tvf, id, entry));
       }
       out += (out === '' ? key : ',' + key) + value;
     }
@@ -259,6 +271,68 @@ export class TvfDict {
     } catch (error) {
       if (TvfError.is(error)) throw error;
       throw new TvfError('TypeMismatch', 'fromJson: reading the JSON object threw', { cause: error });
+    }
+  }
+
+  /**
+   * `fromJson(JSON.parse(text))` read straight from the text, with no intermediate object,
+   * when `text` is one flat JSON object whose keys are all names of this dictionary (plain:
+   * no escape) and whose values are all plain strings or numbers that convert without
+   * error. `undefined` for any other text, valid or not: the caller then takes the general
+   * path, which also gives the error. A repeated key keeps its last value, as `JSON.parse`
+   * does. Never throws.
+   */
+  fromFlatJsonText(text: string): SimpleStringTvf | undefined {
+    const n = text.length;
+    let i = skipJsonWhitespace(text, 0);
+    if (text.charCodeAt(i) !== OPEN_BRACE) return undefined;
+    i = skipJsonWhitespace(text, i + 1);
+    const out = new SimpleStringTvf();
+    if (text.charCodeAt(i) === CLOSE_BRACE) return skipJsonWhitespace(text, i + 1) === n ? out : undefined;
+    const inOrder = this.#inOrder;
+    let next = 0;
+    for (;;) {
+      if (text.charCodeAt(i) !== QUOTE) return undefined;
+      const keyEnd = plainJsonStringEnd(text, i + 1);
+      if (keyEnd < 0) return undefined;
+      // Keys mostly come in the dictionary's order: try the entry after the last one first,
+      // which needs neither a key string nor a hash. A decimal id or `__proto__` is never a
+      // name: those keys take the general path.
+      const guess = inOrder[next];
+      let entry: TvfDictEntry | undefined;
+      if (guess !== undefined && keyEnd - i - 1 === guess.name.length && text.startsWith(guess.name, i + 1)) entry = guess;
+      else {
+        const at = this.#position.get(text.slice(i + 1, keyEnd));
+        if (at === undefined) return undefined;
+        entry = inOrder[at]!;
+        next = at;
+      }
+      next++;
+      i = skipJsonWhitespace(text, keyEnd + 1);
+      if (text.charCodeAt(i) !== COLON) return undefined;
+      i = skipJsonWhitespace(text, i + 1);
+      let value: string | number;
+      if (text.charCodeAt(i) === QUOTE) {
+        const end = plainJsonStringEnd(text, i + 1);
+        if (end < 0) return undefined;
+        value = text.slice(i + 1, end);
+        i = end + 1;
+      } else {
+        const end = jsonNumberEnd(text, i);
+        if (end < 0) return undefined;
+        value = Number(text.slice(i, end)); // the correctly rounded double, as JSON.parse reads it
+        i = end;
+      }
+      try {
+        this.#putTyped(out, entry, value, 0, NO_OBJECTS);
+      } catch {
+        return undefined; // the general path gives the error (or, for a repeated key, the last value)
+      }
+      i = skipJsonWhitespace(text, i);
+      const c = text.charCodeAt(i);
+      if (c === CLOSE_BRACE) return skipJsonWhitespace(text, i + 1) === n ? out : undefined;
+      if (c !== COMMA) return undefined;
+      i = skipJsonWhitespace(text, i + 1);
     }
   }
 
@@ -364,6 +438,11 @@ function integerToJson(value: bigint): number | string {
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const QUOTE = 0x22;
+const COLON = 0x3a;
+const COMMA = 0x2c;
 /** The largest array index (2^32-2): a plain object lists such keys first, ascending. */
 const MAX_ARRAY_INDEX = 4_294_967_294;
 
@@ -390,6 +469,24 @@ function smallInteger(text: string, signed: boolean): number | undefined {
     value = value * 10 + (c - 48);
   }
   return sign === 45 ? 0 - value : value; // 0 - 0 is 0, as the bigint path gives
+}
+
+/**
+ * True when `text` is an integer of at most 15 digits written as `String(number)` writes
+ * it (no `+`, no leading zero, no `-0`; a `-` only when `signed`), so it is its own JSON
+ * text: what {@link smallInteger} reads from it, written back, is `text` again.
+ */
+function isCanonicalSmallInteger(text: string, signed: boolean): boolean {
+  const n = text.length;
+  const i = signed && n > 1 && text.charCodeAt(0) === 45 /* - */ ? 1 : 0;
+  if (i === n || n - i > 15) return false;
+  const first = text.charCodeAt(i);
+  if (first === 48 /* 0 */) return n === 1; // '0' alone; '-0' and leading zeros are not canonical
+  for (let j = i; j < n; j++) {
+    const c = text.charCodeAt(j);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 function fieldToJson(tvf: SimpleStringTvf, id: number, entry: TvfDictEntry): TvfJsonValue {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { locateJsonFault } from '../../src/processors/http/json-syntax.js';
+import { locateJsonFault } from '../../src/tvf/json-syntax.js';
 
 function parses(text: string): boolean {
   try {

@@ -95,4 +95,15 @@ describe('TvfDict.toJsonText', () => {
       { numRuns: 400 },
     );
   });
+
+  it('writes an integer field as toJson does, whatever form its text has (signs, leading zeros, -0, 15/16 digits)', () => {
+    fc.assert(
+      fc.property(integerish, fc.constantFrom<TvfValueType>('unsigned', 'signed'), (text, type) => {
+        const dict = new TvfDict({ n: { id: 1, type } });
+        const tvf = SimpleStringTvf.deserialize(`1;${Buffer.byteLength(text)};${text};`);
+        expect(outcome(() => dict.toJsonText(tvf))).toEqual(outcome(() => JSON.stringify(dict.toJson(tvf))));
+      }),
+      { numRuns: 200 },
+    );
+  });
 });

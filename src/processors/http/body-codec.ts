@@ -8,7 +8,7 @@ import { SimpleStringTvf } from '../../tvf/simple-string-tvf.js';
 import { ProsaError } from '../../tvf/prosa-error.js';
 import type { Tvf } from '../../tvf/tvf.js';
 import type { BodyFormat } from './body-format.js';
-import { locateJsonFault } from './json-syntax.js';
+import { locateJsonFault } from '../../tvf/json-syntax.js';
 import { messageOf } from '../../tvf/unknown-value.js';
 
 /** Why a body could not be read as a record. */
@@ -85,6 +85,9 @@ export class BodyCodec {
     } catch (cause) {
       throw new BodyError('json', 'JSON body: not valid UTF-8', undefined, cause);
     }
+    // Most bodies are one flat object of named strings and numbers: read those straight into a record.
+    const flat = this.dict.fromFlatJsonText(text);
+    if (flat !== undefined) return flat;
     let json: unknown;
     try {
       json = JSON.parse(text);

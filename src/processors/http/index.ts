@@ -15,7 +15,7 @@ export { HttpClientAdaptor, isHttpClientReport, type HttpClientReport } from './
 export { httpClientSettingsSchema, clientServiceSchema, type HttpClientSettings, type ClientServiceSettings } from './client/settings.js';
 export { BodyCodec, BodyError, type BodyCodecOptions, type BodyErrorKind } from './body-codec.js';
 export { BODY_FORMATS, CONTENT_TYPES, MEDIA_TYPES, formatForAccept, formatOfContentType, type BodyFormat } from './body-format.js';
-export { locateJsonFault, type JsonSyntaxFault } from './json-syntax.js';
+export { locateJsonFault, type JsonSyntaxFault } from '../../tvf/json-syntax.js';
 
 /** The HTTP kinds' factories, for a kind registry. */
 export const HTTP_FACTORIES: readonly ProcessorFactory[] = Object.freeze([httpServerFactory, httpClientFactory]);

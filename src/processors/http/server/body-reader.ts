@@ -83,10 +83,27 @@ export function readBody(req: IncomingMessage, maxBytes: number, done: (outcome:
     done(TOO_LARGE);
     return;
   }
-  const collector = new BodyCollector(req, maxBytes, done);
+  (req as CollectedRequest)[COLLECTOR] = new BodyCollector(req, maxBytes, done);
   // Listeners stay until the request is dropped: removing them costs more than they do.
-  // Inline arrows: one small closure each, no per-request named functions.
-  req.on('data', (chunk: Buffer) => collector.data(chunk));
-  req.on('end', () => collector.end());
-  req.on('close', () => collector.close());
+  // The same three functions serve every request (an emitter calls them with itself as
+  // `this`), so reading a body makes no closure.
+  req.on('data', onData);
+  req.on('end', onEnd);
+  req.on('close', onClose);
+}
+
+/** Where a request being read keeps its collector. */
+const COLLECTOR: unique symbol = Symbol('body collector');
+type CollectedRequest = IncomingMessage & { [COLLECTOR]: BodyCollector };
+
+function onData(this: CollectedRequest, chunk: Buffer): void {
+  this[COLLECTOR].data(chunk);
+}
+
+function onEnd(this: CollectedRequest): void {
+  this[COLLECTOR].end();
+}
+
+function onClose(this: CollectedRequest): void {
+  this[COLLECTOR].close();
 }

@@ -361,7 +361,8 @@ export class Gateway {
       if (headers !== undefined) for (const name in headers) res.setHeader(name, headers[name]!);
       // While stopping, every answer closes its connection: no new request may follow it.
       if (close || this.stopping) res.setHeader('connection', 'close');
-      res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+      // A flat array of names and values: node writes it as it stands, with no object to walk.
+      res.writeHead(status, ['content-type', contentType, 'content-length', String(Buffer.byteLength(body))]);
       res.end(body);
       this.plan.answers[(status / 100) | 0]!++;
     }

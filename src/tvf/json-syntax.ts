@@ -3,6 +3,8 @@
  * (V8 quotes a piece of the text instead); a client that sent a bad body wants the offset.
  * This scanner follows RFC 8259 exactly as `JSON.parse` does and runs only after a parse
  * failed, so the hot path never pays for it. It is iterative: nesting depth costs no stack.
+ * The same token rules serve `TvfDict`'s direct JSON-to-record path
+ * ({@link skipJsonWhitespace}, {@link plainJsonStringEnd}, {@link jsonNumberEnd}).
  */
 
 /** The first mistake in a JSON text. */
@@ -40,6 +42,34 @@ function isDigit(c: number): boolean {
 
 function isHex(c: number): boolean {
   return isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+}
+
+/** The index of the first character at or after `from` that is not JSON whitespace (or the text's length). */
+export function skipJsonWhitespace(text: string, from: number): number {
+  let i = from;
+  while (isWhitespace(text.charCodeAt(i))) i++; // NaN past the end is no whitespace
+  return i;
+}
+
+/**
+ * The index of the quote that closes a string whose contents start at `from`, when those
+ * contents are plain: no escape and no control character, so the slice up to it is the
+ * string's value as `JSON.parse` reads it. -1 for any other string, or no closing quote.
+ */
+export function plainJsonStringEnd(text: string, from: number): number {
+  const n = text.length;
+  for (let i = from; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) return i;
+    if (c === BACKSLASH || c < 0x20) return -1;
+  }
+  return -1;
+}
+
+/** The index just past a JSON number starting at `from` (RFC 8259's grammar), or -1 when none starts there. */
+export function jsonNumberEnd(text: string, from: number): number {
+  const end = scanNumber(text, from);
+  return typeof end === 'number' ? end : -1;
 }
 
 /** A fault, or the index just past a scanned token. */
