@@ -38,9 +38,9 @@ function where(session, done) {
   let tries = 0;
   session.on('Debugger.paused', ({ params }) => {
     const frames = params.callFrames.slice(0, 20).map((frame) => ({ ...frame, url: urls.get(frame.location.scriptId) || frame.url || '?' }));
-    // A microtask loop may be caught between two jobs, in Node's own code: look again.
+    // A microtask loop may be caught between two jobs, in Node's own code: step into the next.
     if (!frames.some((frame) => frame.url.startsWith('file:')) && ++tries < 10) {
-      session.post('Debugger.resume', () => session.post('Debugger.pause'));
+      session.post('Debugger.stepInto');
       return;
     }
     done(frames.map((frame) => '    at ' + (frame.functionName || '<anonymous>') + ' (' + frame.url + ':'
