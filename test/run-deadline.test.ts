@@ -4,22 +4,12 @@
  * file that waits forever while it is collected (no test timeout applies there), in a
  * vitest of its own with a 3 s budget.
  */
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-
-const ROOT = resolve(import.meta.dirname, '..');
+import { runFixtureVitest } from './support/fixture-run.js';
 
 describe('the run budget', () => {
   it('ends a run past its budget, naming the file that still runs', async () => {
-    const vitest = resolve(ROOT, 'node_modules/vitest/vitest.mjs');
-    const config = resolve(ROOT, 'test/fixtures/run-deadline/vitest.config.ts');
-    const env = { ...process.env, PROSA_TEST_RUN_BUDGET_MS: '3000' };
-    const result = await promisify(execFile)(process.execPath, [vitest, 'run', '-c', config], { cwd: ROOT, env, timeout: 40_000 }).then(
-      () => ({ code: 0, killed: false, stderr: '' }),
-      (error: { code: number; killed: boolean; stderr: string }) => error,
-    );
+    const result = await runFixtureVitest('run-deadline', { PROSA_TEST_RUN_BUDGET_MS: '3000' }, [], 40_000);
     expect(result.killed, 'vitest was still running after 40 s').toBe(false);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/\[run-deadline\] the run went past its 3 s budget; still running:\n {2}\S*forever\.fixture\.ts: \(collecting\)/);

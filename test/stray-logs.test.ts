@@ -3,12 +3,8 @@
  * tests that print log lines: run on test/fixtures/stray-logs/logs.fixture.ts in a vitest
  * of its own.
  */
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-
-const ROOT = resolve(import.meta.dirname, '..');
+import { runFixtureVitest } from './support/fixture-run.js';
 
 interface JsonReport {
   testResults: { assertionResults: { title: string; status: string; failureMessages: string[] }[] }[];
@@ -16,11 +12,7 @@ interface JsonReport {
 
 describe('the stray-log guard', () => {
   it('fails the tests that print log lines, and only those', async () => {
-    const vitest = resolve(ROOT, 'node_modules/vitest/vitest.mjs');
-    const config = resolve(ROOT, 'test/fixtures/stray-logs/vitest.config.ts');
-    const result = await promisify(execFile)(process.execPath, [vitest, 'run', '-c', config, '--reporter=json'], { cwd: ROOT }).catch(
-      (error: { stdout: string; code: number }) => error,
-    );
+    const result = await runFixtureVitest('stray-logs', {}, ['--reporter=json']);
     const report = JSON.parse(result.stdout) as JsonReport;
     const outcomes = Object.fromEntries(report.testResults.flatMap((file) => file.assertionResults).map((test) => [test.title, test]));
     expect(Object.fromEntries(Object.entries(outcomes).map(([title, test]) => [title, test.status]))).toEqual({

@@ -3,29 +3,15 @@
  * still, naming the test and showing its JavaScript stack, where a test timeout cannot:
  * run on test/fixtures/watchdog/stall.fixture.ts in a vitest of its own, with a 2 s limit.
  */
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-
-const ROOT = resolve(import.meta.dirname, '..');
-
-async function runStalled(how: 'sync' | 'microtasks') {
-  const vitest = resolve(ROOT, 'node_modules/vitest/vitest.mjs');
-  const config = resolve(ROOT, 'test/fixtures/watchdog/vitest.config.ts');
-  const env = { ...process.env, PROSA_TEST_STALL_MS: '2000', PROSA_STALL: how };
-  return promisify(execFile)(process.execPath, [vitest, 'run', '-c', config], { cwd: ROOT, env, timeout: 50_000 }).then(
-    (done) => ({ ...done, code: 0, killed: false }),
-    (error: { stdout: string; stderr: string; code: number; killed: boolean }) => error,
-  );
-}
+import { runFixtureVitest } from './support/fixture-run.js';
 
 describe('the watchdog', () => {
   it.each([
     ['sync', 'spins in a synchronous loop', 'stall.fixture.ts'],
     ['microtasks', 'spins in a microtask loop', 'spinInMicrotasks'],
   ] as const)('ends a file whose loop stands still (%s), naming the test and where it spun', async (how, title, where) => {
-    const result = await runStalled(how);
+    const result = await runFixtureVitest('watchdog', { PROSA_TEST_STALL_MS: '2000', PROSA_STALL: how });
     expect(result.killed, 'vitest was still running after 50 s').toBe(false);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain(`stood still for 2 s in the test "a stalled loop > ${title}"`);

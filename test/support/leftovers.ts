@@ -12,6 +12,18 @@ import { readdirSync, readFileSync } from 'node:fs';
 /** The variable that marks a run's processes. */
 export const RUN_MARK = 'PROSA_TEST_RUN';
 
+/** The state letter and parent of `pid`, from /proc (undefined when it is gone). */
+export function processStat(pid: number): { state: string; ppid: number } | undefined {
+  try {
+    // "pid (comm) state ppid ...", where comm may hold spaces and parentheses
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const [state = '', ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state, ppid: Number(ppid) };
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The processes whose environment holds `mark`, with their command lines: not this one, nor
  * (unless `withWorkers`) its own children, vitest's workers and esbuild: what the tests started.
@@ -30,9 +42,7 @@ export function markedProcesses(mark: string, withWorkers = false): { pid: numbe
     if (!Number.isInteger(pid) || pid === process.pid) continue;
     try {
       if (!readFileSync(`/proc/${pid}/environ`, 'latin1').includes(needle)) continue;
-      // stat: "pid (comm) state ppid ...", where comm may hold spaces and parentheses
-      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-      if (!withWorkers && Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid) continue;
+      if (!withWorkers && processStat(pid)?.ppid === process.pid) continue;
       found.push({ pid, command: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim() });
     } catch {
       // gone already, or not ours to read
