@@ -102,12 +102,12 @@ export class Intake {
    * flight.
    */
   private follow(msg: RequestMsg, result: unknown): void {
-    // The handlers are written inline, unnamed: a transpiler that keeps function names
-    // (esbuild's `keepNames`, as tsx runs it) would give a named one a property store of
-    // its own, a few hundred bytes per request. A native promise: its own `then`, whatever the object says it is. A thenable or a
+    // A native promise: its own `then`, whatever the object says it is. A thenable or a
     // wrong value: `new Promise` adopts a thenable safely (a `then` getter or call that
     // throws is a rejection, a second call is ignored); any other value comes through as
-    // is and fails `isTvf` in `reply`.
+    // is and fails `isTvf` in `reply`. The handlers are written inline, unnamed: a
+    // transpiler that keeps function names (esbuild's `keepNames`, as tsx runs it) would
+    // give a named one a property store of its own, a few hundred bytes per request.
     const promise = types.isPromise(result) ? result : adopted(result);
     PROMISE_THEN.call(promise, (reply: unknown) => this.reply(msg, reply), (error: unknown) => this.protocolFailure(msg, error));
   }
