@@ -103,8 +103,8 @@ class Thread implements WorkerMessages {
     this.worker = startWorker(input);
     this.outbox = new Outbox(this.worker, TO_WORKER_ARITY);
     this.worker.on('message', (batch: unknown) => this.receive(batch));
-    this.worker.on('error', (error) => this.exited(`worker thread ${index} of processor '${run.name}' threw`, encodeError(error).message));
-    this.worker.on('exit', (code) => this.exited(`worker thread ${index} of processor '${run.name}' exited`, `exit code ${code}`));
+    this.worker.on('error', (error) => this.exited(`${this.label} threw`, encodeError(error).message));
+    this.worker.on('exit', (code) => this.exited(`${this.label} exited`, `exit code ${code}`));
   }
 
   /** Posts a request; its reply settles the returned promise once. */
@@ -207,15 +207,20 @@ class Thread implements WorkerMessages {
   }
 
   initFailed(error: WireError): void {
-    this.started?.reject(crashError(error, `worker thread ${this.index} of processor '${this.run.name}' failed to start`));
+    this.started?.reject(crashError(error, `${this.label} failed to start`));
   }
 
   crash(error: WireError): void {
-    this.run.crash(crashError(error, `worker thread ${this.index} of processor '${this.run.name}' crashed`));
+    this.run.crash(crashError(error, `${this.label} crashed`));
   }
 
   terminated(): void {
     this.stopped?.();
+  }
+
+  /** How errors name this worker: `worker thread <i> of processor '<name>'`. */
+  private get label(): string {
+    return `worker thread ${this.index} of processor '${this.run.name}'`;
   }
 
   /**
@@ -224,7 +229,7 @@ class Thread implements WorkerMessages {
    * `unreachable` when the run ends. The rest of its batch is dropped.
    */
   private malformed(problem: string): void {
-    const error = new ProcessorError(`worker thread ${this.index} of processor '${this.run.name}' sent a malformed batch: ${problem}`);
+    const error = new ProcessorError(`${this.label} sent a malformed batch: ${problem}`);
     this.started?.reject(error);
     this.run.crash(error);
   }
