@@ -109,19 +109,21 @@ export function readRequestFrame(data: Uint8Array): RequestFrame | string | unde
   const length = data.length;
   for (let i = 0; i < FRAME_TAG.length; i++) if (data[i] !== FRAME_TAG[i]) return undefined;
   let at: number = FRAME_TAG.length;
-  const version = readNumber(data, at);
-  at = skipDigits(data, at);
+  let end = skipDigits(data, at);
+  const version = readNumber(data, at, end);
+  at = end;
   if (version !== REQUEST_FRAME_VERSION || data[at] !== SPACE) {
     const seen = JSON.stringify(Buffer.from(data.buffer, data.byteOffset, Math.min(at, 16)).toString('latin1'));
     return `the request frame's version is ${seen}: this instance reads frame version ${REQUEST_FRAME_VERSION} (${REQUEST_FRAME_HEAD_HINT})`;
   }
-  const timeoutMs = readNumber(data, ++at);
-  at = skipDigits(data, at);
+  end = skipDigits(data, ++at);
+  const timeoutMs = readNumber(data, at, end);
+  at = end;
   if (timeoutMs === undefined || data[at] !== SPACE) return 'the request frame has no timeout (whole milliseconds then a space after the version)';
   const start = ++at;
-  const end = Math.min(length, MAX_FRAME_HEAD_BYTES);
-  while (at < end && data[at] !== NEWLINE) at++;
-  if (at === end) return `the request frame head has no end of line within its first ${MAX_FRAME_HEAD_BYTES} bytes`;
+  const headEnd = Math.min(length, MAX_FRAME_HEAD_BYTES);
+  while (at < headEnd && data[at] !== NEWLINE) at++;
+  if (at === headEnd) return `the request frame head has no end of line within its first ${MAX_FRAME_HEAD_BYTES} bytes`;
   return { timeoutMs, origin: originText(data, start, at), body: data.subarray(at + 1) };
 }
 
@@ -143,10 +145,9 @@ function originText(data: Uint8Array, start: number, end: number): string {
   return lastOrigin;
 }
 
-/** The whole number written in ASCII digits at `at` (at most 15 of them), or undefined when none is. */
-function readNumber(data: Uint8Array, at: number): number | undefined {
+/** The whole number written in the ASCII digits `data[at, end)` (at most 15 of them), or undefined when there are none. */
+function readNumber(data: Uint8Array, at: number, end: number): number | undefined {
   let value = 0;
-  const end = skipDigits(data, at);
   if (end === at || end - at > 15) return undefined;
   for (let i = at; i < end; i++) value = value * 10 + (data[i]! - 0x30);
   return value;
